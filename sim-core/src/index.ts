@@ -1,0 +1,21 @@
+// sim-core's public entry: the kernel, its events and inspection queries,
+// the rule catalogue, and the driver API (by header, as a driver imports it).
+
+export { Kernel, DEFAULT_SEED, type BootOptions, type Task } from "./kernel";
+export { makeProfile, type ArchName, type ArchProfile, MIN_MEM, MAX_MEM } from "./arch/profile";
+export type { KernelEvent, KernelEventBody, KernelEventType, KernelEventOf, EventListener } from "./kernel/events";
+export { KernelOops, type Finding } from "./kernel/report";
+export type { Frame } from "./kernel/stack";
+export type { LogRecord } from "./kernel/printk";
+export { formatDmesg } from "./kernel/printk";
+export type { ZoneSnapshot, FrameSnapshot, CacheSnapshot, AddressWalk } from "./inspect";
+export { RULES, getRule, isRuleId, formatRuleMessage, type Rule, type RuleId } from "./rules/catalogue";
+export { renderRuleDocs } from "./rules/docs";
+export { bindKernel, currentKernel, withKernel } from "./api/current";
+export { parseSize, formatSize, hexAddr } from "./util/addr";
+
+/** Driver-facing modules by the header they mirror; the driver host resolves imports with this. */
+export const DRIVER_MODULES = [
+  "asm/page", "linux/mm", "linux/gfp", "linux/slab", "linux/vmalloc", "linux/highmem", "linux/io",
+  "linux/string", "linux/printk", "linux/errno", "linux/err", "linux/bug", "faultline/ptr",
+] as const;

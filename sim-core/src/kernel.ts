@@ -1,0 +1,300 @@
+// The simulated kernel: boots a profile, owns every subsystem, and is the one
+// place findings, warnings and oopses are written to the log and the event
+// stream. Subsystems get it passed in; nothing here knows about editors.
+
+import { makeProfile, type ArchName, type ArchProfile } from "./arch/profile";
+import { COST_NS, VirtualClock } from "./kernel/clock";
+import { EventStream } from "./kernel/events";
+import { formatDmesg, LogBuffer, type LogRecord } from "./kernel/printk";
+import { KernelOops, makeFinding, type Finding, type FindingInput } from "./kernel/report";
+import { StackTracker, type CapturedStack } from "./kernel/stack";
+import { vsnprintf, type FormatContext } from "./kernel/vsprintf";
+import { bootLog } from "./kernel/bootlog";
+import { KernelMemory } from "./mm/access";
+import { Highmem } from "./mm/highmem";
+import { IoMem } from "./mm/iomem";
+import { Kasan } from "./mm/kasan";
+import { MemMap, Owner } from "./mm/memmap";
+import { PageAllocator } from "./mm/page_alloc";
+import { PG } from "./mm/page-flags";
+import { PhysMem } from "./mm/physmem";
+import { SlabAllocator } from "./mm/slab";
+import { KernelPageTable, VmallocSpace } from "./mm/vmalloc";
+import { Inspector } from "./inspect";
+import { MiB, PAGE_SIZE, hexAddr, parseSize } from "./util/addr";
+import { mix32 } from "./util/prng";
+
+export interface BootOptions {
+  arch?: ArchName;
+  /** Bytes, or a size such as "256M" or "4G". */
+  mem?: number | string;
+  seed?: number;
+  pae?: boolean;
+  nrCpus?: number;
+  /** Capture a stack at every allocation (KASAN's alloc/free tracks). */
+  trackStacks?: boolean;
+  kasan?: boolean;
+  kasanMultiShot?: boolean;
+  /** KASAN quarantine size in bytes (default: RAM/32, as Linux). */
+  quarantineBytes?: number;
+  logBufBytes?: number;
+  /** Called for every completed kernel log line. */
+  onLog?: (r: LogRecord) => void;
+}
+
+export interface Task { readonly pid: number; readonly comm: string }
+
+export const DEFAULT_SEED = 0x5eed;
+
+export class Kernel {
+  readonly profile: ArchProfile;
+  readonly seed: number;
+  readonly clock = new VirtualClock();
+  readonly events: EventStream;
+  readonly stacks = new StackTracker();
+  readonly log: LogBuffer;
+  readonly memmap: MemMap;
+  readonly phys: PhysMem;
+  readonly kpt = new KernelPageTable();
+  readonly pages: PageAllocator;
+  readonly slab: SlabAllocator;
+  readonly vmalloc: VmallocSpace;
+  readonly highmem: Highmem;
+  readonly io: IoMem;
+  readonly mem: KernelMemory;
+  readonly kasan: Kasan;
+  readonly inspect: Inspector;
+  readonly cost = COST_NS;
+  readonly findings: Finding[] = [];
+  current: Task = { pid: 1, comm: "insmod" };
+  /** Frames memblock reserved at boot, by what for. */
+  readonly reserved = new Map<string, [number, number]>();
+  private oopsCount = 0;
+  private readonly fmt: FormatContext;
+
+  private constructor(opts: BootOptions) {
+    const memBytes = typeof opts.mem === "string" ? parseSize(opts.mem) : opts.mem ?? 256 * MiB;
+    this.profile = makeProfile({ arch: opts.arch ?? "x86_64", memBytes, pae: opts.pae, nrCpus: opts.nrCpus });
+    this.seed = (opts.seed ?? DEFAULT_SEED) >>> 0;
+    this.events = new EventStream(() => this.clock.now);
+    this.log = new LogBuffer({
+      capacityBytes: opts.logBufBytes ?? 1 << 17,
+      onRecord: (r) => {
+        this.events.emit({ type: "log", level: r.level, text: r.text, tsNs: r.tsNs });
+        opts.onLog?.(r);
+      },
+    });
+    this.stacks.enabled = opts.trackStacks ?? true;
+    this.fmt = {
+      pointerBits: this.profile.bits,
+      physBits: this.profile.physDigits === 16 ? 64 : 32,
+      hashPointer: (p) => mix32(this.seed ^ 0x70747268, p),
+    };
+    this.memmap = new MemMap(this.profile);
+    this.phys = new PhysMem(this.seed);
+    this.pages = new PageAllocator(this);
+    this.slab = new SlabAllocator(this, opts.quarantineBytes);
+    this.vmalloc = new VmallocSpace(this);
+    this.highmem = new Highmem(this);
+    this.io = new IoMem(this);
+    this.mem = new KernelMemory(this);
+    this.kasan = new Kasan(this);
+    this.kasan.enabled = opts.kasan ?? true;
+    this.kasan.multiShot = opts.kasanMultiShot ?? true;
+    this.inspect = new Inspector(this);
+  }
+
+  /** Boots a machine: memblock reservations, buddy allocator, slab caches, boot log. */
+  static boot(opts: BootOptions = {}): Kernel {
+    const k = new Kernel(opts);
+    k.memblockSetup();
+    k.events.emit({ type: "boot", arch: k.profile.arch, memBytes: k.profile.memBytes, seed: k.seed });
+    for (const line of bootLog(k)) k.printk(line + "\n");
+    return k;
+  }
+
+  get imageSize(): number {
+    const i = this.profile.kernel;
+    return i.textSize + i.rodataSize + i.dataSize + i.bssSize;
+  }
+
+  /** Reserve the low 1 MiB, the kernel image and mem_map, then free the rest to the buddy allocator. */
+  private memblockSetup(): void {
+    const p = this.profile, mm = this.memmap;
+    const usable: Array<[number, number]> = p.e820.filter((e) => e.type === "usable").map((e) => [Math.ceil(e.start / PAGE_SIZE), Math.floor(e.end / PAGE_SIZE)]);
+    const reserve = (what: string, lo: number, hi: number, owner: Owner) => {
+      this.reserved.set(what, [lo, hi]);
+      for (let pfn = lo; pfn < hi; pfn++) {
+        if (!mm.pfnValid(pfn)) continue;
+        mm.setFlag(pfn, PG.reserved);
+        mm.setRefcount(pfn, 1);
+      }
+      mm.setOwner(lo, owner, hi - lo);
+    };
+    reserve("low memory (real mode, BIOS)", 0, 0x100, Owner.Reserved);
+    const img0 = p.kernel.physStart / PAGE_SIZE;
+    reserve("kernel image", img0, img0 + this.imageSize / PAGE_SIZE, Owner.Kernel);
+    // mem_map comes from memblock top-down, in low memory on i386.
+    const memmapPages = Math.ceil((p.maxPfn * p.structPageSize) / PAGE_SIZE);
+    const top = usable.filter(([lo]) => lo < p.maxLowPfn).map(([, hi]) => Math.min(hi, p.maxLowPfn)).reduce((a, b) => Math.max(a, b));
+    reserve("mem_map", top - memmapPages, top, Owner.MemMap);
+    mm.memMapPhys = (top - memmapPages) * PAGE_SIZE;
+    const [r0, r1] = this.reserved.get("low memory (real mode, BIOS)")!;
+    const [k0, k1] = this.reserved.get("kernel image")!;
+    const [m0, m1] = this.reserved.get("mem_map")!;
+    this.pages.bootFree(usable, (pfn) => (pfn >= r0 && pfn < r1) || (pfn >= k0 && pfn < k1) || (pfn >= m0 && pfn < m1));
+  }
+
+  isRamPhys(pa: number): boolean {
+    for (const e of this.profile.e820) if (e.type === "usable" && pa >= e.start && pa < e.end) return true;
+    return false;
+  }
+
+  /** %px: the address, zero-padded to the pointer width. */
+  px(addr: number): string { return hexAddr(addr, this.profile.ptrDigits); }
+
+  /** printk(): formats like lib/vsprintf.c and appends to the log ring. */
+  printk(fmt: string, ...args: unknown[]): void {
+    const text = args.length ? vsnprintf(fmt, args, this.fmt) : fmt;
+    this.log.write(text, this.clock.now);
+    this.clock.advance(this.cost.printk);
+  }
+
+  format(fmt: string, args: readonly unknown[]): string { return vsnprintf(fmt, args, this.fmt); }
+
+  private logLines(level: number, lines: readonly string[]): void {
+    this.log.flush();
+    for (const l of lines) this.printk(`\x01${level}${l}\n`);
+  }
+
+  violation(f: FindingInput): Finding {
+    const finding = makeFinding(this.events.lastSeq + 1, f);
+    this.logLines(3, finding.report);
+    this.findings.push(finding);
+    this.events.emit({ type: "violation", rule: finding.rule, message: finding.message, location: finding.location, report: [...finding.report] });
+    return finding;
+  }
+
+  /** WARN(): a cut-here block with the message and the driver's stack. */
+  warn(message: string, stack: CapturedStack | undefined): void {
+    stack ??= this.stacks.capture();
+    this.logLines(4, [
+      "------------[ cut here ]------------",
+      message,
+      `WARNING: CPU: 0 PID: ${this.current.pid} at ${this.stacks.symbol(stack)}`,
+      "Call Trace:", ...this.stacks.formatStack(stack),
+      "---[ end trace 0000000000000000 ]---",
+    ]);
+  }
+
+  /** The "CPU: … Call Trace:" block of dump_stack(). */
+  dumpStackHeader(stack: CapturedStack | undefined, _fn: string): string[] {
+    return [
+      `CPU: 0 UID: 0 PID: ${this.current.pid} Comm: ${this.current.comm} Not tainted 6.12.0-faultline #1`,
+      "Hardware name: Faultline simulated PC",
+      "Call Trace:",
+      " <TASK>",
+      ...this.stacks.formatStack(stack),
+      " </TASK>",
+    ];
+  }
+
+  /** A kernel-mode page fault with no fixup: page_fault_oops(). Unwinds the driver's call. */
+  pageFaultOops(addr: number, write: boolean, stack: CapturedStack | undefined, size = 1): never {
+    stack ??= this.stacks.capture();
+    const p = this.profile;
+    const user = addr >= 0 && addr < p.taskSize;
+    const headline = addr >= 0 && addr < PAGE_SIZE
+      ? `BUG: kernel NULL pointer dereference, address: ${this.px(addr)}`
+      : `BUG: unable to handle page fault for address: ${this.px(addr)}`;
+    const err = write ? 2 : 0;
+    const report = [
+      headline,
+      `#PF: supervisor ${write ? "write" : "read"} access in kernel mode`,
+      `#PF: error_code(0x${err.toString(16).padStart(4, "0")}) - not-present page`,
+      ...(user && addr >= PAGE_SIZE ? ["(a user-space address: kernel code must use copy_from_user()/copy_to_user() for these)"] : []),
+      `Oops: ${err.toString(16).padStart(4, "0")} [#${++this.oopsCount}] PREEMPT SMP KASAN${p.arch === "x86_64" ? " NOPTI" : ""}`,
+      ...this.dumpStackHeader(stack, "").slice(0, 2),
+      `${p.arch === "x86_64" ? "RIP: 0010" : "EIP"}:${this.stacks.symbol(stack)}`,
+      ...this.dumpStackHeader(stack, "").slice(2),
+      "---[ end trace 0000000000000000 ]---",
+    ];
+    const reason = addr >= 0 && addr < PAGE_SIZE ? "kernel NULL pointer dereference" : "unable to handle page fault";
+    return this.oops("MEM005", headline, addr, report, stack, { reason, addr: this.px(addr), access: write ? "write" : "read", size });
+  }
+
+  /** A task that would block forever: end the driver's call with the report already logged. */
+  hang(reason: string, stack: CapturedStack | undefined): never {
+    throw new KernelOops(reason, 0, [reason], stack?.top, "PG003");
+  }
+
+  private oops(rule: FindingInput["rule"], headline: string, addr: number, report: string[], stack: CapturedStack | undefined, params: Record<string, string | number>): never {
+    const f = makeFinding(this.events.lastSeq + 1, { rule, params, report, stack });
+    this.logLines(1, report);
+    this.findings.push(f);
+    this.events.emit({ type: "oops", message: headline, address: addr, location: f.location, report });
+    throw new KernelOops(headline, addr, report, f.location, rule);
+  }
+
+  /** might_sleep(): a sleeping call while a kmap_atomic() mapping is held. */
+  mightSleep(fn: string, stack: CapturedStack | undefined): void {
+    if (this.highmem.atomicDepth === 0) return;
+    stack ??= this.stacks.capture();
+    this.violation({
+      rule: "PG005",
+      params: { problem: `${fn}() may sleep, called while a kmap_atomic() mapping is held`, addr: this.px(this.highmem.local[0].at(-1)?.addr ?? 0) },
+      report: [
+        `BUG: sleeping function called from invalid context at ${fn}`,
+        `in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ${this.current.pid}, name: ${this.current.comm}`,
+        `preempt_count: ${this.highmem.atomicDepth}, expected: 0`,
+        ...this.dumpStackHeader(stack, fn),
+      ],
+      stack,
+    });
+  }
+
+  /** MEM006: plain loads/stores on __iomem, or readl()-style access to RAM. */
+  reportIoMisuse(fn: string, addr: number, target: "RAM" | "I/O", stack: CapturedStack | undefined): void {
+    stack ??= this.stacks.capture();
+    const what = target === "I/O"
+      ? `${fn}() on ${this.px(addr)}, an __iomem address from ioremap(); use readl()/writel() or memcpy_fromio()/memcpy_toio()`
+      : `${fn}() on ${this.px(addr)}, which is RAM, not an ioremap()ed address`;
+    this.violation({
+      rule: "MEM006",
+      params: { problem: what, addr: this.px(addr) },
+      report: [`sparse: warning: incorrect type in argument (different address spaces): ${what}`, "Call Trace:", ...this.stacks.formatStack(stack)],
+      stack,
+    });
+  }
+
+  /** __pa()/virt_to_phys(): exact for the direct map and the kernel image; anything else is a bug (CONFIG_DEBUG_VIRTUAL's warning). */
+  virtToPhys(addr: number, fn: string, stack: CapturedStack | undefined): number {
+    const p = this.profile;
+    if (addr >= p.pageOffset && addr < p.highMemory) return addr - p.pageOffset;
+    const imageBase = p.kernel.virtStart - p.kernel.physStart;
+    if (p.arch === "x86_64" && addr >= p.kernel.virtStart && addr < p.kernel.virtStart + this.imageSize) return addr - imageBase;
+    this.warn(`${fn}() used for non-linear address: ${this.px(addr)}${this.vmalloc.isVmallocAddr(addr) ? " (a vmalloc address: use vmalloc_to_page()/vmalloc_to_pfn())" : ""}`, stack);
+    return addr - p.pageOffset;
+  }
+
+  /** __va()/phys_to_virt(): only low memory has a logical address (PG006 otherwise). */
+  physToVirt(pa: number, fn: string, stack: CapturedStack | undefined): number {
+    const p = this.profile;
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    if (pfn >= p.maxLowPfn && this.isRamPhys(pa)) {
+      this.violation({
+        rule: "PG006",
+        params: { fn: `${fn}()`, pfn: `0x${pfn.toString(16)}` },
+        report: [`${fn}(0x${hexAddr(pa, p.physDigits)}): physical address in high memory has no kernel logical address; map the page with kmap()/kmap_local_page()`, "Call Trace:", ...this.stacks.formatStack(stack)],
+        stack,
+      });
+    }
+    return pa + p.pageOffset;
+  }
+
+  /** `dmesg`. */
+  dmesg(opts?: { decode?: boolean }): string {
+    this.log.flush();
+    return formatDmesg(this.log.records(), opts);
+  }
+}

@@ -1,0 +1,54 @@
+// The typed event stream: everything the kernel does that a debugger or a
+// view may want, each with a sequence number and the virtual time.
+
+import type { RuleId } from "../rules/catalogue";
+import type { Frame } from "./stack";
+
+export type KernelEventBody =
+  | { type: "boot"; arch: string; memBytes: number; seed: number }
+  | { type: "page_alloc"; pfn: number; order: number; gfp: number; zone: string }
+  | { type: "page_alloc_fail"; order: number; gfp: number }
+  | { type: "page_free"; pfn: number; order: number }
+  | { type: "page_ref"; pfn: number; refcount: number; op: "get" | "put" }
+  | { type: "page_flag"; pfn: number; flag: string; set: boolean }
+  | { type: "kmalloc"; addr: number; size: number; cache: string; gfp: number }
+  | { type: "kfree"; addr: number; size: number; cache: string }
+  | { type: "slab_new"; cache: string; pfn: number; order: number }
+  | { type: "slab_discard"; cache: string; pfn: number; order: number }
+  | { type: "vmalloc"; addr: number; size: number; pages: number }
+  | { type: "vfree"; addr: number; size: number }
+  | { type: "kmap"; kind: "kmap" | "kmap_atomic" | "kmap_local"; pfn: number; addr: number; slot: number }
+  | { type: "kunmap"; kind: "kmap" | "kmap_atomic" | "kmap_local"; pfn: number; addr: number; slot: number }
+  | { type: "ioremap"; phys: number; size: number; addr: number }
+  | { type: "iounmap"; addr: number }
+  | { type: "log"; level: number; text: string; tsNs: number }
+  | { type: "violation"; rule: RuleId; message: string; location?: Frame; report: string[] }
+  | { type: "oops"; message: string; address: number; location?: Frame; report: string[] };
+
+export type KernelEventType = KernelEventBody["type"];
+export type KernelEvent = KernelEventBody & { readonly seq: number; readonly time: number };
+export type KernelEventOf<T extends KernelEventType> = Extract<KernelEvent, { type: T }>;
+export type EventListener = (e: KernelEvent) => void;
+
+export class EventStream {
+  private seq = 0;
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(private readonly now: () => number) {}
+
+  get lastSeq(): number { return this.seq; }
+  get hasListeners(): boolean { return this.listeners.size > 0; }
+
+  /** Subscribe; returns the unsubscribe function. */
+  on(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(body: KernelEventBody): void {
+    const seq = ++this.seq;
+    if (this.listeners.size === 0) return;
+    const e = Object.freeze({ ...body, seq, time: this.now() }) as KernelEvent;
+    for (const l of this.listeners) l(e);
+  }
+}

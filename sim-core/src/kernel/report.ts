@@ -1,0 +1,55 @@
+// Findings: a rule from the catalogue that fired, with the report the real
+// kernel's checker would print and the driver line that caused it. And the
+// oops, which unwinds the driver's call the way a kernel oops kills the task.
+
+import { formatRuleMessage, getRule, type RuleId } from "../rules/catalogue";
+import type { CapturedStack, Frame } from "./stack";
+
+export interface Finding {
+  readonly seq: number;
+  readonly rule: RuleId;
+  readonly title: string;
+  /** The catalogue's message, filled in. */
+  readonly message: string;
+  /** The report as the kernel log shows it. */
+  readonly report: readonly string[];
+  /** The innermost driver frame, where an editor would put the squiggle. */
+  readonly location?: Frame;
+  readonly stack: readonly Frame[];
+}
+
+export interface FindingInput {
+  rule: RuleId;
+  params: Record<string, string | number>;
+  report: string[];
+  stack?: CapturedStack;
+}
+
+/** Thrown through the driver's code by an oops. */
+export class KernelOops extends Error {
+  override readonly name = "KernelOops";
+  constructor(
+    readonly headline: string,
+    readonly address: number,
+    readonly report: readonly string[],
+    readonly location: Frame | undefined,
+    readonly rule: RuleId,
+  ) {
+    super(headline);
+  }
+}
+
+export const REPORT_RULE = "==================================================================";
+
+export function makeFinding(seq: number, f: FindingInput): Finding {
+  const frames = f.stack?.driverFrames ?? [];
+  return Object.freeze({
+    seq,
+    rule: f.rule,
+    title: getRule(f.rule).title,
+    message: formatRuleMessage(f.rule, f.params),
+    report: Object.freeze([...f.report]),
+    location: frames[0],
+    stack: Object.freeze([...frames]),
+  });
+}

@@ -1,0 +1,87 @@
+// Where in the driver something happened. A stack is captured as a V8 Error
+// (cheap: V8 formats it only when read) and turned into frames of the
+// driver's own source when a report needs it. Frames inside sim-core, Node
+// or node_modules are dropped: a driver author wants their own lines.
+
+import * as path from "node:path";
+
+export interface Frame {
+  readonly fn: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export type FrameFilter = (file: string) => boolean;
+
+const FRAME_RE = /^\s*at (?:(?:async |new )?(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+
+export function parseStack(stack: string): Frame[] {
+  const frames: Frame[] = [];
+  for (const line of stack.split("\n")) {
+    const m = FRAME_RE.exec(line);
+    if (!m) continue;
+    frames.push({ fn: m[1] || "<anonymous>", file: m[2], line: Number(m[3]), column: Number(m[4]) });
+  }
+  return frames;
+}
+
+// sim-core's own code, however it is run: compiled (out/sim-core/src), through
+// source maps (sim-core/src/*.ts), or bundled (then this very file is the bundle).
+const THIS_FILE = parseStack(new Error().stack ?? "")[0]?.file ?? __filename;
+const OWN_PREFIXES = (() => {
+  const m = /^(.*[\\/]sim-core[\\/]src)[\\/]kernel[\\/]stack\.[jt]s$/.exec(THIS_FILE);
+  const compiled = path.resolve(__dirname, "..");
+  const roots = m ? [m[1], compiled] : [THIS_FILE, compiled];
+  return roots.flatMap((r) => [r, r.replace(`${path.sep}out${path.sep}`, path.sep)]).map((r) => (r.endsWith(".js") || r.endsWith(".ts") ? r : r + path.sep));
+})();
+
+/** Default: a frame is the driver's when it is not sim-core's, Node's or a package's. */
+export const isDriverFile: FrameFilter = (file) =>
+  !file.startsWith("node:") && !file.includes(`${path.sep}node_modules${path.sep}`) && !OWN_PREFIXES.some((d) => file.startsWith(d));
+
+export class CapturedStack {
+  private frames: Frame[] | undefined;
+  constructor(private readonly err: Error, private readonly filter: FrameFilter) {}
+  /** The driver's frames, innermost first. */
+  get driverFrames(): Frame[] {
+    return (this.frames ??= parseStack(this.err.stack ?? "").filter((f) => this.filter(f.file)));
+  }
+  get top(): Frame | undefined { return this.driverFrames[0]; }
+}
+
+export class StackTracker {
+  enabled = true;
+  filter: FrameFilter = isDriverFile;
+  /** Where frames are shown relative to (paths inside it print relative). */
+  root = process.cwd();
+
+  capture(): CapturedStack | undefined {
+    if (!this.enabled) return undefined;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 40;
+    const err = new Error();
+    Error.stackTraceLimit = limit;
+    return new CapturedStack(err, this.filter);
+  }
+
+  /** A frame as scripts/decode_stacktrace.sh prints one: "fn (file:line)". */
+  formatFrame(f: Frame): string {
+    const rel = path.relative(this.root, f.file);
+    const file = rel && !rel.startsWith("..") ? rel : f.file;
+    return `${f.fn} (${file}:${f.line})`;
+  }
+
+  /** Lines of a stack dump, indented by one space like the kernel's. */
+  formatStack(s: CapturedStack | undefined): string[] {
+    if (!s) return ["(stack is not available)"];
+    const frames = s.driverFrames;
+    return frames.length ? frames.map((f) => " " + this.formatFrame(f)) : [" (no driver frames: called from the simulator itself)"];
+  }
+
+  /** "%pS" of the innermost driver frame. */
+  symbol(s: CapturedStack | undefined): string {
+    const top = s?.top;
+    return top ? this.formatFrame(top) : "<kernel>";
+  }
+}

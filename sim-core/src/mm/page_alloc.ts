@@ -1,0 +1,341 @@
+// The page allocator's front end (mm/page_alloc.c): GFP → zonelist,
+// watermarks, preparing struct page on allocation, the checks at free
+// ("BUG: Bad page state"), page references, and page_owner records that
+// say who allocated and who freed each block.
+
+import { ZoneId } from "../arch/profile";
+import type { Kernel } from "../kernel";
+import type { CapturedStack } from "../kernel/stack";
+import { PAGE_SIZE } from "../util/addr";
+import { BuddyAllocator, MAX_ORDER, NR_PAGE_ORDERS, Zone } from "./buddy";
+import { dumpPage } from "./dump";
+import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_NOWARN, __GFP_ZERO, gfpMode, zonelist } from "./gfp";
+import { Owner } from "./memmap";
+import { PAGE_FLAGS_CHECK_AT_FREE, PG } from "./page-flags";
+
+export interface Track {
+  readonly pid: number;
+  readonly comm: string;
+  readonly seq: number;
+  readonly stack: CapturedStack | undefined;
+}
+
+export interface PageBlock {
+  readonly pfn: number;
+  readonly order: number;
+  readonly gfp: number;
+  readonly compound: boolean;
+  readonly owner: Owner;
+  readonly alloc: Track;
+}
+
+export class PageAllocator {
+  readonly zones: Zone[];
+  readonly buddy: BuddyAllocator;
+  /** Live blocks by head PFN (page_owner). */
+  readonly blocks = new Map<number, PageBlock>();
+  /** Last free of each head PFN, for use-after-free reports. */
+  readonly freed = new Map<number, { order: number; alloc: Track; free: Track }>();
+  /** Tail → head for compound pages. */
+  private readonly compoundHead = new Map<number, number>();
+
+  constructor(private readonly k: Kernel) {
+    this.zones = k.profile.zones.map((s) => new Zone(s));
+    this.buddy = new BuddyAllocator(this.zones);
+  }
+
+  zone(id: ZoneId): Zone | undefined { return this.zones.find((z) => z.id === id); }
+
+  /** memblock_free_all(): hand every usable, unreserved frame to the buddy allocator. */
+  bootFree(usable: ReadonlyArray<readonly [number, number]>, isReserved: (pfn: number) => boolean): void {
+    for (const z of this.zones) {
+      for (const [lo0, hi0] of usable) {
+        const lo = Math.max(lo0, z.startPfn), hi = Math.min(hi0, z.endPfn);
+        if (lo >= hi) continue;
+        z.presentPages += hi - lo;
+        let pfn = lo;
+        while (pfn < hi) {
+          if (isReserved(pfn)) { pfn++; continue; }
+          let order = MAX_ORDER;
+          while (order > 0 && (pfn % (1 << order) !== 0 || pfn + (1 << order) > hi || this.anyReserved(pfn, 1 << order, isReserved))) order--;
+          this.buddy.free(z, pfn, order, true);
+          z.managedPages += 1 << order;
+          pfn += 1 << order;
+        }
+      }
+    }
+    this.setupWatermarks();
+  }
+
+  private anyReserved(pfn: number, n: number, isReserved: (pfn: number) => boolean): boolean {
+    for (let i = 0; i < n; i++) if (isReserved(pfn + i)) return true;
+    return false;
+  }
+
+  /** init_per_zone_wmark_min + __setup_per_zone_wmarks: min_free_kbytes = sqrt(lowmem KiB × 16). */
+  private setupWatermarks(): void {
+    const lowZones = this.zones.filter((z) => z.id !== ZoneId.HIGHMEM);
+    const lowPages = lowZones.reduce((s, z) => s + z.managedPages, 0);
+    const minFreeKb = Math.min(262144, Math.max(128, Math.floor(Math.sqrt(lowPages * (PAGE_SIZE / 1024) * 16))));
+    const minPages = minFreeKb / (PAGE_SIZE / 1024);
+    for (const z of this.zones) {
+      const min = z.id === ZoneId.HIGHMEM
+        ? Math.min(128, Math.max(32, Math.floor(z.managedPages / 1024)))
+        : Math.floor((minPages * z.managedPages) / Math.max(1, lowPages));
+      const gap = Math.max(Math.floor(min / 4), Math.floor((z.managedPages * 10) / 10000));
+      z.watermark = { min, low: min + gap, high: min + 2 * gap };
+    }
+  }
+
+  get minFreeKbytes(): number {
+    return this.zones.filter((z) => z.id !== ZoneId.HIGHMEM).reduce((s, z) => s + z.watermark.min, 0) * (PAGE_SIZE / 1024);
+  }
+
+  private watermarkOk(z: Zone, order: number, gfp: number): boolean {
+    let min = z.watermark.min;
+    if (gfp & __GFP_HIGH) min -= Math.floor(min / 2); // ALLOC_MIN_RESERVE
+    if (!(gfp & __GFP_DIRECT_RECLAIM)) min -= Math.floor(min / 4); // ALLOC_NON_BLOCK
+    return z.freePages - (1 << order) >= min;
+  }
+
+  track(stack = this.k.stacks.capture()): Track {
+    return { pid: this.k.current.pid, comm: this.k.current.comm, seq: this.k.events.lastSeq + 1, stack };
+  }
+
+  /** alloc_pages(): the head PFN, or -1 for NULL. */
+  alloc(gfp: number, order: number, owner: Owner = Owner.Pages, stack?: CapturedStack): number {
+    const k = this.k;
+    k.clock.advance(k.cost.pageAlloc);
+    if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) {
+      k.warn(`WARNING: page allocation of order ${order} is larger than MAX_PAGE_ORDER (${MAX_ORDER})`, stack);
+      return -1;
+    }
+    for (const id of zonelist(gfp, k.profile)) {
+      const z = this.zone(id);
+      if (!z || z.managedPages === 0 || !this.watermarkOk(z, order, gfp)) continue;
+      const pfn = this.buddy.take(z, order);
+      if (pfn < 0) continue;
+      this.prepNewPages(pfn, order, gfp, owner, stack);
+      k.events.emit({ type: "page_alloc", pfn, order, gfp, zone: z.name });
+      return pfn;
+    }
+    k.events.emit({ type: "page_alloc_fail", order, gfp });
+    if (!(gfp & __GFP_NOWARN)) {
+      k.printk(`\x014${k.current.comm}: page allocation failure: order:${order}, mode:${gfpMode(gfp)}, nodemask=(null)\n`);
+      k.printk(`\x014${this.showFreeAreas().join("\n")}\n`);
+    }
+    return -1;
+  }
+
+  private prepNewPages(pfn: number, order: number, gfp: number, owner: Owner, stack: CapturedStack | undefined): void {
+    const mm = this.k.memmap;
+    const n = 1 << order;
+    const compound = (gfp & __GFP_COMP) !== 0 && order > 0;
+    for (let i = 0; i < n; i++) {
+      mm.setFlags(pfn + i, 0);
+      mm.setRefcount(pfn + i, i === 0 ? 1 : 0);
+      mm.setMapcount(pfn + i, -1);
+      if (compound && i > 0) this.compoundHead.set(pfn + i, pfn);
+    }
+    if (compound) mm.setFlag(pfn, PG.head);
+    mm.setOwner(pfn, owner, n);
+    if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) this.k.phys.zeroFrame(pfn + i);
+    this.blocks.set(pfn, { pfn, order, gfp, compound, owner, alloc: this.track(stack) });
+    this.freed.delete(pfn);
+  }
+
+  /** compound_head(): the head of a compound page, or the page itself. */
+  head(pfn: number): number { return this.compoundHead.get(pfn) ?? pfn; }
+
+  /** The live block containing pfn, if any. */
+  blockOf(pfn: number): PageBlock | undefined {
+    const b = this.blocks.get(pfn);
+    if (b) return b;
+    for (let o = 1; o <= MAX_ORDER; o++) {
+      const cand = this.blocks.get(pfn - (pfn % (1 << o)));
+      if (cand && cand.order >= o) return cand;
+    }
+    return undefined;
+  }
+
+  /**
+   * __free_pages(): drop the caller's reference; the block goes back when it
+   * was the last. A non-compound block whose head is still referenced
+   * elsewhere loses its tail pages only, as in Linux.
+   */
+  free(pfn: number, order: number, caller: string, stack = this.k.stacks.capture()): void {
+    const k = this.k;
+    k.clock.advance(k.cost.pageFree);
+    const block = this.blocks.get(pfn);
+    if (!block) {
+      this.reportBadFree(pfn, order, caller, stack);
+      return;
+    }
+    if (block.order !== order) {
+      k.violation({
+        rule: "MEM004",
+        params: { fn: `${caller}(order ${order})`, addr: k.px(this.pageAddressOrZero(pfn)), alloc_fn: `alloc_pages(order ${block.order})` },
+        report: [
+          `BUG: KASAN: invalid-free in ${k.stacks.symbol(stack)}`,
+          `${caller}() was given order ${order}, but pfn:0x${pfn.toString(16)} heads an order-${block.order} block (${1 << block.order} pages)`,
+          `allocated by task ${block.alloc.pid}:`, ...k.stacks.formatStack(block.alloc.stack),
+          "The simulator frees the block with the order it was allocated with.",
+        ],
+        stack,
+      });
+      order = block.order;
+    }
+    const ref = k.memmap.addRefcount(pfn, -1);
+    if (ref > 0) {
+      if (!block.compound && order > 0) {
+        for (let o = order - 1; o >= 0; o--) this.releaseTail(pfn + (1 << o), o, block, stack);
+        this.blocks.set(pfn, { ...block, order: 0 });
+      }
+      return;
+    }
+    this.freeBlock(block, stack);
+  }
+
+  private releaseTail(pfn: number, order: number, block: PageBlock, stack: CapturedStack | undefined): void {
+    this.blocks.set(pfn, { ...block, pfn, order });
+    this.freeBlock(this.blocks.get(pfn)!, stack);
+  }
+
+  /** free_the_page() with free_pages_check(): a bad page is reported and leaked. */
+  freeBlock(block: PageBlock, stack: CapturedStack | undefined): void {
+    const k = this.k, mm = k.memmap;
+    const { pfn, order } = block;
+    const n = 1 << order;
+    for (let i = 0; i < n; i++) {
+      const p = pfn + i;
+      const bad = mm.mapcount(p) !== -1 ? "nonzero mapcount"
+        : (i > 0 || !block.compound) && mm.refcount(p) !== 0 ? "nonzero _refcount"
+        : mm.flags(p) & PAGE_FLAGS_CHECK_AT_FREE & ~(1 << PG.head) ? "PAGE_FLAGS_CHECK_AT_FREE flag(s) set" : undefined;
+      if (bad) {
+        const reserved = mm.testFlag(p, PG.reserved);
+        k.violation({
+          rule: reserved ? "PG002" : "PG001",
+          params: { pfn: `0x${p.toString(16)}`, reason: bad, refcount: mm.refcount(p), mapcount: mm.mapcount(p), fn: `${k.stacks.symbol(stack)}` },
+          report: [
+            `BUG: Bad page state in process ${k.current.comm}  pfn:${p.toString(16).padStart(5, "0")}`,
+            ...dumpPage(mm, p, bad),
+            "Call Trace:", ...k.stacks.formatStack(stack),
+            "Disabling lock debugging due to kernel taint",
+          ],
+          stack,
+        });
+        this.blocks.delete(pfn); // a bad page is never reused: it is leaked, as Linux does
+        return;
+      }
+    }
+    this.blocks.delete(pfn);
+    for (let i = 1; i < n; i++) this.compoundHead.delete(pfn + i);
+    mm.clearFlag(pfn, PG.head);
+    mm.setOwner(pfn, Owner.Free, n);
+    this.freed.set(pfn, { order, alloc: block.alloc, free: this.track(stack) });
+    const z = this.buddy.zoneOf(pfn)!;
+    this.buddy.free(z, pfn, order);
+    k.events.emit({ type: "page_free", pfn, order });
+  }
+
+  private reportBadFree(pfn: number, order: number, caller: string, stack: CapturedStack | undefined): void {
+    const k = this.k;
+    const inside = this.blockOf(pfn);
+    const wasFreed = this.freed.get(pfn);
+    if (inside) {
+      k.violation({
+        rule: "MEM003",
+        params: { kind: "invalid free", fn: `${caller}()`, addr: k.px(this.pageAddressOrZero(pfn)), object: `pfn:0x${pfn.toString(16)} is inside the order-${inside.order} block at pfn:0x${inside.pfn.toString(16)}` },
+        report: [`BUG: KASAN: invalid-free in ${k.stacks.symbol(stack)}`, ...dumpPage(k.memmap, pfn, "not the head of an allocated block")],
+        stack,
+      });
+      return;
+    }
+    const reason = "VM_BUG_ON_PAGE(page_ref_count(page) == 0)";
+    k.violation({
+      rule: "MEM003",
+      params: { kind: wasFreed ? "double free" : "invalid free", fn: `${caller}()`, addr: k.px(this.pageAddressOrZero(pfn)), object: `pfn:0x${pfn.toString(16)} is ${wasFreed ? "already free" : "not allocated"}` },
+      report: [
+        `BUG: KASAN: double-free in ${k.stacks.symbol(stack)}`,
+        ...dumpPage(k.memmap, pfn, reason),
+        ...(wasFreed ? [`page last allocated by task ${wasFreed.alloc.pid}:`, ...k.stacks.formatStack(wasFreed.alloc.stack), `page last freed by task ${wasFreed.free.pid}:`, ...k.stacks.formatStack(wasFreed.free.stack)] : []),
+      ],
+      stack,
+    });
+    void order;
+  }
+
+  /** get_page(): a tail of a compound page takes the reference on its head. */
+  getPage(pfn: number, stack?: CapturedStack): void {
+    const k = this.k, h = this.head(pfn);
+    if (k.memmap.refcount(h) <= 0) {
+      stack ??= k.stacks.capture();
+      k.violation({
+        rule: "PG001",
+        params: { pfn: `0x${h.toString(16)}`, reason: "get_page() on a page with no references", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) },
+        report: [
+          ...dumpPage(k.memmap, h, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"),
+          `kernel BUG at include/linux/mm.h: get_page() of a page whose _refcount is ${k.memmap.refcount(h)}`,
+          "Call Trace:", ...k.stacks.formatStack(stack),
+        ],
+        stack,
+      });
+    }
+    const r = k.memmap.addRefcount(h, 1);
+    k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "get" });
+  }
+
+  /** put_page(): the last reference frees the page (or its whole block). */
+  putPage(pfn: number, stack?: CapturedStack): void {
+    const k = this.k, h = this.head(pfn);
+    if (k.memmap.refcount(h) <= 0) {
+      stack ??= k.stacks.capture();
+      k.violation({
+        rule: "PG001",
+        params: { pfn: `0x${h.toString(16)}`, reason: "put_page() below zero", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) },
+        report: [
+          ...dumpPage(k.memmap, h, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"),
+          "kernel BUG at include/linux/mm.h: put_page() of a page whose _refcount is already 0",
+          "Call Trace:", ...k.stacks.formatStack(stack),
+        ],
+        stack,
+      });
+      return;
+    }
+    const r = k.memmap.addRefcount(h, -1);
+    k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "put" });
+    if (r === 0) {
+      const block = this.blocks.get(h);
+      if (block) this.freeBlock(block, stack ?? k.stacks.capture());
+    }
+  }
+
+  /** page_address() for lowmem; 0 for high memory (the kmap layer knows better). */
+  pageAddressOrZero(pfn: number): number {
+    const p = this.k.profile;
+    return pfn < p.maxLowPfn ? p.pageOffset + pfn * PAGE_SIZE : 0;
+  }
+
+  totalFreePages(): number { return this.zones.reduce((s, z) => s + z.freePages, 0); }
+
+  /** /proc/buddyinfo, as mm/vmstat.c frag_show_print() writes it. */
+  buddyinfo(): string {
+    let out = "";
+    for (const z of this.zones) {
+      if (z.presentPages === 0) continue;
+      out += `Node 0, zone ${z.name.padStart(8)} `;
+      for (let o = 0; o < NR_PAGE_ORDERS; o++) out += `${String(z.nrFree[o]).padStart(6)} `;
+      out += "\n";
+    }
+    return out;
+  }
+
+  /** The per-zone lines of show_free_areas() that follow an allocation failure. */
+  showFreeAreas(): string[] {
+    return this.zones.filter((z) => z.presentPages > 0).map((z) => {
+      const kb = (n: number) => `${n * (PAGE_SIZE / 1024)}kB`;
+      const orders = z.nrFree.map((n, o) => `${n}*${4 << o}kB`).join(" ");
+      return `Node 0 ${z.name}: ${orders} = ${kb(z.freePages)} (free:${kb(z.freePages)} min:${kb(z.watermark.min)} managed:${kb(z.managedPages)})`;
+    });
+  }
+}
