@@ -31,8 +31,9 @@ export function parseStack(stack: string): Frame[] {
 const THIS_FILE = parseStack(new Error().stack ?? "")[0]?.file ?? __filename;
 const OWN_PREFIXES = (() => {
   const m = /^(.*[\\/]sim-core[\\/]src)[\\/]kernel[\\/]stack\.[jt]s$/.exec(THIS_FILE);
-  const compiled = path.resolve(__dirname, "..");
-  const roots = m ? [m[1], compiled] : [THIS_FILE, compiled];
+  // Compiled by tsc, this file is out/sim-core/src/kernel/stack.js; bundled, __dirname is the bundle's folder.
+  const compiled = /[\\/]kernel[\\/]stack\.js$/.test(__filename) ? [path.resolve(__dirname, "..")] : [__filename];
+  const roots = m ? [m[1], ...compiled] : [THIS_FILE, ...compiled];
   return roots.flatMap((r) => [r, r.replace(`${path.sep}out${path.sep}`, path.sep)]).map((r) => (r.endsWith(".js") || r.endsWith(".ts") ? r : r + path.sep));
 })();
 

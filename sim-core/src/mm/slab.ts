@@ -281,6 +281,12 @@ export class SlabAllocator {
     for (const c of only ? [only] : this.caches) for (const s of [...c.slabs]) this.maybeDiscard(s);
   }
 
+  /** kmem_cache_shrink() on every cache: empty the quarantine and give empty slabs back. */
+  shrinkAll(): void {
+    this.drainQuarantine();
+    for (const c of this.caches) for (const s of [...c.slabs]) if (s.inuse === 0 && s.freelist.length === c.objsPerSlab) this.discard(s);
+  }
+
   get quarantined(): number { return this.quarantine.length - this.quarantineHead; }
 
   private maybeDiscard(slab: Slab): void {
