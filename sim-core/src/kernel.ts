@@ -168,19 +168,19 @@ export class Kernel {
   }
 
   violation(f: FindingInput): Finding {
-    const finding = makeFinding(this.events.lastSeq + 1, f);
-    this.logLines(3, finding.report);
+    this.logLines(3, f.report);
+    const finding = makeFinding(this.events.lastSeq + 1, f); // the seq of the violation event below
     this.findings.push(finding);
     this.events.emit({ type: "violation", rule: finding.rule, message: finding.message, location: finding.location, report: [...finding.report] });
     return finding;
   }
 
   /** WARN(): a cut-here block with the message and the driver's stack. */
-  warn(message: string, stack: CapturedStack | undefined): void {
+  warn(message: string | undefined, stack: CapturedStack | undefined): void {
     stack ??= this.stacks.capture();
     this.logLines(4, [
       "------------[ cut here ]------------",
-      message,
+      ...(message === undefined ? [] : [message]),
       `WARNING: CPU: 0 PID: ${this.current.pid} at ${this.stacks.symbol(stack)}`,
       "Call Trace:", ...this.stacks.formatStack(stack),
       "---[ end trace 0000000000000000 ]---",
@@ -188,7 +188,7 @@ export class Kernel {
   }
 
   /** The "CPU: … Call Trace:" block of dump_stack(). */
-  dumpStackHeader(stack: CapturedStack | undefined, _fn: string): string[] {
+  dumpStackHeader(stack: CapturedStack | undefined): string[] {
     return [
       `CPU: 0 UID: 0 PID: ${this.current.pid} Comm: ${this.current.comm} Not tainted 6.12.0-faultline #1`,
       "Hardware name: Faultline simulated PC",
@@ -214,23 +214,40 @@ export class Kernel {
       `#PF: error_code(0x${err.toString(16).padStart(4, "0")}) - not-present page`,
       ...(user && addr >= PAGE_SIZE ? ["(a user-space address: kernel code must use copy_from_user()/copy_to_user() for these)"] : []),
       `Oops: ${err.toString(16).padStart(4, "0")} [#${++this.oopsCount}] PREEMPT SMP KASAN${p.arch === "x86_64" ? " NOPTI" : ""}`,
-      ...this.dumpStackHeader(stack, "").slice(0, 2),
-      `${p.arch === "x86_64" ? "RIP: 0010" : "EIP"}:${this.stacks.symbol(stack)}`,
-      ...this.dumpStackHeader(stack, "").slice(2),
+      ...this.dumpStackHeader(stack).slice(0, 2),
+      p.arch === "x86_64" ? `RIP: 0010:${this.stacks.symbol(stack)}` : `EIP: ${this.stacks.symbol(stack)}`,
+      ...this.dumpStackHeader(stack).slice(2),
       "---[ end trace 0000000000000000 ]---",
     ];
     const reason = addr >= 0 && addr < PAGE_SIZE ? "kernel NULL pointer dereference" : "unable to handle page fault";
     return this.oops("MEM005", headline, addr, report, stack, { reason, addr: this.px(addr), access: write ? "write" : "read", size });
   }
 
+  /** BUG()/BUG_ON(): the driver's own assertion failed; an oops without a catalogue rule. */
+  bug(stack: CapturedStack | undefined): never {
+    stack ??= this.stacks.capture();
+    const where = this.stacks.symbol(stack);
+    const headline = `kernel BUG at ${where}!`;
+    const report = [
+      "------------[ cut here ]------------",
+      headline,
+      `Oops: invalid opcode: 0000 [#${++this.oopsCount}] PREEMPT SMP KASAN${this.profile.arch === "x86_64" ? " NOPTI" : ""}`,
+      ...this.dumpStackHeader(stack),
+      "---[ end trace 0000000000000000 ]---",
+    ];
+    this.logLines(4, report);
+    this.events.emit({ type: "oops", message: headline, address: 0, location: stack?.top, report });
+    throw new KernelOops(headline, 0, report, stack?.top, undefined);
+  }
+
   /** A task that would block forever: end the driver's call with the report already logged. */
-  hang(reason: string, stack: CapturedStack | undefined): never {
-    throw new KernelOops(reason, 0, [reason], stack?.top, "PG003");
+  hang(reason: string, stack: CapturedStack | undefined, rule: FindingInput["rule"]): never {
+    throw new KernelOops(reason, 0, [reason], stack?.top, rule);
   }
 
   private oops(rule: FindingInput["rule"], headline: string, addr: number, report: string[], stack: CapturedStack | undefined, params: Record<string, string | number>): never {
-    const f = makeFinding(this.events.lastSeq + 1, { rule, params, report, stack });
     this.logLines(1, report);
+    const f = makeFinding(this.events.lastSeq + 1, { rule, params, report, stack });
     this.findings.push(f);
     this.events.emit({ type: "oops", message: headline, address: addr, location: f.location, report });
     throw new KernelOops(headline, addr, report, f.location, rule);
@@ -247,7 +264,7 @@ export class Kernel {
         `BUG: sleeping function called from invalid context at ${fn}`,
         `in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ${this.current.pid}, name: ${this.current.comm}`,
         `preempt_count: ${this.highmem.atomicDepth}, expected: 0`,
-        ...this.dumpStackHeader(stack, fn),
+        ...this.dumpStackHeader(stack),
       ],
       stack,
     });
@@ -281,7 +298,8 @@ export class Kernel {
   physToVirt(pa: number, fn: string, stack: CapturedStack | undefined): number {
     const p = this.profile;
     const pfn = Math.floor(pa / PAGE_SIZE);
-    if (pfn >= p.maxLowPfn && this.isRamPhys(pa)) {
+    // On i386 everything above max_low_pfn — high memory and device memory alike — has no logical address.
+    if (pfn >= p.maxLowPfn && (this.isRamPhys(pa) || p.arch === "i386")) {
       this.violation({
         rule: "PG006",
         params: { fn: `${fn}()`, pfn: `0x${pfn.toString(16)}` },
@@ -289,7 +307,8 @@ export class Kernel {
         stack,
       });
     }
-    return pa + p.pageOffset;
+    // The C arithmetic wraps at the pointer width.
+    return p.bits === 32 ? (pa + p.pageOffset) % 2 ** 32 : pa + p.pageOffset;
   }
 
   /** `dmesg`. */

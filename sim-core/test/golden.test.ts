@@ -18,10 +18,10 @@ describe("golden: boot layout", () => {
     it(`${name}: dmesg, /proc/buddyinfo, /proc/iomem, /proc/meminfo`, () => {
       const k = Kernel.boot(opts);
       const text = [
-        "$ dmesg", k.dmesg(),
-        "$ cat /proc/buddyinfo", k.inspect.buddyinfo(),
-        "$ cat /proc/iomem", k.inspect.iomem(),
-        "$ cat /proc/meminfo", k.inspect.meminfo(),
+        "$ dmesg\n", k.dmesg(),
+        "$ cat /proc/buddyinfo\n", k.inspect.buddyinfo(),
+        "$ cat /proc/iomem\n", k.inspect.iomem(),
+        "$ cat /proc/meminfo\n", k.inspect.meminfo(),
       ].join("");
       expectGolden(`boot-${name}.txt`, text);
     });

@@ -124,9 +124,12 @@ export function makeProfile(opts: ProfileOptions): ArchProfile {
   if (arch === "i386") {
     const pae = opts.pae ?? maxPfn > PFN(4 * GiB);
     if (!pae && maxPfn > PFN(4 * GiB)) throw new RangeError("i386 without PAE cannot address RAM above 4 GiB");
+    // e820_end_pfn(): last_pfn is clipped to MAX_ARCH_PFN (36-bit physical addresses with PAE),
+    // so RAM that the PCI hole pushed above 64 GiB is not used.
+    const lastPfn = Math.min(maxPfn, pae ? PFN(64 * GiB) : PFN(4 * GiB));
     const pageOffset = 0xc0000000;
     const lowmemLimit = 896 * MiB; // __VMALLOC_RESERVE leaves 128 MiB for vmalloc, pkmap and fixmap
-    const maxLowPfn = Math.min(maxPfn, PFN(lowmemLimit));
+    const maxLowPfn = Math.min(lastPfn, PFN(lowmemLimit));
     const highMemory = pageOffset + maxLowPfn * PAGE_SIZE;
     const lastPkmap = pae ? 512 : 1024;
     const pkmapBase = pae ? 0xffa00000 : 0xff800000;
@@ -134,13 +137,13 @@ export function makeProfile(opts: ProfileOptions): ArchProfile {
       arch, bits: 32, pae, pageTableLevels: pae ? 3 : 2,
       levelNames: pae ? ["pgd", "pmd", "pte"] : ["pgd", "pte"],
       ptrDigits: 8, physDigits: pae ? 16 : 8,
-      memBytes, e820, maxPfn, maxLowPfn, pageOffset, highMemory,
+      memBytes, e820, maxPfn: lastPfn, maxLowPfn, pageOffset, highMemory,
       vmallocStart: highMemory + 8 * MiB, // VMALLOC_OFFSET
       vmallocEnd: pkmapBase - 2 * PAGE_SIZE,
       pkmapBase, lastPkmap, kmapSlotsPerCpu: 16, fixaddrTop: 0xfffff000, nrCpus,
       structPageSize: 32, taskSize: pageOffset,
       kernel: { ...image, virtStart: pageOffset + image.physStart },
-      zones: zoneSpans([[ZoneId.DMA, 0, PFN(16 * MiB)], [ZoneId.NORMAL, PFN(16 * MiB), maxLowPfn], [ZoneId.HIGHMEM, maxLowPfn, maxPfn]], maxPfn),
+      zones: zoneSpans([[ZoneId.DMA, 0, PFN(16 * MiB)], [ZoneId.NORMAL, PFN(16 * MiB), maxLowPfn], [ZoneId.HIGHMEM, maxLowPfn, lastPfn]], lastPfn),
       mmioStart: 0xe0000000, mmioEnd: 0xfec00000,
     };
   }

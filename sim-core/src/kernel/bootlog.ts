@@ -11,7 +11,7 @@ export function bootLog(k: Kernel): string[] {
   const p = k.profile;
   const out: string[] = [];
   out.push(`Linux version 6.12.0-faultline (faultline@sim) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC`);
-  out.push(`Command line: mem=${p.memBytes / MiB}M${p.arch === "i386" && p.pae ? " (PAE)" : ""} kasan_multi_shot faultline.seed=${k.seed}`);
+  out.push(`Command line: mem=${p.memBytes / MiB}M${k.kasan.multiShot ? " kasan_multi_shot" : ""} faultline.seed=${k.seed}`);
   out.push("BIOS-provided physical RAM map:");
   for (const e of p.e820) out.push(`BIOS-e820: ${mem(e.start, e.end)} ${e.type}`);
   out.push("e820: update [mem 0x00000000-0x00000fff] usable ==> reserved");

@@ -33,7 +33,8 @@ export class KernelOops extends Error {
     readonly address: number,
     readonly report: readonly string[],
     readonly location: Frame | undefined,
-    readonly rule: RuleId,
+    /** The catalogue rule behind the oops; none for the driver's own BUG_ON(). */
+    readonly rule: RuleId | undefined,
   ) {
     super(headline);
   }

@@ -39,7 +39,8 @@ export const GFP_DMA32 = __GFP_DMA32;
 export const GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM;
 export const GFP_HIGHUSER_MOVABLE = GFP_HIGHUSER | __GFP_MOVABLE;
 
-const COMPOSITES: ReadonlyArray<[string, number]> = [
+/** include/trace/events/mmflags.h __def_gfpflag_names: composites first (most bits first), then single bits. */
+const NAMES: ReadonlyArray<[string, number]> = [
   ["GFP_HIGHUSER_MOVABLE", GFP_HIGHUSER_MOVABLE],
   ["GFP_HIGHUSER", GFP_HIGHUSER],
   ["GFP_USER", GFP_USER],
@@ -49,10 +50,9 @@ const COMPOSITES: ReadonlyArray<[string, number]> = [
   ["GFP_ATOMIC", GFP_ATOMIC],
   ["GFP_NOIO", GFP_NOIO],
   ["GFP_NOWAIT", GFP_NOWAIT],
-  ["GFP_DMA32", GFP_DMA32],
   ["GFP_DMA", GFP_DMA],
-];
-const BITS: ReadonlyArray<[string, number]> = [
+  ["GFP_DMA32", GFP_DMA32],
+  ["__GFP_RECLAIM", __GFP_RECLAIM],
   ["__GFP_DMA", __GFP_DMA], ["__GFP_HIGHMEM", __GFP_HIGHMEM], ["__GFP_DMA32", __GFP_DMA32],
   ["__GFP_MOVABLE", __GFP_MOVABLE], ["__GFP_RECLAIMABLE", __GFP_RECLAIMABLE], ["__GFP_HIGH", __GFP_HIGH],
   ["__GFP_IO", __GFP_IO], ["__GFP_FS", __GFP_FS], ["__GFP_ZERO", __GFP_ZERO],
@@ -63,25 +63,22 @@ const BITS: ReadonlyArray<[string, number]> = [
   ["__GFP_THISNODE", __GFP_THISNODE], ["__GFP_ACCOUNT", __GFP_ACCOUNT],
 ];
 
-/** %pGg: "GFP_KERNEL|__GFP_ZERO", the largest composite first, then the remaining bits. */
+/**
+ * %pGg, as lib/vsprintf.c format_flags() prints it: every name whose bits are
+ * all still set, in table order ("GFP_KERNEL|GFP_DMA|__GFP_ZERO"), then any
+ * unnamed rest in hex; nothing at all for 0.
+ */
 export function gfpNames(gfp: number): string {
   const parts: string[] = [];
   let rest = gfp;
-  for (const [name, v] of COMPOSITES) {
-    if ((rest & v) === v && v !== 0) {
-      parts.push(name);
-      rest &= ~v;
-      break;
-    }
-  }
-  for (const [name, v] of BITS) {
-    if (rest & v) {
-      parts.push(name);
-      rest &= ~v;
-    }
+  for (const [name, v] of NAMES) {
+    if (!rest) break;
+    if ((rest & v) !== v) continue;
+    parts.push(name);
+    rest &= ~v;
   }
   if (rest) parts.push(`0x${rest.toString(16)}`);
-  return parts.join("|") || "0";
+  return parts.join("|");
 }
 
 /** "0xcc0(GFP_KERNEL)", as warn_alloc() prints a mode. */

@@ -71,7 +71,7 @@ export class Highmem {
           ],
           stack,
         });
-        k.hang("kmap_high() waits forever for a free pkmap slot", stack);
+        k.hang("kmap_high() waits forever for a free pkmap slot", stack, "PG003");
       }
       this.pkmapCount[slot] = 1;
       this.pkmapPfn[slot] = pfn;
@@ -148,7 +148,7 @@ export class Highmem {
         report: [`kernel BUG at mm/highmem.c: kmap_local_idx_push(): BUG_ON(idx >= KM_MAX_IDX)`, "Call Trace:", ...k.stacks.formatStack(stack)],
         stack,
       });
-      k.hang(`${kind}: out of per-CPU kmap slots`, stack);
+      k.hang(`${kind}: out of per-CPU kmap slots`, stack, "PG005");
     }
     const pfn = page.pfn;
     const highmem = this.isHighmem(pfn);
@@ -192,15 +192,18 @@ export class Highmem {
           `WARNING: CPU: 0 PID: ${k.current.pid} at mm/highmem.c: kunmap_local_indexed`,
           `WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)): ${k.px(addr)} is slot ${pos}, the newest mapping is slot ${cpu.length - 1} at ${k.px(top.addr)}`,
           "kmap_atomic()/kmap_local_page() mappings are a stack: release them in the reverse order of mapping.",
+          `As in Linux, the newest slot (${k.px(top.addr)}) is the one torn down; ${k.px(addr)} stays mapped.`,
           "Call Trace:", ...k.stacks.formatStack(stack),
         ],
         stack,
       });
     }
-    const [slot] = cpu.splice(pos, 1);
+    // kunmap_local_indexed() pops the top of the per-CPU stack whatever address it was given.
+    const idx = cpu.length - 1;
+    const slot = cpu.pop()!;
     if (slot.highmem) k.kpt.unmap(slot.addr);
     if (slot.kind === "kmap_atomic") this.atomicDepth = Math.max(0, this.atomicDepth - 1);
-    k.events.emit({ type: "kunmap", kind: slot.kind, pfn: slot.pfn, addr: slot.addr, slot: pos });
+    k.events.emit({ type: "kunmap", kind: slot.kind, pfn: slot.pfn, addr: slot.addr, slot: idx });
   }
 
   /** Persistent kmap slots in use, for inspection. */

@@ -88,16 +88,24 @@ export class IoMem {
     k.events.emit({ type: "iounmap", addr });
   }
 
+  /**
+   * A device read. An ioremap() maps whole pages, so the tail of a page past a
+   * small region is reachable: nothing decodes it, and like a PCI master abort
+   * it reads as all ones (and writes to it are dropped).
+   */
   read(phys: number, width: IoWidth): number | bigint {
-    const r = this.regionAt(phys)!;
+    const r = this.regionAt(phys);
+    if (!r || phys + width > r.end) return width === 8 ? 0xffffffffffffffffn : 2 ** (8 * width) - 1;
     const off = phys - r.start;
     const v = r.handlers.read?.(off, width);
-    if (v !== undefined) return v;
+    // A bus transaction of `width` bytes: whatever the model returns, the CPU sees it zero-extended at that width.
+    if (v !== undefined) return width === 8 ? BigInt.asUintN(64, toBigInt(v)) : Number(BigInt.asUintN(8 * width, toBigInt(v)));
     return readLE(r.bytes, off, width);
   }
 
   write(phys: number, width: IoWidth, value: number | bigint): void {
-    const r = this.regionAt(phys)!;
+    const r = this.regionAt(phys);
+    if (!r || phys + width > r.end) return;
     const off = phys - r.start;
     if (r.handlers.write?.(off, width, value)) return;
     writeLE(r.bytes, off, width, value);
@@ -116,7 +124,8 @@ export class IoMem {
     rows.push([d0 + img.dataSize, d0 + img.dataSize + img.bssSize, "Kernel bss", 1]);
     for (const r of this.regions) rows.push([r.start, r.end, r.name, 0]);
     rows.sort((a, b) => a[0] - b[0] || a[3] - b[3]);
-    const w = p.physDigits === 16 && p.maxPfn * PAGE_SIZE > 2 ** 32 ? 9 : 8;
+    // kernel/resource.c r_show(): "%0*llx" with width 8 for iomem; longer addresses just print longer.
+    const w = 8;
     return rows.map(([s, e, n, depth]) => `${"  ".repeat(depth)}${hexAddr(s, w)}-${hexAddr(e - 1, w)} : ${n}\n`).join("");
   }
 }

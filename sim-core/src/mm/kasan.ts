@@ -200,7 +200,7 @@ export class Kasan {
         `BUG: KASAN: ${poison.bugType} in ${k.stacks.symbol(stack)}`,
         `${write ? "Write" : "Read"} of size ${size} at addr ${k.px(addr)} by task ${k.current.comm}/${k.current.pid}`,
         "",
-        ...k.dumpStackHeader(stack, fn),
+        ...k.dumpStackHeader(stack),
         "",
         ...poison.describe(),
         "",
@@ -241,6 +241,9 @@ export class Kasan {
   /** kfree() of something that is not a live kmalloc object. */
   reportBadFree(addr: number, kind: "double-free" | "invalid-free" | "mismatch-or-invalid", fn: string, stack: CapturedStack | undefined): void {
     const k = this.k;
+    // kasan_report_invalid_free() goes through the same report_enabled() gate as kasan_report().
+    if (!this.multiShot && this.reported) return;
+    this.reported = true;
     const o = k.slab.objectAt(addr);
     if (kind === "mismatch-or-invalid") {
       const mismatch = this.allocatorOf(addr);
@@ -249,9 +252,11 @@ export class Kasan {
           rule: "MEM004",
           params: { fn: `${fn}()`, addr: k.px(addr), alloc_fn: `${mismatch.allocatedBy} (free it with ${mismatch.freeWith})` },
           report: [
+            REPORT_RULE,
             `BUG: KASAN: invalid-free in ${k.stacks.symbol(stack)}`,
             `${fn}() of ${k.px(addr)}, which was allocated by ${mismatch.allocatedBy} and must be freed with ${mismatch.freeWith}`,
-            "", ...k.dumpStackHeader(stack, fn),
+            "", ...k.dumpStackHeader(stack),
+            REPORT_RULE,
           ],
           stack,
         });
@@ -262,10 +267,13 @@ export class Kasan {
     k.violation({
       rule: "MEM003",
       params: { kind: kind === "double-free" ? "double free" : "invalid free", addr: k.px(addr), fn: `${fn}()`, object: o ? `object ${k.px(o.start)} of cache ${o.cache.name}` : "not the start of any live allocation" },
+      // print_report(): framed like every KASAN report, with the shadow around the object when there is one.
       report: [
+        REPORT_RULE,
         `BUG: KASAN: ${kind} in ${k.stacks.symbol(stack)}`,
-        "", ...k.dumpStackHeader(stack, fn), "",
-        ...(o ? this.describeObject(addr, o) : [`${k.px(addr)} is not the start of any live allocation`]),
+        "", ...k.dumpStackHeader(stack), "",
+        ...(o ? [...this.describeObject(addr, o), "", ...this.memoryState(addr)] : [`${k.px(addr)} is not the start of any live allocation`]),
+        REPORT_RULE,
       ],
       stack,
     });
@@ -294,7 +302,7 @@ export class Kasan {
   reportBadVfree(addr: number, a: VmArea | undefined, stack: CapturedStack | undefined): void {
     const k = this.k;
     const cut = ["------------[ cut here ]------------", `Trying to vfree() nonexistent vm area (${k.px(addr)})`, `WARNING: CPU: 0 PID: ${k.current.pid} at mm/vmalloc.c: vfree`];
-    const trace = ["Call Trace:", ...k.stacks.formatStack(stack), "---[ end trace ]---"];
+    const trace = ["Call Trace:", ...k.stacks.formatStack(stack), "---[ end trace 0000000000000000 ]---"];
     const o = k.slab.objectAt(addr);
     const base = { fn: "vfree()", addr: k.px(addr) };
     let rule: RuleId = "MEM003";

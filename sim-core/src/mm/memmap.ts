@@ -60,7 +60,9 @@ export class MemMap {
     const ranges: Array<[number, number]> = [];
     for (const r of profile.e820) {
       if (r.type !== "usable") continue;
-      const lo = Math.floor(r.start / PAGE_SIZE), hi = Math.ceil(r.end / PAGE_SIZE);
+      // Nothing above max_pfn has a struct page (on i386 PAE, RAM beyond 64 GiB is dropped).
+      const lo = Math.floor(r.start / PAGE_SIZE), hi = Math.min(Math.ceil(r.end / PAGE_SIZE), profile.maxPfn);
+      if (lo >= hi) continue;
       const last = ranges[ranges.length - 1];
       if (last && lo - last[1] <= 0x100) last[1] = hi; // bridge the 640K–1M legacy hole
       else ranges.push([lo, hi]);

@@ -5,6 +5,7 @@
 
 import { ZoneId } from "../arch/profile";
 import type { Kernel } from "../kernel";
+import { REPORT_RULE } from "../kernel/report";
 import type { CapturedStack } from "../kernel/stack";
 import { PAGE_SIZE } from "../util/addr";
 import { BuddyAllocator, MAX_ORDER, NR_PAGE_ORDERS, Zone } from "./buddy";
@@ -77,12 +78,12 @@ export class PageAllocator {
     const lowZones = this.zones.filter((z) => z.id !== ZoneId.HIGHMEM);
     const lowPages = lowZones.reduce((s, z) => s + z.managedPages, 0);
     const minFreeKb = Math.min(262144, Math.max(128, Math.floor(Math.sqrt(lowPages * (PAGE_SIZE / 1024) * 16))));
-    const minPages = minFreeKb / (PAGE_SIZE / 1024);
+    const minPages = Math.floor(minFreeKb / (PAGE_SIZE / 1024)); // pages_min = min_free_kbytes >> (PAGE_SHIFT - 10)
     for (const z of this.zones) {
-      const min = z.id === ZoneId.HIGHMEM
-        ? Math.min(128, Math.max(32, Math.floor(z.managedPages / 1024)))
-        : Math.floor((minPages * z.managedPages) / Math.max(1, lowPages));
-      const gap = Math.max(Math.floor(min / 4), Math.floor((z.managedPages * 10) / 10000));
+      // tmp: the zone's share of pages_min; highmem caps its min but keeps tmp for the kswapd gaps.
+      const tmp = Math.floor((minPages * z.managedPages) / Math.max(1, lowPages));
+      const min = z.id === ZoneId.HIGHMEM ? Math.min(128, Math.max(32, Math.floor(z.managedPages / 1024))) : tmp;
+      const gap = Math.max(Math.floor(tmp / 4), Math.floor((z.managedPages * 10) / 10000));
       z.watermark = { min, low: min + gap, high: min + 2 * gap };
     }
   }
@@ -93,8 +94,11 @@ export class PageAllocator {
 
   private watermarkOk(z: Zone, order: number, gfp: number): boolean {
     let min = z.watermark.min;
-    if (gfp & __GFP_HIGH) min -= Math.floor(min / 2); // ALLOC_MIN_RESERVE
-    if (!(gfp & __GFP_DIRECT_RECLAIM)) min -= Math.floor(min / 4); // ALLOC_NON_BLOCK
+    if (gfp & __GFP_HIGH) {
+      min -= Math.floor(min / 2); // ALLOC_MIN_RESERVE
+      // ALLOC_NON_BLOCK digs deeper only together with __GFP_HIGH (GFP_ATOMIC); GFP_NOWAIT does not.
+      if (!(gfp & __GFP_DIRECT_RECLAIM)) min -= Math.floor(min / 4);
+    }
     return z.freePages - (1 << order) >= min;
   }
 
@@ -107,7 +111,8 @@ export class PageAllocator {
     const k = this.k;
     k.clock.advance(k.cost.pageAlloc);
     if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) {
-      k.warn(`WARNING: page allocation of order ${order} is larger than MAX_PAGE_ORDER (${MAX_ORDER})`, stack);
+      // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): __GFP_NOWARN silences it
+      if (!(gfp & __GFP_NOWARN)) k.warn(`WARNING: page allocation of order ${order} is larger than MAX_PAGE_ORDER (${MAX_ORDER})`, stack);
       return -1;
     }
     for (const id of zonelist(gfp, k.profile)) {
@@ -246,7 +251,7 @@ export class PageAllocator {
       k.violation({
         rule: "MEM003",
         params: { kind: "invalid free", fn: `${caller}()`, addr: k.px(this.pageAddressOrZero(pfn)), object: `pfn:0x${pfn.toString(16)} is inside the order-${inside.order} block at pfn:0x${inside.pfn.toString(16)}` },
-        report: [`BUG: KASAN: invalid-free in ${k.stacks.symbol(stack)}`, ...dumpPage(k.memmap, pfn, "not the head of an allocated block")],
+        report: [REPORT_RULE, `BUG: KASAN: invalid-free in ${k.stacks.symbol(stack)}`, "", ...k.dumpStackHeader(stack), "", ...dumpPage(k.memmap, pfn, "not the head of an allocated block"), REPORT_RULE],
         stack,
       });
       return;
@@ -256,9 +261,12 @@ export class PageAllocator {
       rule: "MEM003",
       params: { kind: wasFreed ? "double free" : "invalid free", fn: `${caller}()`, addr: k.px(this.pageAddressOrZero(pfn)), object: `pfn:0x${pfn.toString(16)} is ${wasFreed ? "already free" : "not allocated"}` },
       report: [
+        REPORT_RULE,
         `BUG: KASAN: double-free in ${k.stacks.symbol(stack)}`,
+        "", ...k.dumpStackHeader(stack), "",
         ...dumpPage(k.memmap, pfn, reason),
         ...(wasFreed ? [`page last allocated by task ${wasFreed.alloc.pid}:`, ...k.stacks.formatStack(wasFreed.alloc.stack), `page last freed by task ${wasFreed.free.pid}:`, ...k.stacks.formatStack(wasFreed.free.stack)] : []),
+        REPORT_RULE,
       ],
       stack,
     });
@@ -306,7 +314,14 @@ export class PageAllocator {
     k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "put" });
     if (r === 0) {
       const block = this.blocks.get(h);
-      if (block) this.freeBlock(block, stack ?? k.stacks.capture());
+      if (!block) return;
+      if (!block.compound && block.order > 0) {
+        // put_page() knows only an order-0 page here: the head goes back and the
+        // tail pages stay allocated with no owner — leaked, exactly as in Linux.
+        for (let o = block.order - 1; o >= 0; o--) this.blocks.set(h + (1 << o), { ...block, pfn: h + (1 << o), order: o });
+        this.blocks.set(h, { ...block, order: 0 });
+      }
+      this.freeBlock(this.blocks.get(h)!, stack ?? k.stacks.capture());
     }
   }
 

@@ -8,7 +8,7 @@ import type { CapturedStack } from "../kernel/stack";
 import { PAGE_SIZE } from "../util/addr";
 import { MAX_ORDER } from "./buddy";
 import { dumpPage } from "./dump";
-import { __GFP_COMP, __GFP_DMA, __GFP_ZERO, GFP_KERNEL } from "./gfp";
+import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL, gfpNames } from "./gfp";
 import { Owner } from "./memmap";
 import type { Track } from "./page_alloc";
 import { PG } from "./page-flags";
@@ -19,6 +19,8 @@ export const KMALLOC_MAX_CACHE_SIZE = 8192;
 export const KMALLOC_MAX_SIZE = PAGE_SIZE << MAX_ORDER;
 const KMALLOC_SIZES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
 const QUARANTINE_FRACTION = 32;
+/** mm/slab.h: flags that make no sense for slab memory, masked off with a warning. */
+const GFP_SLAB_BUG_MASK = __GFP_DMA32 | __GFP_HIGHMEM;
 
 export const enum ObjState { Free = 0, Allocated = 1, Quarantined = 2, Freed = 3 }
 
@@ -70,7 +72,8 @@ export class KmemCache {
     this.objsPerSlab = Math.floor((PAGE_SIZE << order) / this.size);
     this.minPartial = Math.min(10, Math.max(5, Math.floor(Math.log2(objectSize) / 2)));
   }
-  get activeObjs(): number { return this.slabs.reduce((s, sl) => s + sl.inuse, 0); }
+  /** Objects not on a freelist: live ones and those waiting in KASAN's quarantine, as slabinfo counts them. */
+  get activeObjs(): number { return this.slabs.reduce((s, sl) => s + this.objsPerSlab - sl.freelist.length, 0); }
   get numObjs(): number { return this.slabs.length * this.objsPerSlab; }
 }
 
@@ -135,11 +138,12 @@ export class SlabAllocator {
     const k = this.k;
     const order = Math.max(0, Math.ceil(Math.log2(Math.ceil(size / PAGE_SIZE))));
     if (order > MAX_ORDER) {
-      k.warn(`WARNING: kmalloc of ${size} bytes exceeds KMALLOC_MAX_SIZE (${KMALLOC_MAX_SIZE})`, stack);
+      // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): silent under __GFP_NOWARN.
+      if (!(gfp & __GFP_NOWARN)) k.warn(`WARNING: kmalloc of ${size} bytes exceeds KMALLOC_MAX_SIZE (${KMALLOC_MAX_SIZE})`, stack);
       return 0;
     }
     stack ??= k.stacks.capture();
-    const pfn = k.pages.alloc(gfp | __GFP_COMP, order, Owner.Pages, stack);
+    const pfn = k.pages.alloc(this.fixFlags(gfp, stack) | __GFP_COMP, order, Owner.Pages, stack);
     if (pfn < 0) return 0;
     this.large.set(pfn, { pfn, order, size, alloc: k.pages.track(stack) });
     const addr = k.pages.pageAddressOrZero(pfn);
@@ -154,7 +158,7 @@ export class SlabAllocator {
     let slab = c.slabs.find((s) => s.freelist.length > 0);
     if (!slab) {
       stack ??= k.stacks.capture();
-      const pfn = k.pages.alloc((gfp & ~__GFP_ZERO) | c.gfp | __GFP_COMP, c.order, Owner.Slab, stack);
+      const pfn = k.pages.alloc((this.fixFlags(gfp, stack) & ~__GFP_ZERO) | c.gfp | __GFP_COMP, c.order, Owner.Slab, stack);
       if (pfn < 0) {
         this.drainQuarantine();
         slab = c.slabs.find((s) => s.freelist.length > 0);
@@ -176,6 +180,21 @@ export class SlabAllocator {
     else if (c.ctor) c.ctor(addr);
     k.events.emit({ type: "kmalloc", addr, size: requested, cache: c.name, gfp });
     return addr;
+  }
+
+  /**
+   * kmalloc_fix_flags(), called by new_slab() and the large kmalloc path:
+   * slab memory must have a logical address, so __GFP_HIGHMEM (and __GFP_DMA32)
+   * are dropped with a warning instead of handing out a highmem frame.
+   */
+  private fixFlags(gfp: number, stack: CapturedStack | undefined): number {
+    const invalid = gfp & GFP_SLAB_BUG_MASK;
+    if (!invalid) return gfp;
+    const k = this.k, fixed = gfp & ~GFP_SLAB_BUG_MASK;
+    const hex = (v: number) => (v ? `0x${v.toString(16)}` : "0");
+    k.printk(`\x014Unexpected gfp: ${hex(invalid)} (${gfpNames(invalid)}). Fixing up to gfp: ${hex(fixed)} (${gfpNames(fixed)}). Fix your code!\n`);
+    for (const l of k.dumpStackHeader(stack)) k.printk(`\x014${l}\n`);
+    return fixed;
   }
 
   /** The slab object an address falls in, live or not. */
@@ -222,7 +241,8 @@ export class SlabAllocator {
     if (o) {
       if (o.start !== addr || o.state !== ObjState.Allocated) {
         stack ??= k.stacks.capture();
-        k.kasan.reportBadFree(addr, o.state === ObjState.Allocated ? "invalid-free" : "double-free", "kfree", stack);
+        // check_slab_allocation(): a pointer that is not an object's start is an invalid free whatever the object's state.
+        k.kasan.reportBadFree(addr, o.start !== addr ? "invalid-free" : "double-free", "kfree", stack);
         return;
       }
       this.free(o.slab, o.index, stack);

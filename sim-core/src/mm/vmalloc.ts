@@ -93,9 +93,18 @@ export class VmallocSpace {
     stack ??= k.stacks.capture();
     if (!Number.isFinite(size) || size <= 0) return 0;
     const bytes = alignUp(size, PAGE_SIZE);
+    // warn_alloc() prefixes its message with the task's comm.
+    const warnAlloc = (what: string) => {
+      if (!(gfp & __GFP_NOWARN)) k.printk(`\x014${k.current.comm}: vmalloc error: size ${size}, ${what}, mode:${gfpMode(gfp)}, nodemask=(null)\n`);
+    };
+    const totalram = k.pages.zones.reduce((s, z) => s + z.managedPages, 0);
+    if (bytes / PAGE_SIZE > totalram) {
+      warnAlloc("exceeds total pages");
+      return 0;
+    }
     const addr = this.reserve(bytes);
     if (addr === 0) {
-      if (!(gfp & __GFP_NOWARN)) k.printk(`\x014vmalloc error: size ${size}, vm_struct allocation failed, mode:${gfpMode(gfp)}, nodemask=(null)\n`);
+      warnAlloc("vm_struct allocation failed");
       return 0;
     }
     const pfns: number[] = [];
@@ -103,7 +112,7 @@ export class VmallocSpace {
       const pfn = k.pages.alloc(gfp | __GFP_HIGHMEM | __GFP_NOWARN, 0, Owner.Vmalloc, stack);
       if (pfn < 0) {
         for (const f of pfns) k.pages.free(f, 0, "vfree", stack);
-        if (!(gfp & __GFP_NOWARN)) k.printk(`\x014vmalloc error: size ${size}, page order 0, failed to allocate pages, mode:${gfpMode(gfp)}, nodemask=(null)\n`);
+        warnAlloc("page order 0, failed to allocate pages");
         return 0;
       }
       k.clock.advance(k.cost.vmallocPage);

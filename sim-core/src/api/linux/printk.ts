@@ -43,5 +43,5 @@ export function scnprintf(buf: number, size: number, fmt: string, ...args: unkno
 
 export function dump_stack(): void {
   const k = currentKernel();
-  for (const l of k.dumpStackHeader(here(k), "dump_stack")) k.printk(`\x014${l}\n`);
+  for (const l of k.dumpStackHeader(here(k))) k.printk(`\x014${l}\n`);
 }

@@ -56,7 +56,13 @@ export function kmem_cache_create(name: string, size: number, align: number, fla
   const k = currentKernel();
   const sz = intArg("kmem_cache_create", 2, size);
   if (typeof name !== "string" || !name || sz <= 0 || sz > KMALLOC_MAX_SIZE) return null;
-  const a = flags & SLAB_HWCACHE_ALIGN ? Math.max(64, align) : intArg("kmem_cache_create", 3, align);
+  // calculate_alignment(): the cache line, halved while the object fits in half of it.
+  let a = intArg("kmem_cache_create", 3, align);
+  if (flags & SLAB_HWCACHE_ALIGN) {
+    let ralign = 64;
+    while (sz <= ralign / 2) ralign /= 2;
+    a = Math.max(a, ralign);
+  }
   return k.slab.createCache(name, sz, a, flags & SLAB_CACHE_DMA ? 0x01 : 0, ctor ?? undefined);
 }
 

@@ -64,8 +64,15 @@ export function strcpy(dest: number, src: number | string): number {
 /** strscpy(): copies at most size - 1 bytes and terminates; -E2BIG (-7) when truncated. */
 export function strscpy(dest: number, src: number | string, size: number): number {
   const k = currentKernel();
-  const d = intArg("strscpy", 1, dest), n = intArg("strscpy", 3, size), bytes = bytesOf(src, "strscpy");
+  const d = intArg("strscpy", 1, dest), n = intArg("strscpy", 3, size);
   if (n <= 0) return -7;
+  // Like lib/string.c, read no more than size bytes of the source: it need not be terminated.
+  let bytes: Uint8Array;
+  if (typeof src === "string") bytes = new TextEncoder().encode(src);
+  else {
+    const a = intArg("strscpy", 2, src);
+    bytes = k.mem.read(a, strnlen(a, n), here(k), "strscpy");
+  }
   const len = Math.min(bytes.length, n - 1);
   const out = new Uint8Array(len + 1);
   out.set(bytes.subarray(0, len));
