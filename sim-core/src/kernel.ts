@@ -139,10 +139,7 @@ export class Kernel {
     const top = usable.filter(([lo]) => lo < p.maxLowPfn).map(([, hi]) => Math.min(hi, p.maxLowPfn)).reduce((a, b) => Math.max(a, b));
     reserve("mem_map", top - memmapPages, top, Owner.MemMap);
     mm.memMapPhys = (top - memmapPages) * PAGE_SIZE;
-    const [r0, r1] = this.reserved.get("low memory (real mode, BIOS)")!;
-    const [k0, k1] = this.reserved.get("kernel image")!;
-    const [m0, m1] = this.reserved.get("mem_map")!;
-    this.pages.bootFree(usable, (pfn) => (pfn >= r0 && pfn < r1) || (pfn >= k0 && pfn < k1) || (pfn >= m0 && pfn < m1));
+    this.pages.bootFree(usable, [...this.reserved.values()]);
   }
 
   isRamPhys(pa: number): boolean {

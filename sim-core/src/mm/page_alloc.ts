@@ -48,29 +48,25 @@ export class PageAllocator {
   zone(id: ZoneId): Zone | undefined { return this.zones.find((z) => z.id === id); }
 
   /** memblock_free_all(): hand every usable, unreserved frame to the buddy allocator. */
-  bootFree(usable: ReadonlyArray<readonly [number, number]>, isReserved: (pfn: number) => boolean): void {
+  bootFree(usable: ReadonlyArray<readonly [number, number]>, reserved: ReadonlyArray<readonly [number, number]>): void {
     for (const z of this.zones) {
       for (const [lo0, hi0] of usable) {
         const lo = Math.max(lo0, z.startPfn), hi = Math.min(hi0, z.endPfn);
         if (lo >= hi) continue;
         z.presentPages += hi - lo;
-        let pfn = lo;
-        while (pfn < hi) {
-          if (isReserved(pfn)) { pfn++; continue; }
-          let order = MAX_ORDER;
-          while (order > 0 && (pfn % (1 << order) !== 0 || pfn + (1 << order) > hi || this.anyReserved(pfn, 1 << order, isReserved))) order--;
-          this.buddy.free(z, pfn, order, true);
-          z.managedPages += 1 << order;
-          pfn += 1 << order;
+        for (const [flo, fhi] of subtractRanges(lo, hi, reserved)) {
+          // __free_pages_memory(): the largest naturally aligned blocks that fit.
+          for (let pfn = flo; pfn < fhi; ) {
+            let order = MAX_ORDER;
+            while (order > 0 && (pfn % (1 << order) !== 0 || pfn + (1 << order) > fhi)) order--;
+            this.buddy.free(z, pfn, order, true);
+            z.managedPages += 1 << order;
+            pfn += 1 << order;
+          }
         }
       }
     }
     this.setupWatermarks();
-  }
-
-  private anyReserved(pfn: number, n: number, isReserved: (pfn: number) => boolean): boolean {
-    for (let i = 0; i < n; i++) if (isReserved(pfn + i)) return true;
-    return false;
   }
 
   /** init_per_zone_wmark_min + __setup_per_zone_wmarks: min_free_kbytes = sqrt(lowmem KiB × 16). */
@@ -353,4 +349,19 @@ export class PageAllocator {
       return `Node 0 ${z.name}: ${orders} = ${kb(z.freePages)} (free:${kb(z.freePages)} min:${kb(z.watermark.min)} managed:${kb(z.managedPages)})`;
     });
   }
+}
+
+/** [lo, hi) minus the reserved ranges, as sorted disjoint ranges. */
+function subtractRanges(lo: number, hi: number, reserved: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  let parts: Array<[number, number]> = [[lo, hi]];
+  for (const [rlo, rhi] of reserved) {
+    parts = parts.flatMap(([a, b]): Array<[number, number]> => {
+      if (rhi <= a || rlo >= b) return [[a, b]];
+      const out: Array<[number, number]> = [];
+      if (a < rlo) out.push([a, rlo]);
+      if (rhi < b) out.push([rhi, b]);
+      return out;
+    });
+  }
+  return parts;
 }
