@@ -124,12 +124,7 @@ export class Kernel {
     const usable: Array<[number, number]> = p.e820.filter((e) => e.type === "usable").map((e) => [Math.ceil(e.start / PAGE_SIZE), Math.floor(e.end / PAGE_SIZE)]);
     const reserve = (what: string, lo: number, hi: number, owner: Owner) => {
       this.reserved.set(what, [lo, hi]);
-      for (let pfn = lo; pfn < hi; pfn++) {
-        if (!mm.pfnValid(pfn)) continue;
-        mm.setFlag(pfn, PG.reserved);
-        mm.setRefcount(pfn, 1);
-      }
-      mm.setOwner(lo, owner, hi - lo);
+      mm.initRange(lo, hi, { flags: 1 << PG.reserved, refcount: 1, owner });
     };
     reserve("low memory (real mode, BIOS)", 0, 0x100, Owner.Reserved);
     const img0 = p.kernel.physStart / PAGE_SIZE;

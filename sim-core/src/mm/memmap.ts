@@ -128,6 +128,20 @@ export class MemMap {
     }
   }
 
+  /** Set up struct pages of [lo, hi) in bulk (memblock reservations at boot); frames without a struct page are skipped. */
+  initRange(lo: number, hi: number, v: { flags: number; refcount: number; owner: Owner }): void {
+    for (const [vlo, vhi] of this.validRanges) {
+      for (let pfn = Math.max(lo, vlo), end = Math.min(hi, vhi); pfn < end; ) {
+        const s = this.sectionForWrite(pfn);
+        const from = pfn & SECTION_MASK, to = Math.min(SECTION_PAGES, from + (end - pfn));
+        s.flags.fill(v.flags, from, to);
+        s.refcount.fill(v.refcount, from, to);
+        s.owner.fill(v.owner, from, to);
+        pfn += to - from;
+      }
+    }
+  }
+
   page(pfn: number): Page {
     let p = this.pages.get(pfn);
     if (!p) {
