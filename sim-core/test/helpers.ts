@@ -32,3 +32,31 @@ export function only(k: Kernel, rule: RuleId): Finding {
 export function logSinceBoot(k: Kernel, bootLines: number): string[] {
   return k.log.records().slice(bootLines).map((r) => r.text);
 }
+
+/** Frame i of the current stack (0 is frameAt itself), as stack traces name it: the .ts file, through source maps. */
+function frameAt(i: number): { file: string; line: number } {
+  const lines = (new Error().stack ?? "").split("\n").slice(1);
+  const m = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(lines[i] ?? "");
+  if (!m) throw new Error("cannot parse the stack: " + lines.join("\n"));
+  return { file: m[1], line: Number(m[2]) };
+}
+
+/** The file of the caller: called at a test module's top level, that test file. */
+export function callerFile(): string { return frameAt(2).file; }
+
+/** The line the caller is on. */
+export function lineHere(): number { return frameAt(2).line; }
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** %px of a (signed) JS address on a 64-bit profile, computed without the simulator. */
+export function hex16(addr: number): string {
+  return BigInt.asUintN(64, BigInt(addr)).toString(16).padStart(16, "0");
+}
+
+/** %px on i386. */
+export function hex8(addr: number): string {
+  return (addr >>> 0).toString(16).padStart(8, "0");
+}

@@ -11,39 +11,19 @@ import { GFP_KERNEL, __get_free_pages, free_pages } from "../src/api/linux/gfp";
 import { kfree, kmalloc, kzalloc } from "../src/api/linux/slab";
 import { memcpy, memset } from "../src/api/linux/string";
 import { vfree, vmalloc } from "../src/api/linux/vmalloc";
-import { boot, only } from "./helpers";
+import { boot, callerFile, escapeRe, hex16, hex8, lineHere, only } from "./helpers";
 
 const RULE = "==================================================================";
 
-/** Frame i of the stack (0 is frameAt itself), as stack traces name it: the .ts file, through source maps. */
-function frameAt(i: number): { file: string; line: number } {
-  const lines = (new Error().stack ?? "").split("\n").slice(1);
-  const m = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(lines[i] ?? "");
-  if (!m) throw new Error("cannot parse the stack: " + lines.join("\n"));
-  return { file: m[1], line: Number(m[2]) };
-}
-/** This test file, and its path as kernel reports print it (relative to the working directory). */
-const SELF = frameAt(0).file;
+const SELF = callerFile();
 const REL = path.relative(process.cwd(), SELF);
-/** The line the caller is on. */
-function lineHere(): number { return frameAt(2).line; }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /** A stack line " fn (sim-core/test/kasan.test.ts:LINE)" of this file. */
 function frameLine(line: number): RegExp {
   return new RegExp(`^ \\S.* \\(${escapeRe(REL)}:${line}\\)$`);
 }
 
-/** 64-bit %px of a (signed) JS address, computed without the simulator. */
-function hex16(addr: number): string {
-  return BigInt.asUintN(64, BigInt(addr)).toString(16).padStart(16, "0");
-}
-function hex8(addr: number): string {
-  return (addr >>> 0).toString(16).padStart(8, "0");
-}
 
 /** Every finding is pinned to a line of this file, and its stack starts there. */
 function assertLocatedHere(k: Kernel, lines?: number[]): void {

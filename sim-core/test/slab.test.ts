@@ -16,22 +16,12 @@ import {
   kmem_cache_free, kmem_cache_zalloc, krealloc, ksize, kzalloc,
 } from "../src/api/linux/slab";
 import { memset } from "../src/api/linux/string";
-import { boot, only } from "./helpers";
+import { boot, callerFile, escapeRe, lineHere, only } from "./helpers";
 
 const MiB = 1 << 20;
 
-/** Frame i of the stack (0 is frameAt itself), as stack traces name it: the .ts file, through source maps. */
-function frameAt(i: number): { file: string; line: number } {
-  const lines = (new Error().stack ?? "").split("\n").slice(1);
-  const m = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(lines[i] ?? "");
-  if (!m) throw new Error("cannot parse the stack: " + lines.join("\n"));
-  return { file: m[1], line: Number(m[2]) };
-}
-/** This test file, and its path as kernel reports print it (relative to the working directory). */
-const SELF = frameAt(0).file;
+const SELF = callerFile();
 const REL = path.relative(process.cwd(), SELF);
-/** The line the caller is on. */
-function lineHere(): number { return frameAt(2).line; }
 
 function newLog(k: Kernel, since: number): string[] {
   return k.log.records().slice(since).map((r) => r.text);
@@ -549,6 +539,3 @@ describe("slab", () => {
   });
 });
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

@@ -20,31 +20,14 @@ import { kmalloc, kzalloc } from "../src/api/linux/slab";
 import { memcmp, memcpy, memmove, memset, strcmp, strcpy, strlen, strnlen, strscpy } from "../src/api/linux/string";
 import { is_vmalloc_addr, vfree, vmalloc, vmalloc_to_page, vmalloc_to_pfn, vzalloc } from "../src/api/linux/vmalloc";
 import type { IoWidth } from "../src/mm/iomem";
-import { boot, only } from "./helpers";
+import { boot, callerFile, escapeRe, hex16, hex8, lineHere, only } from "./helpers";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
 
-/** Frame i of the stack (0 is frameAt itself), as stack traces name it: the .ts file, through source maps. */
-function frameAt(i: number): { file: string; line: number } {
-  const lines = (new Error().stack ?? "").split("\n").slice(1);
-  const m = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(lines[i] ?? "");
-  if (!m) throw new Error("cannot parse the stack: " + lines.join("\n"));
-  return { file: m[1], line: Number(m[2]) };
-}
-const SELF = frameAt(0).file;
+const SELF = callerFile();
 const REL = path.relative(process.cwd(), SELF);
-function lineHere(): number { return frameAt(2).line; }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function hex16(addr: number): string {
-  return BigInt.asUintN(64, BigInt(addr)).toString(16).padStart(16, "0");
-}
-function hex8(addr: number): string {
-  return (addr >>> 0).toString(16).padStart(8, "0");
-}
 function newLog(k: Kernel, since: number): string[] {
   return k.log.records().slice(since).map((r) => r.text);
 }

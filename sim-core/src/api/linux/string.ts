@@ -9,18 +9,20 @@ export function memset(s: number, c: number, n: number): number {
   return addr;
 }
 
-export function memcpy(dest: number, src: number, n: number): number {
+function copy(fn: string, dest: number, src: number, n: number): number {
   const k = currentKernel();
-  const d = intArg("memcpy", 1, dest);
-  k.mem.copy(d, intArg("memcpy", 2, src), intArg("memcpy", 3, n), here(k), "memcpy");
+  const d = intArg(fn, 1, dest);
+  k.mem.copy(d, intArg(fn, 2, src), intArg(fn, 3, n), here(k), fn);
   return d;
 }
 
+export function memcpy(dest: number, src: number, n: number): number {
+  return copy("memcpy", dest, src, n);
+}
+
+/** memmove(): overlapping ranges are fine (memcpy() copies the same way here, though C leaves it undefined). */
 export function memmove(dest: number, src: number, n: number): number {
-  const k = currentKernel();
-  const d = intArg("memmove", 1, dest);
-  k.mem.copy(d, intArg("memmove", 2, src), intArg("memmove", 3, n), here(k), "memmove");
-  return d;
+  return copy("memmove", dest, src, n);
 }
 
 export function memcmp(a: number, b: number, n: number): number {
