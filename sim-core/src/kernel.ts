@@ -160,6 +160,7 @@ export class Kernel {
   }
 
   violation(f: FindingInput): Finding {
+    f = { ...f, stack: f.stack ?? this.stacks.capture() };
     this.logLines(3, f.report);
     const finding = makeFinding(this.events.lastSeq + 1, f); // the seq of the violation event below
     this.findings.push(finding);

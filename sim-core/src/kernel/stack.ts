@@ -74,14 +74,14 @@ export class StackTracker {
   }
 
   /** Lines of a stack dump, indented by one space like the kernel's. */
-  formatStack(s: CapturedStack | undefined): string[] {
+  formatStack(s: CapturedStack | undefined = this.capture()): string[] {
     if (!s) return ["(stack is not available)"];
     const frames = s.driverFrames;
     return frames.length ? frames.map((f) => " " + this.formatFrame(f)) : [" (no driver frames: called from the simulator itself)"];
   }
 
   /** "%pS" of the innermost driver frame. */
-  symbol(s: CapturedStack | undefined): string {
+  symbol(s: CapturedStack | undefined = this.capture()): string {
     const top = s?.top;
     return top ? this.formatFrame(top) : "<kernel>";
   }

@@ -2,7 +2,7 @@
 
 import type { ArchProfile } from "../../arch/profile";
 import { PAGE_SHIFT as SHIFT, PAGE_SIZE as SIZE } from "../../util/addr";
-import { currentKernel, here, intArg } from "../current";
+import { currentKernel, intArg } from "../current";
 
 export const PAGE_SHIFT = SHIFT;
 export const PAGE_SIZE = SIZE;
@@ -53,11 +53,11 @@ export function offset_in_page(addr: number): number {
 /** __pa(): the physical address of a kernel logical address. */
 export function __pa(addr: number): number {
   const k = currentKernel();
-  return k.virtToPhys(intArg("__pa", 1, addr), "__pa", here(k));
+  return k.virtToPhys(intArg("__pa", 1, addr), "__pa", undefined);
 }
 
 /** __va(): the logical address of a physical address (low memory only). */
 export function __va(phys: number): number {
   const k = currentKernel();
-  return k.physToVirt(intArg("__va", 1, phys), "__va", here(k));
+  return k.physToVirt(intArg("__va", 1, phys), "__va", undefined);
 }

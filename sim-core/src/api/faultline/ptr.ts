@@ -2,19 +2,19 @@
 // module without a Linux name, because TypeScript has no pointers. Every
 // access is checked like any other (KASAN, the MMU, the I/O address space).
 
-import { currentKernel, here, intArg } from "../current";
+import { currentKernel, intArg } from "../current";
 
 function load(width: 1 | 2 | 4, name: string) {
   return (addr: number): number => {
     const k = currentKernel();
-    return Number(k.mem.load(intArg(name, 1, addr), width, here(k), name));
+    return Number(k.mem.load(intArg(name, 1, addr), width, undefined, name));
   };
 }
 
 function store(width: 1 | 2 | 4, name: string) {
   return (addr: number, value: number): void => {
     const k = currentKernel();
-    k.mem.store(intArg(name, 1, addr), width, intArg(name, 2, value), here(k), name);
+    k.mem.store(intArg(name, 1, addr), width, intArg(name, 2, value), undefined, name);
   };
 }
 
@@ -25,29 +25,29 @@ export const store8 = store(1, "store8"), store16 = store(2, "store16"), store32
 /** *(u64 *)addr as a bigint. */
 export function load64(addr: number): bigint {
   const k = currentKernel();
-  return BigInt(k.mem.load(intArg("load64", 1, addr), 8, here(k), "load64"));
+  return BigInt(k.mem.load(intArg("load64", 1, addr), 8, undefined, "load64"));
 }
 
 export function store64(addr: number, value: bigint | number): void {
   const k = currentKernel();
-  k.mem.store(intArg("store64", 1, addr), 8, value, here(k), "store64");
+  k.mem.store(intArg("store64", 1, addr), 8, value, undefined, "store64");
 }
 
 /** A copy of len bytes at addr. */
 export function load_bytes(addr: number, len: number): Uint8Array {
   const k = currentKernel();
-  return k.mem.read(intArg("load_bytes", 1, addr), intArg("load_bytes", 2, len), here(k), "load_bytes");
+  return k.mem.read(intArg("load_bytes", 1, addr), intArg("load_bytes", 2, len), undefined, "load_bytes");
 }
 
 export function store_bytes(addr: number, bytes: Uint8Array | readonly number[]): void {
   const k = currentKernel();
-  k.mem.write(intArg("store_bytes", 1, addr), Uint8Array.from(bytes), here(k), "store_bytes");
+  k.mem.write(intArg("store_bytes", 1, addr), Uint8Array.from(bytes), undefined, "store_bytes");
 }
 
 /** The NUL-terminated string at addr (at most max bytes), decoded as UTF-8. */
 export function load_string(addr: number, max = 4096): string {
   const k = currentKernel();
-  const stack = here(k), a = intArg("load_string", 1, addr);
+  const stack = undefined, a = intArg("load_string", 1, addr);
   const bytes: number[] = [];
   for (let i = 0; i < max; i++) {
     const b = Number(k.mem.load(a + i, 1, stack, "load_string"));

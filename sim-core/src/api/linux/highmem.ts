@@ -11,7 +11,7 @@ export function kmap(page: Page): number {
 /** kunmap() takes the page — passing the address is PG004. */
 export function kunmap(page: Page): void {
   const k = currentKernel();
-  k.highmem.kunmap(page, here(k));
+  k.highmem.kunmap(page, undefined);
 }
 
 export function kmap_atomic(page: Page): number {
@@ -22,7 +22,7 @@ export function kmap_atomic(page: Page): number {
 /** kunmap_atomic() takes the address — passing the page is PG004. */
 export function kunmap_atomic(addr: number): void {
   const k = currentKernel();
-  k.highmem.kunmapLocal(addr, "kmap_atomic", here(k));
+  k.highmem.kunmapLocal(addr, "kmap_atomic", undefined);
 }
 
 export function kmap_local_page(page: Page): number {
@@ -32,7 +32,7 @@ export function kmap_local_page(page: Page): number {
 
 export function kunmap_local(addr: number): void {
   const k = currentKernel();
-  k.highmem.kunmapLocal(addr, "kmap_local", here(k));
+  k.highmem.kunmapLocal(addr, "kmap_local", undefined);
 }
 
 /** clear_highpage(): zero a page through a temporary mapping. */

@@ -8,12 +8,12 @@ export { __pa, __va } from "../asm/page";
 
 export function virt_to_phys(addr: number): number {
   const k = currentKernel();
-  return k.virtToPhys(intArg("virt_to_phys", 1, addr), "virt_to_phys", here(k));
+  return k.virtToPhys(intArg("virt_to_phys", 1, addr), "virt_to_phys", undefined);
 }
 
 export function phys_to_virt(phys: number): number {
   const k = currentKernel();
-  return k.physToVirt(intArg("phys_to_virt", 1, phys), "phys_to_virt", here(k));
+  return k.physToVirt(intArg("phys_to_virt", 1, phys), "phys_to_virt", undefined);
 }
 
 /** ioremap(): an __iomem address for device memory, or 0. */
@@ -32,14 +32,14 @@ export function iounmap(addr: number): void {
 function reader(name: string, width: IoWidth) {
   return (addr: number): number => {
     const k = currentKernel();
-    return Number(k.mem.ioRead(intArg(name, 1, addr), width, here(k), name));
+    return Number(k.mem.ioRead(intArg(name, 1, addr), width, undefined, name));
   };
 }
 
 function writer(name: string, width: IoWidth) {
   return (value: number, addr: number): void => {
     const k = currentKernel();
-    k.mem.ioWrite(intArg(name, 2, addr), width, intArg(name, 1, value), here(k), name);
+    k.mem.ioWrite(intArg(name, 2, addr), width, intArg(name, 1, value), undefined, name);
   };
 }
 
@@ -51,25 +51,25 @@ export const iowrite8 = writer("iowrite8", 1), iowrite16 = writer("iowrite16", 2
 /** readq(): 64 bits, as a bigint. */
 export function readq(addr: number): bigint {
   const k = currentKernel();
-  return BigInt(k.mem.ioRead(intArg("readq", 1, addr), 8, here(k), "readq"));
+  return BigInt(k.mem.ioRead(intArg("readq", 1, addr), 8, undefined, "readq"));
 }
 
 export function writeq(value: bigint | number, addr: number): void {
   const k = currentKernel();
-  k.mem.ioWrite(intArg("writeq", 2, addr), 8, value, here(k), "writeq");
+  k.mem.ioWrite(intArg("writeq", 2, addr), 8, value, undefined, "writeq");
 }
 
 export function memcpy_fromio(dst: number, src: number, count: number): void {
   const k = currentKernel();
-  k.mem.copy(intArg("memcpy_fromio", 1, dst), intArg("memcpy_fromio", 2, src), intArg("memcpy_fromio", 3, count), here(k), "memcpy_fromio");
+  k.mem.copy(intArg("memcpy_fromio", 1, dst), intArg("memcpy_fromio", 2, src), intArg("memcpy_fromio", 3, count), undefined, "memcpy_fromio");
 }
 
 export function memcpy_toio(dst: number, src: number, count: number): void {
   const k = currentKernel();
-  k.mem.copy(intArg("memcpy_toio", 1, dst), intArg("memcpy_toio", 2, src), intArg("memcpy_toio", 3, count), here(k), "memcpy_toio");
+  k.mem.copy(intArg("memcpy_toio", 1, dst), intArg("memcpy_toio", 2, src), intArg("memcpy_toio", 3, count), undefined, "memcpy_toio");
 }
 
 export function memset_io(addr: number, value: number, count: number): void {
   const k = currentKernel();
-  k.mem.fill(intArg("memset_io", 1, addr), intArg("memset_io", 2, value), intArg("memset_io", 3, count), here(k), "memset_io");
+  k.mem.fill(intArg("memset_io", 1, addr), intArg("memset_io", 2, value), intArg("memset_io", 3, count), undefined, "memset_io");
 }

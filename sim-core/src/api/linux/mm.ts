@@ -4,7 +4,7 @@
 import { Page } from "../../mm/memmap";
 import { PG } from "../../mm/page-flags";
 import { PAGE_SIZE } from "../../util/addr";
-import { currentKernel, here, intArg, pageArg } from "../current";
+import { currentKernel, intArg, pageArg } from "../current";
 
 export { Page };
 /** The C name: `struct page *` is a Page here; NULL is null. */
@@ -37,7 +37,7 @@ export function page_to_phys(page: Page): number {
 /** virt_to_page(): for kernel logical addresses only (use vmalloc_to_page() for vmalloc memory). */
 export function virt_to_page(addr: number): Page {
   const k = currentKernel();
-  const pa = k.virtToPhys(intArg("virt_to_page", 1, addr), "virt_to_page", here(k));
+  const pa = k.virtToPhys(intArg("virt_to_page", 1, addr), "virt_to_page", undefined);
   return k.memmap.page(Math.floor(pa / PAGE_SIZE));
 }
 
@@ -53,7 +53,7 @@ export function page_address(page: Page): number {
   const pfn = pageArg("page_address", 1, page).pfn;
   const addr = k.highmem.pageAddress(pfn);
   if (addr === 0) {
-    const stack = here(k);
+    const stack = k.stacks.capture();
     k.violation({
       rule: "PG006",
       params: { fn: "page_address()", pfn: `0x${pfn.toString(16)}` },
@@ -84,12 +84,12 @@ export function page_mapcount(page: Page): number {
 
 export function get_page(page: Page): void {
   const k = currentKernel();
-  k.pages.getPage(pageArg("get_page", 1, page).pfn, here(k));
+  k.pages.getPage(pageArg("get_page", 1, page).pfn);
 }
 
 export function put_page(page: Page): void {
   const k = currentKernel();
-  k.pages.putPage(pageArg("put_page", 1, page).pfn, here(k));
+  k.pages.putPage(pageArg("put_page", 1, page).pfn);
 }
 
 function flagOps(name: string, bit: PG) {

@@ -30,7 +30,7 @@ export function snprintf(buf: number, size: number, fmt: string, ...args: unknow
     const len = Math.min(text.length, n - 1);
     const out = new Uint8Array(len + 1);
     out.set(text.subarray(0, len));
-    k.mem.write(intArg("snprintf", 1, buf), out, here(k), "snprintf");
+    k.mem.write(intArg("snprintf", 1, buf), out, undefined, "snprintf");
   }
   return text.length;
 }
