@@ -21,6 +21,19 @@ import { PhysMem } from "./mm/physmem";
 import { SlabAllocator } from "./mm/slab";
 import { KernelPageTable, VmallocSpace } from "./mm/vmalloc";
 import { Inspector } from "./inspect";
+import { Memory, type NoFaultHandler } from "./mm/memory";
+import { Mmap } from "./mm/mmap";
+import { UserMemory } from "./mm/uaccess";
+import { Gup } from "./mm/gup";
+import { CharDevices } from "./fs/chrdev";
+import type { File } from "./fs/file";
+import { Task, Tasks } from "./kernel/tasks";
+import { Modules } from "./kernel/modules";
+import type { Module } from "./kernel/module";
+import { Scheduler } from "./kernel/sched";
+import { Syscalls } from "./kernel/syscalls";
+import { parseStack, isDriverFile } from "./kernel/stack";
+import { UserSignal } from "./kernel/signal";
 import { MiB, PAGE_SIZE, hexAddr, parseSize } from "./util/addr";
 import { mix32 } from "./util/prng";
 
@@ -40,9 +53,10 @@ export interface BootOptions {
   logBufBytes?: number;
   /** Called for every completed kernel log line. */
   onLog?: (r: LogRecord) => void;
+  /** A fault in a VMA without a fault method: LDD3's zero page (default) or today's SIGBUS. */
+  noFaultHandler?: NoFaultHandler;
 }
 
-export interface Task { readonly pid: number; readonly comm: string }
 
 export const DEFAULT_SEED = 0x5eed;
 
@@ -66,7 +80,22 @@ export class Kernel {
   readonly inspect: Inspector;
   readonly cost = COST_NS;
   readonly findings: Finding[] = [];
-  current: Task = { pid: 1, comm: "insmod" };
+  readonly mm: Memory;
+  readonly mmap: Mmap;
+  readonly uaccess: UserMemory;
+  readonly gup: Gup;
+  readonly chrdev: CharDevices;
+  readonly tasks: Tasks;
+  readonly modules: Modules;
+  readonly sched: Scheduler;
+  readonly syscalls: Syscalls;
+  /** The task whose context kernel code runs in: insmod for module init and exit, the caller for system calls. */
+  readonly insmodTask = new Task(1, "insmod", null, null);
+  current: Task = this.insmodTask;
+  /** The module whose code is running (allocations are charged to it). */
+  currentModule: Module | null = null;
+  /** Inside a driver's fault handler: the references it takes belong to the page table. */
+  inFault = false;
   /** Frames memblock reserved at boot, by what for. */
   readonly reserved = new Map<string, [number, number]>();
   private oopsCount = 0;
@@ -101,7 +130,17 @@ export class Kernel {
     this.kasan = new Kasan(this);
     this.kasan.enabled = opts.kasan ?? true;
     this.kasan.multiShot = opts.kasanMultiShot ?? true;
+    this.mm = new Memory(this);
+    this.mmap = new Mmap(this);
+    this.uaccess = new UserMemory(this);
+    this.gup = new Gup(this);
+    this.chrdev = new CharDevices(this);
+    this.tasks = new Tasks(this);
+    this.modules = new Modules(this);
+    this.sched = new Scheduler(this);
+    this.syscalls = new Syscalls(this);
     this.inspect = new Inspector(this);
+    if (opts.noFaultHandler) this.mm.noFaultHandler = opts.noFaultHandler;
   }
 
   /** Boots a machine: memblock reservations, buddy allocator, slab caches, boot log. */
@@ -193,7 +232,7 @@ export class Kernel {
   }
 
   /** A kernel-mode page fault with no fixup: page_fault_oops(). Unwinds the driver's call. */
-  pageFaultOops(addr: number, write: boolean, stack: CapturedStack | undefined, size = 1): never {
+  pageFaultOops(addr: number, write: boolean, stack: CapturedStack | undefined, size = 1, cause?: string): never {
     stack ??= this.stacks.capture();
     const p = this.profile;
     const user = addr >= 0 && addr < p.taskSize;
@@ -206,6 +245,7 @@ export class Kernel {
       `#PF: supervisor ${write ? "write" : "read"} access in kernel mode`,
       `#PF: error_code(0x${err.toString(16).padStart(4, "0")}) - not-present page`,
       ...(user && addr >= PAGE_SIZE ? ["(a user-space address: kernel code must use copy_from_user()/copy_to_user() for these)"] : []),
+      ...(cause ? [`(${cause})`] : []),
       `Oops: ${err.toString(16).padStart(4, "0")} [#${++this.oopsCount}] PREEMPT SMP KASAN${p.arch === "x86_64" ? " NOPTI" : ""}`,
       ...this.dumpStackHeader(stack).slice(0, 2),
       p.arch === "x86_64" ? `RIP: 0010:${this.stacks.symbol(stack)}` : `EIP: ${this.stacks.symbol(stack)}`,
@@ -302,6 +342,80 @@ export class Kernel {
     }
     // The C arithmetic wraps at the pointer width.
     return p.bits === 32 ? (pa + p.pageOffset) % 2 ** 32 : pa + p.pageOffset;
+  }
+
+  /** Runs fn as task t (current = t). */
+  withCurrent<T>(t: Task, fn: () => T): T {
+    const prev = this.current;
+    this.current = t;
+    try {
+      return fn();
+    } finally {
+      this.current = prev;
+    }
+  }
+
+  /** Runs fn with allocations charged to a module. */
+  withModule<T>(m: Module | null, fn: () => T): T {
+    const prev = this.currentModule;
+    this.currentModule = m;
+    try {
+      return fn();
+    } finally {
+      this.currentModule = prev;
+    }
+  }
+
+  /**
+   * Every call into a driver's code (init, exit, fops, vm_ops) goes through
+   * here: it runs in the module's context, and a JavaScript exception thrown
+   * by the driver becomes an oops with the driver's stack, as a crash in a
+   * C driver would.
+   */
+  callDriver<T>(m: Module | null, what: string, fn: () => T): T {
+    const prevModule = this.currentModule, prevFault = this.inFault;
+    this.currentModule = m ?? prevModule;
+    this.inFault = what === "fault" || what === "page_mkwrite";
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof KernelOops || e instanceof UserSignal) throw e;
+      throw this.driverException(e, what);
+    } finally {
+      this.currentModule = prevModule;
+      this.inFault = prevFault;
+    }
+  }
+
+  /** A JavaScript error escaping driver code: logged as an oops in the driver's own lines. */
+  private driverException(e: unknown, what: string): KernelOops {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const frames = parseStack(err.stack ?? "").filter((f) => isDriverFile(f.file));
+    const where = frames[0] ? this.stacks.formatFrame(frames[0]) : "<driver>";
+    const headline = `BUG: the driver's ${what}() threw ${err.name}: ${err.message}`;
+    const report = [
+      headline,
+      `Oops: 0000 [#${++this.oopsCount}] PREEMPT SMP KASAN${this.profile.arch === "x86_64" ? " NOPTI" : ""}`,
+      `CPU: 0 UID: 0 PID: ${this.current.pid} Comm: ${this.current.comm} Tainted: G    B              6.12.0-faultline #1`,
+      `${this.profile.arch === "x86_64" ? "RIP: 0010:" : "EIP: "}${where}`,
+      "Call Trace:", " <TASK>", ...frames.map((f) => " " + this.stacks.formatFrame(f)), " </TASK>",
+      "---[ end trace 0000000000000000 ]---",
+    ];
+    this.logLines(1, report);
+    this.events.emit({ type: "oops", message: headline, address: 0, location: frames[0], report });
+    return new KernelOops(headline, 0, report, frames[0], undefined);
+  }
+
+  /** fput(): the last reference to a file calls the driver's release. */
+  fput(f: File): void {
+    if (--f.f_count > 0) return;
+    const release = f.f_op.release;
+    try {
+      if (release) this.callDriver(f.module, "release", () => release(f.f_inode, f));
+    } finally {
+      if (f.f_op.owner) f.f_op.owner.refcnt--;
+      this.events.emit({ type: "file_release", path: f.path, file: f.id });
+    }
   }
 
   /** `dmesg`. */

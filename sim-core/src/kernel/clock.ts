@@ -12,6 +12,8 @@ export const COST_NS = {
   ioremap: 1500,
   mmio: 100,
   printk: 2000,
+  fault: 1000,
+  syscall: 300,
   bytes: 0.25, // per byte copied or set by the CPU (~4 GB/s)
 } as const;
 

@@ -23,7 +23,19 @@ export type KernelEventBody =
   | { type: "iounmap"; addr: number }
   | { type: "log"; level: number; text: string; tsNs: number }
   | { type: "violation"; rule: RuleId; message: string; location?: Frame; report: string[] }
-  | { type: "oops"; message: string; address: number; location?: Frame; report: string[] };
+  | { type: "oops"; message: string; address: number; location?: Frame; report: string[] }
+  | { type: "pte_set"; mm: number; addr: number; pfn: number; flags: number }
+  | { type: "pte_clear"; mm: number; addr: number; pfn: number }
+  | { type: "page_fault"; mm: number; addr: number; write: boolean; present: boolean }
+  | { type: "cow"; mm: number; addr: number; from: number; to: number }
+  | { type: "vma_add"; mm: number; start: number; end: number; flags: number; file: string | null }
+  | { type: "vma_remove"; mm: number; start: number; end: number }
+  | { type: "task_new"; pid: number; comm: string; parent: number }
+  | { type: "task_exit"; pid: number; code: number; signal?: string }
+  | { type: "module"; name: string; op: "load" | "unload" }
+  | { type: "file_open"; path: string; file: number }
+  | { type: "file_release"; path: string; file: number }
+  | { type: "aio_complete"; pid: number; res: number };
 
 export type KernelEventType = KernelEventBody["type"];
 export type KernelEvent = KernelEventBody & { readonly seq: number; readonly time: number };

@@ -62,7 +62,10 @@ export class KernelMemory {
     k.clock.advance(src.length * k.cost.bytes);
     this.chunks(addr, src.length, true, stack, fn, (t, off, n) => {
       if (t.io) for (let i = 0; i < n; i++) k.io.write(t.pa + i, 1, src[off + i]);
-      else k.phys.write(t.pa, src, off, n);
+      else {
+        k.phys.write(t.pa, src, off, n);
+        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
+      }
     });
   }
 
@@ -72,7 +75,10 @@ export class KernelMemory {
     k.clock.advance(len * k.cost.bytes);
     this.chunks(addr, len, true, stack, fn, (t, _off, n) => {
       if (t.io) for (let i = 0; i < n; i++) k.io.write(t.pa + i, 1, value & 0xff);
-      else k.phys.fill(t.pa, value & 0xff, n);
+      else {
+        k.phys.fill(t.pa, value & 0xff, n);
+        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
+      }
     });
   }
 

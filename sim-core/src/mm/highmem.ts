@@ -7,6 +7,7 @@ import type { Kernel } from "../kernel";
 import type { CapturedStack } from "../kernel/stack";
 import { PAGE_SIZE } from "../util/addr";
 import { Page } from "./memmap";
+import type { Track } from "./page_alloc";
 
 export type KmapKind = "kmap" | "kmap_atomic" | "kmap_local";
 
@@ -26,7 +27,7 @@ export class Highmem {
   /** preempt/pagefault-disable depth owed to kmap_atomic. */
   atomicDepth = 0;
   /** Who holds each persistent kmap, for leak reports. */
-  readonly kmapHolders = new Map<number, CapturedStack[]>();
+  readonly kmapHolders = new Map<number, Track[]>();
 
   constructor(private readonly k: Kernel) {
     const n = k.profile.lastPkmap;
@@ -80,7 +81,7 @@ export class Highmem {
     }
     this.pkmapCount[slot]++;
     const holders = this.kmapHolders.get(pfn) ?? [];
-    if (stack) holders.push(stack);
+    holders.push(k.pages.track(stack));
     this.kmapHolders.set(pfn, holders);
     const addr = this.pkmapAddr(slot);
     k.events.emit({ type: "kmap", kind: "kmap", pfn, addr, slot });
@@ -216,8 +217,8 @@ export class Highmem {
   }
 
   /** Persistent kmaps still held: (pfn, holders). */
-  heldKmaps(): Array<{ pfn: number; count: number; stacks: CapturedStack[] }> {
-    return this.pkmapSlots().filter((s) => s.count > 0).map((s) => ({ pfn: s.pfn, count: s.count, stacks: this.kmapHolders.get(s.pfn) ?? [] }));
+  heldKmaps(): Array<{ pfn: number; count: number; holders: Track[] }> {
+    return this.pkmapSlots().filter((s) => s.count > 0).map((s) => ({ pfn: s.pfn, count: s.count, holders: this.kmapHolders.get(s.pfn) ?? [] }));
   }
 }
 

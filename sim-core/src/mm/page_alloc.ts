@@ -7,6 +7,7 @@ import { ZoneId } from "../arch/profile";
 import type { Kernel } from "../kernel";
 import { REPORT_RULE } from "../kernel/report";
 import type { CapturedStack } from "../kernel/stack";
+import type { Module } from "../kernel/module";
 import { PAGE_SIZE } from "../util/addr";
 import { BuddyAllocator, MAX_ORDER, NR_PAGE_ORDERS, Zone } from "./buddy";
 import { dumpPage } from "./dump";
@@ -19,6 +20,8 @@ export interface Track {
   readonly comm: string;
   readonly seq: number;
   readonly stack: CapturedStack | undefined;
+  /** The module whose code was running, for the leak report at unload. */
+  readonly module: Module | null;
 }
 
 export interface PageBlock {
@@ -37,6 +40,8 @@ export class PageAllocator {
   readonly blocks = new Map<number, PageBlock>();
   /** Last free of each head PFN, for use-after-free reports. */
   readonly freed = new Map<number, { order: number; alloc: Track; free: Track }>();
+  /** get_page() references a module took outside a fault handler, not yet put: the leak report needs them. */
+  private readonly moduleRefs = new Map<number, Track[]>();
   /** Tail → head for compound pages. */
   private readonly compoundHead = new Map<number, number>();
 
@@ -99,7 +104,7 @@ export class PageAllocator {
   }
 
   track(stack = this.k.stacks.capture()): Track {
-    return { pid: this.k.current.pid, comm: this.k.current.comm, seq: this.k.events.lastSeq + 1, stack };
+    return { pid: this.k.current.pid, comm: this.k.current.comm, seq: this.k.events.lastSeq + 1, stack, module: this.k.currentModule };
   }
 
   /** alloc_pages(): the head PFN, or -1 for NULL. */
@@ -164,7 +169,7 @@ export class PageAllocator {
    * was the last. A non-compound block whose head is still referenced
    * elsewhere loses its tail pages only, as in Linux.
    */
-  free(pfn: number, order: number, caller: string, stack = this.k.stacks.capture()): void {
+  free(pfn: number, order: number, caller: string, stack?: CapturedStack): void {
     const k = this.k;
     k.clock.advance(k.cost.pageFree);
     const block = this.blocks.get(pfn);
@@ -207,6 +212,9 @@ export class PageAllocator {
     const k = this.k, mm = k.memmap;
     const { pfn, order } = block;
     const n = 1 << order;
+    for (let i = 0; i < n; i++) {
+      if (k.mm.userMapCount(pfn + i) > 0 && !k.mm.reportMappedFree(pfn + i, n, "the page allocator", stack)) break;
+    }
     for (let i = 0; i < n; i++) {
       const p = pfn + i;
       const bad = mm.mapcount(p) !== -1 ? "nonzero mapcount"
@@ -287,6 +295,19 @@ export class PageAllocator {
     }
     const r = k.memmap.addRefcount(h, 1);
     k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "get" });
+    // A reference taken in a fault handler belongs to the page table, which puts it at unmap.
+    if (k.currentModule && !k.inFault) {
+      const list = this.moduleRefs.get(h) ?? [];
+      list.push(this.track(stack));
+      this.moduleRefs.set(h, list);
+    }
+  }
+
+  /** Page references a module still holds. */
+  heldRefs(module: Module): Array<{ pfn: number; track: Track }> {
+    const out: Array<{ pfn: number; track: Track }> = [];
+    for (const [pfn, list] of this.moduleRefs) for (const t of list) if (t.module === module) out.push({ pfn, track: t });
+    return out;
   }
 
   /** put_page(): the last reference frees the page (or its whole block). */
@@ -308,6 +329,12 @@ export class PageAllocator {
     }
     const r = k.memmap.addRefcount(h, -1);
     k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "put" });
+    const held = this.moduleRefs.get(h);
+    if (held && k.currentModule) {
+      const i = held.findIndex((t) => t.module === k.currentModule);
+      if (i >= 0) held.splice(i, 1);
+      if (!held.length) this.moduleRefs.delete(h);
+    }
     if (r === 0) {
       const block = this.blocks.get(h);
       if (!block) return;

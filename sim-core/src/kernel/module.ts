@@ -1,0 +1,52 @@
+// Loadable modules: module_init/module_exit, module parameters, the
+// reference count that keeps a module with open files loaded, and the leak
+// report at unload — every allocation, page reference, kmap and mapping the
+// module still holds, with where it was taken.
+
+export type ModuleState = "coming" | "live" | "going" | "unloaded";
+export type ModuleParamType = "int" | "uint" | "long" | "ulong" | "short" | "ushort" | "bool" | "charp";
+export type ModuleParamValue = number | boolean | string;
+
+export interface ModuleParam {
+  readonly name: string;
+  readonly type: ModuleParamType;
+  readonly perm: number;
+  value: ModuleParamValue;
+}
+
+export class Module {
+  state: ModuleState = "coming";
+  init: (() => number) | null = null;
+  exit: (() => void) | null = null;
+  license = "";
+  author = "";
+  description = "";
+  /** Open files and other users that keep the module loaded. */
+  refcnt = 0;
+  readonly params = new Map<string, ModuleParam>();
+  constructor(readonly name: string, readonly args: ReadonlyMap<string, string>) {}
+  toString(): string { return this.name; }
+}
+
+export class ModuleError extends Error {}
+
+/** Parses an insmod argument for a parameter, as kernel/params.c does; undefined when malformed. */
+export function parseParam(type: ModuleParamType, text: string): ModuleParamValue | undefined {
+  switch (type) {
+    case "bool":
+      if (/^(1|y|Y|true)$/.test(text) || text === "") return true;
+      if (/^(0|n|N|false)$/.test(text)) return false;
+      return undefined;
+    case "charp":
+      return text;
+    default: {
+      if (!/^-?(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(text)) return undefined;
+      const neg = text.startsWith("-");
+      const body = neg ? text.slice(1) : text;
+      const v = /^0x/i.test(body) ? parseInt(body, 16) : body.length > 1 && body.startsWith("0") ? parseInt(body, 8) : parseInt(body, 10);
+      const n = neg ? -v : v;
+      if ((type === "uint" || type === "ulong" || type === "ushort") && n < 0) return undefined;
+      return n;
+    }
+  }
+}

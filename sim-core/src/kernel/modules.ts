@@ -1,0 +1,158 @@
+// insmod and rmmod. Loading evaluates the driver's code (its module_init(),
+// module_param() and MODULE_*() calls register here), then runs init as
+// insmod's task; unloading runs exit and reports what the module left behind,
+// in kmemleak's words.
+
+import type { Kernel } from "../kernel";
+import { PAGE_SIZE, hexAddr } from "../util/addr";
+import { Owner } from "../mm/memmap";
+import { ObjState } from "../mm/slab";
+import type { Track } from "../mm/page_alloc";
+import { Module, parseParam, type ModuleParamType, type ModuleParamValue } from "./module";
+
+const EEXIST = 17, EBUSY = 16, ENOENT = 2;
+
+export interface Leak {
+  readonly rule: "MEM008" | "PG003" | "PG007";
+  readonly what: string;
+  readonly addr: number;
+  readonly size: number;
+  readonly allocFn: string;
+  readonly track?: Track;
+}
+
+export class Modules {
+  readonly loaded = new Map<string, Module>();
+  /** The module whose code is being evaluated by load(). */
+  private loading: Module | null = null;
+
+  constructor(private readonly k: Kernel) {}
+
+  /** The module module_init()/module_param() are talking about. */
+  registering(fn: string): Module {
+    const m = this.loading;
+    if (!m) throw new Error(`${fn}() called outside module loading: it belongs at the top level of the driver's source`);
+    return m;
+  }
+
+  param(name: string, type: ModuleParamType, def: ModuleParamValue, perm: number): ModuleParamValue {
+    const m = this.registering("module_param");
+    const given = m.args.get(name);
+    let value = def;
+    if (given !== undefined) {
+      const parsed = parseParam(type, given);
+      if (parsed === undefined) this.k.printk(`\x014${m.name}: \`${given}' invalid for parameter \`${name}'\n`);
+      else value = parsed;
+    }
+    m.params.set(name, { name, type, perm, value });
+    return value;
+  }
+
+  /** insmod: 0 on success, or init's error (the module is not left loaded). */
+  load(name: string, evaluate: () => void, args: Readonly<Record<string, string>> = {}): number {
+    const k = this.k;
+    if (this.loaded.has(name)) return -EEXIST;
+    const mod = new Module(name, new Map(Object.entries(args)));
+    this.loading = mod;
+    try {
+      k.withModule(mod, evaluate);
+    } finally {
+      this.loading = null;
+    }
+    for (const a of mod.args.keys()) if (!mod.params.has(a)) k.printk(`\x014${name}: unknown parameter '${a}' ignored\n`);
+    if (!mod.license) k.printk(`\x014${name}: module license 'unspecified' taints kernel.\n`);
+    this.loaded.set(name, mod);
+    k.events.emit({ type: "module", name, op: "load" });
+    const ret = mod.init ? k.withCurrent(k.insmodTask, () => k.callDriver(mod, "init", () => mod.init!())) : 0;
+    if (typeof ret === "number" && ret < 0) {
+      mod.state = "unloaded";
+      this.loaded.delete(name);
+      this.reportLeaks(mod, `${name}: init failed with ${ret}`);
+      return ret;
+    }
+    mod.state = "live";
+    return 0;
+  }
+
+  /** rmmod: -EBUSY while open files hold the module. */
+  unload(name: string): number {
+    const k = this.k;
+    const mod = this.loaded.get(name);
+    if (!mod) return -ENOENT;
+    if (mod.refcnt > 0) return -EBUSY;
+    mod.state = "going";
+    if (mod.exit) k.withCurrent(k.insmodTask, () => k.callDriver(mod, "exit", () => mod.exit!()));
+    mod.state = "unloaded";
+    this.loaded.delete(name);
+    k.events.emit({ type: "module", name, op: "unload" });
+    this.reportLeaks(mod, `${name}: unloaded`);
+    return 0;
+  }
+
+  /** Everything the module took and did not give back. */
+  leaks(mod: Module): Leak[] {
+    const k = this.k, out: Leak[] = [];
+    const mine = (t: Track | undefined) => t?.module === mod;
+    for (const c of k.slab.caches) {
+      for (const s of c.slabs) {
+        for (let i = 0; i < c.objsPerSlab; i++) {
+          const meta = s.meta[i];
+          if (s.state[i] === ObjState.Allocated && mine(meta?.alloc)) out.push({ rule: "MEM008", what: c.name, addr: s.objAddr(i), size: meta!.requested, allocFn: c.name.startsWith("kmalloc") || c.name.startsWith("dma-kmalloc") ? "kmalloc()" : "kmem_cache_alloc()", track: meta!.alloc });
+        }
+      }
+    }
+    for (const l of k.slab.large.values()) if (mine(l.alloc)) out.push({ rule: "MEM008", what: `order-${l.order} pages`, addr: k.pages.pageAddressOrZero(l.pfn), size: l.size, allocFn: "kmalloc()", track: l.alloc });
+    for (const b of k.pages.blocks.values()) {
+      if (b.owner === Owner.Pages && mine(b.alloc) && !k.slab.large.has(b.pfn)) {
+        out.push({ rule: "MEM008", what: `order-${b.order} page block (pfn:0x${b.pfn.toString(16)})`, addr: k.highmem.pageAddress(b.pfn) || b.pfn * PAGE_SIZE, size: PAGE_SIZE << b.order, allocFn: "alloc_pages()", track: b.alloc });
+      }
+    }
+    for (const a of k.vmalloc.list()) if (mine(a.alloc)) out.push({ rule: "MEM008", what: `${a.kind} area`, addr: a.addr, size: a.requested, allocFn: `${a.kind}()`, track: a.alloc });
+    for (const r of k.pages.heldRefs(mod)) out.push({ rule: "MEM008", what: `page reference on pfn:0x${r.pfn.toString(16)}`, addr: k.highmem.pageAddress(r.pfn) || r.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: "get_page()", track: r.track });
+    for (const h of k.highmem.heldKmaps()) for (const t of h.holders) if (t.module === mod) out.push({ rule: "PG003", what: `kmap of pfn:0x${h.pfn.toString(16)}`, addr: k.highmem.pageAddress(h.pfn), size: PAGE_SIZE, allocFn: "kmap()", track: t });
+    for (const g of k.gup.heldBy(mod)) out.push({ rule: "PG007", what: `${g.grant.pin ? "pinned" : "referenced"} user page pfn:0x${g.pfn.toString(16)}`, addr: g.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: g.grant.pin ? "pin_user_pages()" : "get_user_pages()", track: { pid: 0, comm: "", seq: 0, stack: g.grant.stack, module: mod } });
+    return out;
+  }
+
+  private reportLeaks(mod: Module, why: string): void {
+    const k = this.k;
+    for (const l of this.leaks(mod)) {
+      const t = l.track;
+      const dump = l.rule === "MEM008" && l.allocFn !== "get_page()" && l.allocFn !== "alloc_pages()" ? this.hexDump(l.addr, Math.min(32, l.size)) : [];
+      const report = [
+        `unreferenced object 0x${hexAddr(l.addr, k.profile.ptrDigits)} (size ${l.size}):`,
+        `  comm "${t?.comm ?? "?"}", pid ${t?.pid ?? 0}, jiffies ${4294892296 + Math.floor((t?.seq ?? 0) / 10)}`,
+        ...(dump.length ? ["  hex dump (first 32 bytes):", ...dump] : []),
+        `  backtrace (${why}; taken by ${l.allocFn}):`,
+        ...k.stacks.formatStack(t?.stack).map((f) => `   ${f}`),
+      ];
+      if (l.rule === "MEM008") {
+        k.violation({ rule: "MEM008", params: { addr: `0x${hexAddr(l.addr, k.profile.ptrDigits)}`, size: l.size, alloc_fn: l.allocFn }, report, stack: t?.stack });
+      } else if (l.rule === "PG003") {
+        k.violation({ rule: "PG003", params: { problem: `${l.what} never kunmap()ped (${why})`, pfn: l.what.replace(/^.*pfn:/, "") }, report, stack: t?.stack });
+      } else {
+        k.violation({ rule: "PG007", params: { problem: `${l.what} never released (${why})`, addr: `0x${l.addr.toString(16)}`, count: 1 }, report, stack: t?.stack });
+      }
+    }
+    for (const w of k.chrdev.registeredBy(mod)) k.warn(`${mod.name}: unloaded with ${w} still registered; opening it now would call into freed module code`, undefined);
+  }
+
+  private hexDump(addr: number, n: number): string[] {
+    const k = this.k;
+    let bytes: Uint8Array;
+    try {
+      const wasEnabled = k.kasan.enabled;
+      k.kasan.enabled = false;
+      try { bytes = k.mem.read(addr, n); } finally { k.kasan.enabled = wasEnabled; }
+    } catch {
+      return [];
+    }
+    const lines: string[] = [];
+    for (let i = 0; i < bytes.length; i += 16) {
+      const row = [...bytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+      const ascii = [...bytes.subarray(i, i + 16)].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
+      lines.push(`    ${row.padEnd(47)}  ${ascii}`);
+    }
+    return lines;
+  }
+}

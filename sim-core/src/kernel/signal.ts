@@ -1,0 +1,29 @@
+// Signals a user access or an oops delivers, with the si_code a program sees.
+
+export const SIGKILL = 9, SIGBUS = 7, SIGSEGV = 11;
+export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
+export const BUS_ADRALN = 1, BUS_ADRERR = 2, BUS_OBJERR = 3;
+
+export const SIGNAL_NAMES: Record<number, string> = { 7: "SIGBUS", 9: "SIGKILL", 11: "SIGSEGV" };
+export const SI_CODE_NAMES: Record<number, Record<number, string>> = {
+  11: { 1: "SEGV_MAPERR", 2: "SEGV_ACCERR" },
+  7: { 1: "BUS_ADRALN", 2: "BUS_ADRERR", 3: "BUS_OBJERR" },
+};
+
+export interface SigInfo {
+  readonly signo: number;
+  readonly code: number;
+  readonly addr: number;
+}
+
+export function describeSignal(s: SigInfo): string {
+  return `${SIGNAL_NAMES[s.signo] ?? `signal ${s.signo}`} (${SI_CODE_NAMES[s.signo]?.[s.code] ?? s.code}) at 0x${s.addr.toString(16)}`;
+}
+
+/** Thrown through a scenario's memory access when the process gets a fatal signal. */
+export class UserSignal extends Error {
+  override readonly name = "UserSignal";
+  constructor(readonly pid: number, readonly info: SigInfo) {
+    super(`process ${pid} got ${describeSignal(info)}`);
+  }
+}

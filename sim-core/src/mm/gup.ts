@@ -1,0 +1,118 @@
+// mm/gup.c: get_user_pages() and pin_user_pages(), for direct I/O. The
+// checker follows each page handed out until it is released, so the rules
+// of Documentation/core-api/pin_user_pages.rst and LDD3 can be enforced:
+// mmap_lock held, pages released the way they were taken, written pages
+// marked dirty before release.
+
+import type { Kernel } from "../kernel";
+import type { CapturedStack } from "../kernel/stack";
+import type { Module } from "../kernel/module";
+import { PAGE_SIZE } from "../util/addr";
+import type { Page } from "./memmap";
+import type { MmStruct } from "./mm_struct";
+import { _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, ptePfn } from "./pgtable";
+import { PG } from "./page-flags";
+import { VM_IO, VM_PFNMAP, VM_WRITE } from "./vma";
+
+export const FOLL_WRITE = 0x01;
+export const FOLL_GET = 0x02;
+export const FOLL_FORCE = 0x08;
+export const FOLL_NOWAIT = 0x10;
+export const FOLL_LONGTERM = 0x100;
+/** Each pin adds this to _refcount, so pins and plain references can be told apart. */
+export const GUP_PIN_COUNTING_BIAS = 1024;
+
+const EFAULT = 14, EINVAL = 22;
+
+interface Grant {
+  pin: boolean;
+  write: boolean;
+  written: boolean;
+  module: Module | null;
+  stack: CapturedStack | undefined;
+}
+
+export class Gup {
+  /** Pages handed out and not yet released, per frame. */
+  readonly grants = new Map<number, Grant[]>();
+
+  constructor(private readonly k: Kernel) {}
+
+  /** __get_user_pages(): how many pages were taken, or -errno when none were. */
+  get(mm: MmStruct, start: number, nrPages: number, gupFlags: number, pages: Array<Page | null> | null, pin: boolean): number {
+    const k = this.k;
+    const fn = pin ? "pin_user_pages" : "get_user_pages";
+    if (start % PAGE_SIZE || nrPages < 0) return -EINVAL;
+    if (!mm.mmap_lock.held) {
+      k.violation({
+        rule: "PG007",
+        params: { problem: `${fn}() called without mmap_read_lock(current->mm)`, addr: `0x${start.toString(16)}`, count: nrPages },
+        report: [`WARNING: CPU: 0 PID: ${k.current.pid} at include/linux/mmap_lock.h: mmap_assert_locked`, `${fn}() walks the VMAs and page tables, which needs mmap_lock held for read.`],
+      });
+    }
+    const write = (gupFlags & FOLL_WRITE) !== 0;
+    const stack = k.stacks.capture();
+    for (let i = 0; i < nrPages; i++) {
+      const addr = start + i * PAGE_SIZE;
+      const vma = mm.vmaLookup(addr);
+      const bad = !vma || vma.vm_flags & (VM_IO | VM_PFNMAP) || (write && !(vma.vm_flags & VM_WRITE) && !(gupFlags & FOLL_FORCE));
+      if (bad) return i > 0 ? i : -EFAULT;
+      let pte = mm.pgtables.get(addr);
+      if (!(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW))) {
+        if (k.mm.handleFault(mm, addr, write, false)) return i > 0 ? i : -EFAULT;
+        pte = mm.pgtables.get(addr);
+      }
+      if (pte & _PAGE_SPECIAL) return i > 0 ? i : -EFAULT;
+      const pfn = ptePfn(pte);
+      const head = k.pages.head(pfn);
+      if (pin) k.memmap.addRefcount(head, GUP_PIN_COUNTING_BIAS);
+      else k.memmap.addRefcount(head, 1);
+      const list = this.grants.get(pfn) ?? [];
+      list.push({ pin, write, written: false, module: k.currentModule, stack });
+      this.grants.set(pfn, list);
+      if (pages) pages[i] = k.memmap.page(pfn);
+    }
+    return nrPages;
+  }
+
+  /** The kernel wrote to a frame: what set_page_dirty() must follow for GUP'd pages. */
+  noteWrite(pfn: number): void {
+    const list = this.grants.get(pfn);
+    if (list) for (const g of list) if (g.write) g.written = true;
+  }
+
+  /** put_page() on a page that get_user_pages() handed out. False if it was not one. */
+  release(pfn: number, pin: boolean, makeDirty = false): boolean {
+    const k = this.k;
+    const list = this.grants.get(pfn);
+    if (!list?.length) return false;
+    let i = list.findIndex((g) => g.pin === pin);
+    if (i < 0) {
+      k.violation({
+        rule: "PG007",
+        params: { problem: pin ? "unpin_user_page() of a page taken with get_user_pages(): release it with put_page()" : "put_page() of a page taken with pin_user_pages(): release it with unpin_user_page()", addr: `pfn:0x${pfn.toString(16)}`, count: 1 },
+        report: ["Documentation/core-api/pin_user_pages.rst: pages from pin_user_pages*() must be released with unpin_user_page*(), pages from get_user_pages*() with put_page()."],
+      });
+      i = 0;
+    }
+    const [g] = list.splice(i, 1);
+    if (!list.length) this.grants.delete(pfn);
+    if (makeDirty) k.memmap.setFlag(pfn, PG.dirty);
+    if (g.write && g.written && !k.memmap.testFlag(pfn, PG.dirty)) {
+      k.violation({
+        rule: "PG007",
+        params: { problem: "a page written by the kernel was released without set_page_dirty()", addr: `pfn:0x${pfn.toString(16)}`, count: 1 },
+        report: ["LDD3: after I/O into pages from get_user_pages(), call SetPageDirty()/set_page_dirty_lock() before put_page(), or the data may be lost when the page is reclaimed."],
+      });
+    }
+    if (g.pin) k.memmap.addRefcount(k.pages.head(pfn), -GUP_PIN_COUNTING_BIAS);
+    return true;
+  }
+
+  /** Grants still held that a module took, for the leak report at unload. */
+  heldBy(module: Module): Array<{ pfn: number; grant: Grant }> {
+    const out: Array<{ pfn: number; grant: Grant }> = [];
+    for (const [pfn, list] of this.grants) for (const g of list) if (g.module === module) out.push({ pfn, grant: g });
+    return out;
+  }
+}

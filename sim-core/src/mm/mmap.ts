@@ -1,0 +1,287 @@
+// mm/mmap.c, mm/mremap.c, mm/mprotect.c: the system calls that change an
+// address space. The driver's mmap runs the way Linux runs it — the core
+// picks the range and builds the VMA first; vm_ops->open is not called for
+// that first mapping, but is for every copy (fork) and split.
+
+import type { Kernel } from "../kernel";
+import type { File } from "../fs/file";
+import { FMODE_READ, FMODE_WRITE } from "../fs/file";
+import { PAGE_SIZE } from "../util/addr";
+import type { MmStruct } from "./mm_struct";
+import { _PAGE_PCD, _PAGE_PWT, _PAGE_RW, _PAGE_SPECIAL, ptePfn } from "./pgtable";
+import {
+  VM_ACCOUNT, VM_DONTCOPY, VM_DONTEXPAND, VM_EXEC, VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
+  VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_WRITE, VmArea, vm_get_page_prot,
+} from "./vma";
+
+export const PROT_NONE = 0x0, PROT_READ = 0x1, PROT_WRITE = 0x2, PROT_EXEC = 0x4;
+export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
+export const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+
+const EPERM = 1, ENOMEM = 12, EACCES = 13, EFAULT = 14, ENODEV = 19, EINVAL = 22, EOVERFLOW = 75;
+
+const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+
+function protToVmFlags(prot: number): number {
+  return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/** Cache-attribute bits a driver put in vm_page_prot survive an mprotect (pgprot_modify). */
+const KEEP_PROT = _PAGE_PCD | _PAGE_PWT;
+
+export class Mmap {
+  constructor(private readonly k: Kernel) {}
+
+  private get mem() { return this.k.mm; }
+
+  /** do_mmap(): the new mapping's address, or -errno. */
+  mmap(mm: MmStruct, addr: number, len: number, prot: number, flags: number, file: File | null, pgoff: number): number {
+    const k = this.k;
+    if (len <= 0) return -EINVAL;
+    len = pageUp(len);
+    if (pgoff + len / PAGE_SIZE < pgoff || !Number.isSafeInteger(pgoff * PAGE_SIZE)) return -EOVERFLOW;
+    if (!(flags & (MAP_SHARED | MAP_PRIVATE)) || (flags & MAP_SHARED && flags & MAP_PRIVATE)) return -EINVAL;
+    if (flags & MAP_FIXED && addr % PAGE_SIZE) return -EINVAL;
+    let vmFlags = protToVmFlags(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+    if (file) {
+      if (!file.f_op.mmap) return -ENODEV;
+      if (flags & MAP_SHARED) {
+        if (prot & PROT_WRITE && !(file.f_mode & FMODE_WRITE)) return -EACCES;
+        vmFlags |= VM_SHARED | VM_MAYSHARE;
+        if (!(file.f_mode & FMODE_WRITE)) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
+      } else if (!(file.f_mode & FMODE_READ)) return -EACCES;
+    } else if (flags & MAP_SHARED) vmFlags |= VM_SHARED | VM_MAYSHARE;
+    else vmFlags |= VM_ACCOUNT;
+
+    if (flags & MAP_FIXED) this.munmap(mm, addr, len);
+    else addr = mm.getUnmappedArea(len, addr);
+    if (addr < 0) return addr;
+
+    if (!file) return this.mapAnon(mm, addr, len, vmFlags);
+    const vma = new VmArea(mm, addr, addr + len, vmFlags, pgoff, file);
+    file.f_count++;
+    mm.mmap_lock.writer = true;
+    let ret: number;
+    try {
+      ret = k.callDriver(file.module, "mmap", () => file.f_op.mmap!(file, vma));
+    } catch (e) {
+      this.mem.zapRange(mm, vma, vma.vm_start, vma.vm_end);
+      file.f_count--;
+      throw e;
+    } finally {
+      mm.mmap_lock.writer = false;
+    }
+    if (typeof ret !== "number") ret = -EINVAL;
+    if (ret < 0) {
+      this.mem.zapRange(mm, vma, vma.vm_start, vma.vm_end);
+      file.f_count--;
+      return ret;
+    }
+    if (vma.vm_start !== addr || vma.vm_end !== addr + len) {
+      k.warn(`mmap: ${file.path}'s mmap() changed vm_start/vm_end (WARN_ON(addr != vma->vm_start) in mmap_region)`, undefined);
+      vma.vm_start = addr;
+      vma.vm_end = addr + len;
+    }
+    mm.insert(vma);
+    k.events.emit({ type: "vma_add", mm: mm.id, start: vma.vm_start, end: vma.vm_end, flags: vma.vm_flags, file: file.path });
+    if (flags & MAP_POPULATE) this.populate(mm, vma);
+    return addr;
+  }
+
+  private mapAnon(mm: MmStruct, addr: number, len: number, vmFlags: number, name?: string): number {
+    // vma_merge(): an anonymous private mapping right after a compatible one extends it.
+    const prev = mm.vmas.find((v) => v.vm_end === addr);
+    if (prev && !prev.vm_file && prev.vm_flags === vmFlags && !(vmFlags & VM_SHARED) && prev.anonName === name) {
+      prev.vm_end = addr + len;
+      this.k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
+      return addr;
+    }
+    const vma = new VmArea(mm, addr, addr + len, vmFlags, addr / PAGE_SIZE, null);
+    vma.anonName = name;
+    mm.insert(vma);
+    this.k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
+    return addr;
+  }
+
+  /** A fixed anonymous mapping for the process layout ([stack], [heap], program segments). */
+  mapFixed(mm: MmStruct, addr: number, len: number, vmFlags: number, name: string | undefined, file: File | null = null, pgoff = 0): VmArea {
+    const vma = new VmArea(mm, addr, addr + len, vmFlags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC, file ? pgoff : addr / PAGE_SIZE, file);
+    vma.anonName = name;
+    if (file) file.f_count++;
+    mm.insert(vma);
+    return vma;
+  }
+
+  private populate(mm: MmStruct, vma: VmArea): void {
+    const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
+    for (let a = vma.vm_start; a < vma.vm_end; a += PAGE_SIZE) {
+      if (mm.pgtables.get(a)) continue;
+      if (this.mem.handleFault(mm, a, write, false)) break;
+    }
+  }
+
+  /**
+   * __split_vma(): cut vma at addr. The new piece is a copy: it takes a file
+   * reference and gets vm_ops->open, as in Linux. Returns the upper piece.
+   */
+  split(mm: MmStruct, vma: VmArea, addr: number): VmArea {
+    const upper = new VmArea(mm, addr, vma.vm_end, vma.vm_flags, vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE, vma.vm_file, vma.vm_page_prot);
+    upper.vm_ops = vma.vm_ops;
+    upper.vm_private_data = vma.vm_private_data;
+    upper.anonName = vma.anonName;
+    vma.vm_end = addr;
+    mm.insert(upper);
+    if (upper.vm_file) upper.vm_file.f_count++;
+    this.callVmOp(upper, "open");
+    return upper;
+  }
+
+  private callVmOp(vma: VmArea, op: "open" | "close"): void {
+    const fn = vma.vm_ops?.[op];
+    if (fn) this.k.callDriver(vma.vm_file?.module ?? null, op, () => fn.call(vma.vm_ops, vma));
+  }
+
+  /** remove_vma() after its pages are gone: vm_ops->close and the file reference. */
+  private removeVma(mm: MmStruct, vma: VmArea): void {
+    this.mem.zapRange(mm, vma, vma.vm_start, vma.vm_end);
+    mm.remove(vma);
+    this.callVmOp(vma, "close");
+    if (vma.vm_file) this.k.fput(vma.vm_file);
+    this.k.events.emit({ type: "vma_remove", mm: mm.id, start: vma.vm_start, end: vma.vm_end });
+  }
+
+  /** do_munmap(): 0 or -errno. Splits VMAs the range cuts through. */
+  munmap(mm: MmStruct, start: number, len: number): number {
+    if (start % PAGE_SIZE || len <= 0 || start + len > mm.layout.taskSize) return -EINVAL;
+    const end = start + pageUp(len);
+    mm.mmap_lock.writer = true;
+    try {
+      for (const vma of mm.overlapping(start, end)) {
+        let v = vma;
+        if (v.vm_start < start) v = this.split(mm, v, start);
+        if (v.vm_end > end) this.split(mm, v, end);
+        this.removeVma(mm, v);
+      }
+    } finally {
+      mm.mmap_lock.writer = false;
+    }
+    mm.pgtables.flushRange(start, end);
+    return 0;
+  }
+
+  /** mremap(): the new address, or -errno. */
+  mremap(mm: MmStruct, oldAddr: number, oldLen: number, newLen: number, flags: number): number {
+    if (oldAddr % PAGE_SIZE || flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) return -EINVAL;
+    oldLen = pageUp(oldLen);
+    newLen = pageUp(newLen);
+    if (newLen === 0) return -EINVAL;
+    const vma = mm.vmaLookup(oldAddr);
+    if (!vma || oldAddr + oldLen > vma.vm_end) return -EFAULT;
+    if (newLen <= oldLen) {
+      if (newLen < oldLen) this.munmap(mm, oldAddr + newLen, oldLen - newLen);
+      return oldAddr;
+    }
+    if (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP)) return -EFAULT;
+    const delta = newLen - oldLen;
+    if (oldAddr + oldLen === vma.vm_end && mm.overlapping(vma.vm_end, vma.vm_end + delta).length === 0 && vma.vm_end + delta <= mm.layout.taskSize) {
+      vma.vm_end += delta;
+      this.k.events.emit({ type: "vma_add", mm: mm.id, start: vma.vm_end - delta, end: vma.vm_end, flags: vma.vm_flags, file: vma.vm_file?.path ?? null });
+      return oldAddr;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+    const target = mm.getUnmappedArea(newLen, 0);
+    if (target < 0) return target;
+    // move_vma(): a copy of the VMA (vm_ops->open), the PTEs moved over, then the old range unmapped.
+    let src = vma;
+    if (src.vm_start < oldAddr) src = this.split(mm, src, oldAddr);
+    if (src.vm_end > oldAddr + oldLen) this.split(mm, src, oldAddr + oldLen);
+    const moved = new VmArea(mm, target, target + newLen, src.vm_flags, src.vm_pgoff, src.vm_file, src.vm_page_prot);
+    moved.vm_ops = src.vm_ops;
+    moved.vm_private_data = src.vm_private_data;
+    moved.anonName = src.anonName;
+    mm.insert(moved);
+    if (moved.vm_file) moved.vm_file.f_count++;
+    this.callVmOp(moved, "open");
+    for (const [a, pte] of [...mm.pgtables.entries(src.vm_start, src.vm_end)]) {
+      mm.pgtables.clear(a);
+      mm.pgtables.set(target + (a - src.vm_start), pte);
+    }
+    mm.pgtables.flushRange(src.vm_start, src.vm_end);
+    this.removeVma(mm, src);
+    return target;
+  }
+
+  /** mprotect(): 0 or -errno. */
+  mprotect(mm: MmStruct, start: number, len: number, prot: number): number {
+    if (start % PAGE_SIZE) return -EINVAL;
+    const end = start + pageUp(len);
+    if (end === start) return 0;
+    const vmas = mm.overlapping(start, end);
+    let cursor = start;
+    for (const v of vmas) {
+      if (v.vm_start > cursor) return -ENOMEM;
+      cursor = v.vm_end;
+    }
+    if (cursor < end || vmas.length === 0) return -ENOMEM;
+    const newBits = protToVmFlags(prot);
+    for (const v of vmas) {
+      if (newBits & VM_WRITE && !(v.vm_flags & VM_MAYWRITE)) return -EACCES;
+      if (newBits & VM_EXEC && !(v.vm_flags & VM_MAYEXEC)) return -EACCES;
+    }
+    for (const vma of vmas) {
+      let v = vma;
+      if (v.vm_start < start) v = this.split(mm, v, start);
+      if (v.vm_end > end) this.split(mm, v, end);
+      v.vm_flags = (v.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newBits;
+      v.vm_page_prot = vm_get_page_prot(v.vm_flags) | (v.vm_page_prot & KEEP_PROT);
+      for (const [a, pte] of [...mm.pgtables.entries(v.vm_start, v.vm_end)]) {
+        let n = pte & ~_PAGE_RW;
+        if (v.vm_flags & VM_WRITE && v.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && ptePfn(pte) === this.mem.zeroPfn)) n |= _PAGE_RW;
+        if (!(newBits & (VM_READ | VM_WRITE | VM_EXEC))) n = pte & ~(_PAGE_RW | 0x4); // PROT_NONE: not user-accessible
+        mm.pgtables.set(a, n);
+      }
+    }
+    mm.pgtables.flushRange(start, end);
+    return 0;
+  }
+
+  /** brk(): grows or shrinks [heap]; returns the new break. */
+  brk(mm: MmStruct, newBrk: number): number {
+    if (newBrk < mm.startBrk) return mm.brk;
+    const oldEnd = pageUp(mm.brk), newEnd = pageUp(newBrk);
+    if (newEnd > oldEnd) {
+      if (mm.overlapping(oldEnd, newEnd).length) return mm.brk;
+      const heap = mm.vmas.find((v) => v.anonName === "[heap]");
+      if (heap && heap.vm_end === oldEnd) heap.vm_end = newEnd;
+      else this.mapFixed(mm, oldEnd, newEnd - oldEnd, VM_READ | VM_WRITE | VM_ACCOUNT, "[heap]");
+    } else if (newEnd < oldEnd) this.munmap(mm, newEnd, oldEnd - newEnd);
+    mm.brk = newBrk;
+    return newBrk;
+  }
+
+  /** dup_mmap() for fork: every VMA copied (vm_ops->open on each), page tables per copy_page_range(). */
+  dup(parent: MmStruct, child: MmStruct): void {
+    child.startBrk = parent.startBrk;
+    child.brk = parent.brk;
+    for (const v of parent.vmas) {
+      if (v.vm_flags & VM_DONTCOPY) continue;
+      const c = new VmArea(child, v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_file, v.vm_page_prot);
+      c.vm_ops = v.vm_ops;
+      c.vm_private_data = v.vm_private_data;
+      c.anonName = v.anonName;
+      child.insert(c);
+      if (c.vm_file) c.vm_file.f_count++;
+      this.callVmOp(c, "open");
+      this.mem.copyRange(child, parent, v, c);
+    }
+    parent.pgtables.flushAll();
+  }
+
+  /** exit_mmap(): everything unmapped, vm_ops->close for each VMA, page tables freed. */
+  exit(mm: MmStruct): void {
+    for (const v of [...mm.vmas]) this.removeVma(mm, v);
+    mm.pgtables.destroy();
+  }
+}
+
+export { EPERM, VM_GROWSDOWN, VM_SPECIAL };

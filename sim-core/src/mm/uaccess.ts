@@ -1,0 +1,167 @@
+// Touching user memory. A scenario's loads and stores and the kernel's
+// copy_to_user()/copy_from_user() both go through the TLB and the page
+// tables, and fault like the MMU would: a user access that cannot be
+// resolved delivers a signal; a kernel access returns what it could not copy.
+
+import type { Kernel } from "../kernel";
+import { SIGBUS, SEGV_ACCERR, SIGSEGV, BUS_ADRERR, type SigInfo } from "../kernel/signal";
+import { PAGE_SIZE } from "../util/addr";
+import { readLE, toBigInt, writeLE, type IoWidth } from "./iomem";
+import type { MmStruct } from "./mm_struct";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, ptePfn, type TlbEntry } from "./pgtable";
+
+type Chunk = (e: TlbEntry, pa: number, off: number, n: number) => void;
+
+/** How many times one access may fault before the kernel gives up on a handler that never maps anything. */
+const FAULT_RETRIES = 8;
+
+export class UserMemory {
+  constructor(private readonly k: Kernel) {}
+
+  /** The TLB entry for one page, faulting it in if needed; or the signal the fault raised. */
+  resolve(mm: MmStruct, addr: number, write: boolean, user: boolean): TlbEntry | SigInfo {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const tlb = mm.pgtables;
+    const hit = tlb.tlbLookup(vpn);
+    if (hit && (!write || hit.pte & _PAGE_RW)) {
+      if (write && !(hit.pte & _PAGE_DIRTY)) this.setAD(mm, vpn, hit, true);
+      return hit;
+    }
+    for (let tries = 0; tries < FAULT_RETRIES; tries++) {
+      const pte = tlb.get(vpn * PAGE_SIZE);
+      if (pte & _PAGE_PRESENT && (!user || pte & _PAGE_USER) && (!write || pte & _PAGE_RW)) {
+        const pa = ptePfn(pte) * PAGE_SIZE;
+        const e: TlbEntry = { pte, frame: this.k.isRamPhys(pa) ? this.k.phys.frame(ptePfn(pte)) : undefined };
+        this.setAD(mm, vpn, e, write);
+        tlb.tlbFill(vpn, e);
+        return e;
+      }
+      if (pte & _PAGE_PRESENT && user && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr };
+      const sig = this.k.mm.handleFault(mm, addr, write, user);
+      if (sig) return sig;
+    }
+    this.k.warn(`page fault at 0x${addr.toString(16)} keeps recurring: the fault handler returns without mapping the page (VM_FAULT_NOPAGE with no PTE installed?)`, undefined);
+    return { signo: SIGBUS, code: BUS_ADRERR, addr };
+  }
+
+  /** The MMU sets Accessed on a walk and Dirty on the first write. */
+  private setAD(mm: MmStruct, vpn: number, e: TlbEntry, write: boolean): void {
+    const bits = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+    if ((e.pte & bits) === bits) return;
+    e.pte |= bits;
+    mm.pgtables.set(vpn * PAGE_SIZE, e.pte);
+  }
+
+  /** Walks [addr, addr+len) page by page; stops at the first signal and returns it with the bytes done. */
+  private each(mm: MmStruct, addr: number, len: number, write: boolean, user: boolean, fn: Chunk): { done: number; sig?: SigInfo } {
+    let off = 0;
+    while (off < len) {
+      const a = addr + off;
+      const inPage = a % PAGE_SIZE;
+      const n = Math.min(len - off, PAGE_SIZE - inPage);
+      const e = this.resolve(mm, a, write, user);
+      if ("signo" in e) return { done: off, sig: e };
+      fn(e, ptePfn(e.pte) * PAGE_SIZE + inPage, off, n);
+      off += n;
+    }
+    return { done: off };
+  }
+
+  /* ---- the user program's view (scenarios) ---- */
+
+  read(mm: MmStruct, addr: number, len: number): { bytes: Uint8Array; sig?: SigInfo } {
+    const out = new Uint8Array(len);
+    const io = this.k.io;
+    const r = this.each(mm, addr, len, false, true, (e, pa, off, n) => {
+      if (e.frame) out.set(e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + n), off);
+      else for (let i = 0; i < n; i++) out[off + i] = Number(io.read(pa + i, 1));
+    });
+    this.k.clock.advance(len * this.k.cost.bytes);
+    return { bytes: out, sig: r.sig };
+  }
+
+  write(mm: MmStruct, addr: number, src: Uint8Array): SigInfo | undefined {
+    const io = this.k.io;
+    const r = this.each(mm, addr, src.length, true, true, (e, pa, off, n) => {
+      if (e.frame) e.frame.set(src.subarray(off, off + n), pa % PAGE_SIZE);
+      else for (let i = 0; i < n; i++) io.write(pa + i, 1, src[off + i]);
+    });
+    this.k.clock.advance(src.length * this.k.cost.bytes);
+    return r.sig;
+  }
+
+  /** One naturally sized load: device registers see a single access of that width. */
+  load(mm: MmStruct, addr: number, width: IoWidth): { value: number | bigint; sig?: SigInfo } {
+    if (addr % PAGE_SIZE + width > PAGE_SIZE) {
+      const r = this.read(mm, addr, width);
+      return { value: readLE(r.bytes, 0, width), sig: r.sig };
+    }
+    const e = this.resolve(mm, addr, false, true);
+    if ("signo" in e) return { value: 0, sig: e };
+    const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
+    return { value: e.frame ? readLE(e.frame, pa % PAGE_SIZE, width) : this.k.io.read(pa, width) };
+  }
+
+  store(mm: MmStruct, addr: number, width: IoWidth, value: number | bigint): SigInfo | undefined {
+    if (addr % PAGE_SIZE + width > PAGE_SIZE) {
+      const b = new Uint8Array(width);
+      writeLE(b, 0, width, toBigInt(value));
+      return this.write(mm, addr, b);
+    }
+    const e = this.resolve(mm, addr, true, true);
+    if ("signo" in e) return e;
+    const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
+    if (e.frame) writeLE(e.frame, pa % PAGE_SIZE, width, value);
+    else this.k.io.write(pa, width, value);
+    return undefined;
+  }
+
+  /* ---- the kernel's view: copy_to_user() and friends, on the current task's mm ---- */
+
+  /** access_ok(): the range lies below TASK_SIZE. */
+  accessOk(addr: number, size: number): boolean {
+    return addr >= 0 && size >= 0 && addr + size <= this.k.profile.taskSize;
+  }
+
+  /** copy_to_user(): bytes NOT copied. */
+  copyToUser(mm: MmStruct, to: number, from: number, n: number): number {
+    const k = this.k;
+    const r = this.each(mm, to, n, true, false, (e, pa, off, len) => {
+      if (e.frame) k.mem.readInto(from + off, e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + len), undefined, "copy_to_user");
+      else {
+        const tmp = k.mem.read(from + off, len, undefined, "copy_to_user");
+        for (let i = 0; i < len; i++) k.io.write(pa + i, 1, tmp[i]);
+      }
+    });
+    return n - r.done;
+  }
+
+  /** copy_from_user(): bytes NOT copied; the kernel buffer's tail is zeroed on a short copy, as Linux does. */
+  copyFromUser(mm: MmStruct, to: number, from: number, n: number): number {
+    const k = this.k;
+    const r = this.each(mm, from, n, false, false, (e, pa, off, len) => {
+      const src = e.frame ? e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + len) : Uint8Array.from({ length: len }, (_, i) => Number(k.io.read(pa + i, 1)));
+      k.mem.write(to + off, src, undefined, "copy_from_user");
+    });
+    if (r.done < n) k.mem.fill(to + r.done, 0, n - r.done, undefined, "copy_from_user");
+    return n - r.done;
+  }
+
+  /** Reads user bytes for the kernel (iov_iter, strncpy_from_user): null on a fault. */
+  peek(mm: MmStruct, from: number, n: number): Uint8Array | null {
+    const out = new Uint8Array(n);
+    const r = this.each(mm, from, n, false, false, (e, pa, off, len) => {
+      if (e.frame) out.set(e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + len), off);
+      else for (let i = 0; i < len; i++) out[off + i] = Number(this.k.io.read(pa + i, 1));
+    });
+    return r.done === n ? out : null;
+  }
+
+  /** Writes user bytes for the kernel: the count written. */
+  poke(mm: MmStruct, to: number, src: Uint8Array): number {
+    return this.each(mm, to, src.length, true, false, (e, pa, off, len) => {
+      if (e.frame) e.frame.set(src.subarray(off, off + len), pa % PAGE_SIZE);
+      else for (let i = 0; i < len; i++) this.k.io.write(pa + i, 1, src[off + i]);
+    }).done;
+  }
+}
