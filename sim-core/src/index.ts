@@ -18,5 +18,8 @@ export { parseSize, formatSize, hexAddr } from "./util/addr";
 /** Driver-facing modules by the header they mirror; the driver host resolves imports with this. */
 export const DRIVER_MODULES = [
   "asm/page", "linux/mm", "linux/gfp", "linux/slab", "linux/vmalloc", "linux/highmem", "linux/io",
-  "linux/string", "linux/printk", "linux/errno", "linux/err", "linux/bug", "faultline/ptr",
+  "linux/string", "linux/printk", "linux/errno", "linux/err", "linux/bug", "linux/fs", "linux/cdev",
+  "linux/miscdevice", "linux/uaccess", "linux/uio", "linux/module", "linux/sched", "linux/workqueue",
+  "faultline/ptr", "faultline/user",
 ] as const;
+export { runScenario, type RunSpec, type RunResult, type ProcessEnd } from "./run/runner";

@@ -32,7 +32,6 @@ import { Modules } from "./kernel/modules";
 import type { Module } from "./kernel/module";
 import { Scheduler } from "./kernel/sched";
 import { Syscalls } from "./kernel/syscalls";
-import { parseStack, isDriverFile } from "./kernel/stack";
 import { UserSignal } from "./kernel/signal";
 import { MiB, PAGE_SIZE, hexAddr, parseSize } from "./util/addr";
 import { mix32 } from "./util/prng";
@@ -91,6 +90,8 @@ export class Kernel {
   readonly syscalls: Syscalls;
   /** The task whose context kernel code runs in: insmod for module init and exit, the caller for system calls. */
   readonly insmodTask = new Task(1, "insmod", null, null);
+  /** The worker that runs work items. */
+  readonly kworker = new Task(2, "kworker/0:1", null, null);
   current: Task = this.insmodTask;
   /** The module whose code is running (allocations are charged to it). */
   currentModule: Module | null = null;
@@ -344,6 +345,13 @@ export class Kernel {
     return p.bits === 32 ? (pa + p.pageOffset) % 2 ** 32 : pa + p.pageOffset;
   }
 
+  private readonly ids: Record<string, number> = { mm: 0, file: 0, ino: 1024, rootino: 1310720 };
+
+  /** The next number of a kind (inode numbers, mm and file ids): per kernel, so runs are reproducible. */
+  nextId(kind: "mm" | "file" | "ino" | "rootino"): number {
+    return ++this.ids[kind];
+  }
+
   /** Runs fn as task t (current = t). */
   withCurrent<T>(t: Task, fn: () => T): T {
     const prev = this.current;
@@ -390,7 +398,7 @@ export class Kernel {
   /** A JavaScript error escaping driver code: logged as an oops in the driver's own lines. */
   private driverException(e: unknown, what: string): KernelOops {
     const err = e instanceof Error ? e : new Error(String(e));
-    const frames = parseStack(err.stack ?? "").filter((f) => isDriverFile(f.file));
+    const frames = this.stacks.driverFrames(err.stack ?? "");
     const where = frames[0] ? this.stacks.formatFrame(frames[0]) : "<driver>";
     const headline = `BUG: the driver's ${what}() threw ${err.name}: ${err.message}`;
     const report = [

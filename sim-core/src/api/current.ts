@@ -57,3 +57,11 @@ export function intArg(fn: string, index: number, v: unknown): number {
 export function mightSleepIf(k: Kernel, fn: string, gfp: number, stack: CapturedStack | undefined): void {
   if (gfp & 0x400) k.mightSleep(fn, stack);
 }
+
+/** The Task running now (current), with an address space. */
+export function currentMm(fn: string): import("../mm/mm_struct").MmStruct {
+  const k = currentKernel();
+  const mm = k.current.mm;
+  if (!mm) throw new Error(`${fn}(): current (${k.current.comm}) is a kernel thread with no mm`);
+  return mm;
+}

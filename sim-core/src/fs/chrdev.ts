@@ -145,7 +145,7 @@ export class CharDevices {
     if (this.nodes.has(path)) return -EEXIST;
     this.miscMinors.add(minor);
     this.misc.set(minor, { dev: m, module: this.k.currentModule });
-    this.nodes.set(path, new Inode(MKDEV(MISC_MAJOR, minor), S_IFCHR | (m.mode ?? 0o600)));
+    this.nodes.set(path, new Inode(this.k.nextId("ino"), MKDEV(MISC_MAJOR, minor), S_IFCHR | (m.mode ?? 0o600)));
     return 0;
   }
 
@@ -160,7 +160,7 @@ export class CharDevices {
   mknod(path: string, dev: dev_t, mode = 0o666): number {
     if (this.nodes.has(path)) return -EEXIST;
     if (!path.startsWith("/dev/")) return -ENOENT;
-    this.nodes.set(path, new Inode(dev, S_IFCHR | mode));
+    this.nodes.set(path, new Inode(this.k.nextId("ino"), dev, S_IFCHR | mode));
     return 0;
   }
 
@@ -189,7 +189,7 @@ export class CharDevices {
     if (owner && owner.state !== "live") return -ENODEV;
     const acc = flags & O_ACCMODE;
     const mode = acc === O_RDONLY ? FMODE_READ : acc === O_WRONLY ? FMODE_WRITE : acc === O_RDWR ? FMODE_READ | FMODE_WRITE : 0;
-    const file = new File(path, inode, fops, flags, mode);
+    const file = new File(k.nextId("file"), path, inode, fops, flags, mode);
     file.module = module;
     if (owner) owner.refcnt++;
     if (fops.open) {

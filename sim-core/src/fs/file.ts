@@ -34,14 +34,12 @@ export interface file_operations {
   write_iter?(iocb: Kiocb, from: IovIter): number;
 }
 
-let nextIno = 1025;
-
 export class Inode {
-  readonly i_ino = nextIno++;
   i_private: unknown = null;
   /** The cdev this inode's device number resolved to, once opened. */
   i_cdev: unknown = null;
   constructor(
+    readonly i_ino: number,
     readonly i_rdev: dev_t,
     readonly i_mode: number,
     /** The filesystem holding the node: devtmpfs is 00:05. */
@@ -52,10 +50,7 @@ export class Inode {
 export function iminor(inode: Inode): number { return MINOR(inode.i_rdev); }
 export function imajor(inode: Inode): number { return MAJOR(inode.i_rdev); }
 
-let nextFileId = 1;
-
 export class File {
-  readonly id = nextFileId++;
   f_pos = 0;
   private_data: unknown = null;
   /** References: fds and VMAs that hold this file. */
@@ -63,6 +58,7 @@ export class File {
   /** The module whose code implements f_op, which runs in its context. */
   module: Module | null = null;
   constructor(
+    readonly id: number,
     readonly path: string,
     readonly f_inode: Inode,
     public f_op: file_operations,

@@ -22,6 +22,8 @@ export interface Leak {
 }
 
 export class Modules {
+  /** Told which module is being evaluated (the driver API's THIS_MODULE listens). */
+  static readonly loadingHooks = new Set<(m: Module | null) => void>();
   readonly loaded = new Map<string, Module>();
   /** The module whose code is being evaluated by load(). */
   private loading: Module | null = null;
@@ -54,10 +56,12 @@ export class Modules {
     if (this.loaded.has(name)) return -EEXIST;
     const mod = new Module(name, new Map(Object.entries(args)));
     this.loading = mod;
+    for (const h of Modules.loadingHooks) h(mod);
     try {
       k.withModule(mod, evaluate);
     } finally {
       this.loading = null;
+      for (const h of Modules.loadingHooks) h(null);
     }
     for (const a of mod.args.keys()) if (!mod.params.has(a)) k.printk(`\x014${name}: unknown parameter '${a}' ignored\n`);
     if (!mod.license) k.printk(`\x014${name}: module license 'unspecified' taints kernel.\n`);

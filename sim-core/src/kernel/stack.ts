@@ -43,10 +43,10 @@ export const isDriverFile: FrameFilter = (file) =>
 
 export class CapturedStack {
   private frames: Frame[] | undefined;
-  constructor(private readonly err: Error, private readonly filter: FrameFilter) {}
+  constructor(private readonly err: Error, private readonly tracker: StackTracker) {}
   /** The driver's frames, innermost first. */
   get driverFrames(): Frame[] {
-    return (this.frames ??= parseStack(this.err.stack ?? "").filter((f) => this.filter(f.file)));
+    return (this.frames ??= this.tracker.driverFrames(this.err.stack ?? ""));
   }
   get top(): Frame | undefined { return this.driverFrames[0]; }
 }
@@ -54,6 +54,8 @@ export class CapturedStack {
 export class StackTracker {
   enabled = true;
   filter: FrameFilter = isDriverFile;
+  /** Maps a frame of generated code (a bundle) back to its source; the driver host installs one. */
+  mapFrame: (f: Frame) => Frame = (f) => f;
   /** Where frames are shown relative to (paths inside it print relative). */
   root = process.cwd();
 
@@ -63,7 +65,12 @@ export class StackTracker {
     Error.stackTraceLimit = 40;
     const err = new Error();
     Error.stackTraceLimit = limit;
-    return new CapturedStack(err, this.filter);
+    return new CapturedStack(err, this);
+  }
+
+  /** The driver's frames of a V8 stack, mapped to their sources. */
+  driverFrames(stack: string): Frame[] {
+    return parseStack(stack).map(this.mapFrame).filter((f) => this.filter(f.file));
   }
 
   /** A frame as scripts/decode_stacktrace.sh prints one: "fn (file:line)". */

@@ -40,7 +40,7 @@ export class Tasks {
   private program(comm: string): File {
     let f = this.programs.get(comm);
     if (!f) {
-      f = new File(`/usr/bin/${comm}`, new Inode(0, 0o100755, "08:01"), {}, O_RDONLY, FMODE_READ);
+      f = new File(this.k.nextId("file"), `/usr/bin/${comm}`, new Inode(this.k.nextId("rootino"), 0, 0o100755, "08:01"), {}, O_RDONLY, FMODE_READ);
       this.programs.set(comm, f);
     }
     return f;

@@ -81,8 +81,8 @@ export class Gup {
     if (list) for (const g of list) if (g.write) g.written = true;
   }
 
-  /** put_page() on a page that get_user_pages() handed out. False if it was not one. */
-  release(pfn: number, pin: boolean, makeDirty = false): boolean {
+  /** Releases one grant of the frame: which kind it was, or false if it had none. */
+  release(pfn: number, pin: boolean, makeDirty = false): "pin" | "get" | false {
     const k = this.k;
     const list = this.grants.get(pfn);
     if (!list?.length) return false;
@@ -106,7 +106,8 @@ export class Gup {
       });
     }
     if (g.pin) k.memmap.addRefcount(k.pages.head(pfn), -GUP_PIN_COUNTING_BIAS);
-    return true;
+    else if (pin) k.pages.putPage(pfn); // unpin of a plain reference: drop it as put_page() would
+    return g.pin ? "pin" : "get";
   }
 
   /** Grants still held that a module took, for the leak report at unload. */

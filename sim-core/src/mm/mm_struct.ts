@@ -28,10 +28,8 @@ export function layoutFor(k: Kernel): MmLayout {
   return { taskSize, mmapBase: taskSize - 128 * 1024 * 1024, stackTop: taskSize, stackSize: 132 * 1024 };
 }
 
-let nextMmId = 1;
-
 export class MmStruct {
-  readonly id = nextMmId++;
+  readonly id: number;
   /** The VMAs, sorted by vm_start, disjoint. */
   readonly vmas: VmArea[] = [];
   readonly pgtables: PageTables;
@@ -46,6 +44,7 @@ export class MmStruct {
   rssAnon = 0;
 
   constructor(readonly k: Kernel, readonly layout: MmLayout) {
+    this.id = k.nextId("mm");
     this.pgtables = new PageTables(k);
   }
 

@@ -101,11 +101,8 @@ export class VmFault {
   ) {}
 }
 
-let nextVmaId = 1;
-
 /** struct vm_area_struct. A driver's mmap may change vm_flags, vm_page_prot, vm_ops, vm_private_data (and vm_pgoff). */
 export class VmArea {
-  readonly id = nextVmaId++;
   vm_ops: vm_operations_struct | null = null;
   vm_private_data: unknown = null;
   /** For anonymous pages: [heap], [stack], or a plain anonymous mapping. */

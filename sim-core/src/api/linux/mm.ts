@@ -12,6 +12,7 @@ export type page = Page;
 
 export { PAGE_ALIGN, PAGE_ALIGN_DOWN, offset_in_page, PAGE_SHIFT, PAGE_SIZE, PAGE_MASK } from "../asm/page";
 export { is_vmalloc_addr, vmalloc_to_page, vmalloc_to_pfn } from "./vmalloc";
+export * from "./mm_vma";
 
 export function PFN_DOWN(x: number): number { return Math.floor(intArg("PFN_DOWN", 1, x) / PAGE_SIZE); }
 export function PFN_UP(x: number): number { return Math.ceil(intArg("PFN_UP", 1, x) / PAGE_SIZE); }
@@ -87,9 +88,13 @@ export function get_page(page: Page): void {
   k.pages.getPage(pageArg("get_page", 1, page).pfn);
 }
 
+/** put_page(): for a page from get_user_pages() this is also its release. */
 export function put_page(page: Page): void {
   const k = currentKernel();
-  k.pages.putPage(pageArg("put_page", 1, page).pfn);
+  const pfn = pageArg("put_page", 1, page).pfn;
+  // A pinned page released with put_page() is reported; its pin bias is undone there.
+  if (k.gup.grants.has(pfn) && k.gup.release(pfn, false) === "pin") return;
+  k.pages.putPage(pfn);
 }
 
 function flagOps(name: string, bit: PG) {

@@ -1,0 +1,38 @@
+// What LDD3 does with simple by hand: map physical memory both ways, look at
+// the maps, fork, grow the mapping with mremap, unmap part of it.
+
+import {
+  cat, expect, expect_eq, major_of, mknod, printf, spawn, MAP_FAILED, MAP_SHARED, MREMAP_MAYMOVE, O_RDWR, PROT_READ,
+} from "faultline/user";
+
+/** The kernel image lives at 1 MiB: reserved memory, which is what may be remapped. */
+const KERNEL_TEXT = 0x100000;
+
+export default function scenario(): void {
+  const major = major_of("simple");
+  expect(major > 0, "simple registered a major");
+  mknod("/dev/simpler", major, 0);
+  mknod("/dev/simplen", major, 1);
+  const p = spawn("simple-test");
+
+  for (const node of ["/dev/simpler", "/dev/simplen"]) {
+    const fd = p.open(node, O_RDWR);
+    expect(fd >= 0, `open ${node}`);
+    const addr = p.mmap(0, 2 * 4096, PROT_READ, MAP_SHARED, fd, KERNEL_TEXT);
+    expect(addr !== MAP_FAILED, `mmap ${node}: errno ${p.errno}`);
+    printf("%s: mapped at %lx, first word %08x\n", node, addr, p.peek32(addr));
+    printf("%s", cat(`/proc/${p.pid}/maps`));
+
+    const child = p.fork();
+    expect_eq(child.peek32(addr), p.peek32(addr), "the child sees the same memory");
+    child.exit(0);
+
+    const grown = p.mremap(addr, 2 * 4096, 4 * 4096, MREMAP_MAYMOVE);
+    printf("%s: mremap to 4 pages: %s\n", node, grown === MAP_FAILED ? `failed, errno ${p.errno}` : `ok at ${grown.toString(16)}`);
+
+    expect_eq(p.munmap(addr + 4096, 4096), 0, "munmap of the second page");
+    printf("%s", cat(`/proc/${p.pid}/maps`));
+    p.munmap(addr, 4096);
+    p.close(fd);
+  }
+}

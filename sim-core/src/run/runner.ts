@@ -1,0 +1,82 @@
+// One run: boot, insmod the driver, play the scenario's processes, let the
+// survivors exit, rmmod — and collect what a user wants to see: the kernel
+// log, the program's output, the findings and how each process ended.
+
+import { Kernel, type BootOptions } from "../kernel";
+import { bindKernel } from "../api/current";
+import { ScenarioAssertion, setStdout } from "../api/faultline/user";
+import { errname } from "../api/linux/errno";
+import type { Finding } from "../kernel/report";
+import { KernelOops } from "../kernel/report";
+import { UserSignal, describeSignal } from "../kernel/signal";
+
+export interface RunSpec {
+  /** The module's name, as insmod would call it. */
+  readonly module: string;
+  readonly boot?: BootOptions;
+  /** insmod parameters, name=value. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Evaluates the driver's code; its module_init() and friends register the module. */
+  readonly loadDriver: () => void;
+  /** Plays the user program. */
+  readonly scenario: () => void;
+  /** Called with the booted kernel before anything runs (the host installs its source-map lookup here). */
+  readonly setup?: (k: Kernel) => void;
+}
+
+export interface ProcessEnd {
+  readonly pid: number;
+  readonly comm: string;
+  readonly code: number;
+  readonly signal?: string;
+}
+
+export interface RunResult {
+  readonly kernel: Kernel;
+  readonly insmod: number;
+  readonly rmmod: number;
+  /** The scenario ran to its end (a killed process ends its own part, not the scenario's). */
+  readonly completed: boolean;
+  readonly failure?: string;
+  readonly processes: readonly ProcessEnd[];
+  readonly stdout: string;
+  readonly findings: readonly Finding[];
+}
+
+export function runScenario(spec: RunSpec): RunResult {
+  const k = Kernel.boot(spec.boot);
+  spec.setup?.(k);
+  let out = "";
+  bindKernel(k);
+  const restore = setStdout((s) => { out += s; });
+  let completed = false, failure: string | undefined, rmmod = 0;
+  const bootLines = k.log.records().length;
+  try {
+    const insmod = k.modules.load(spec.module, spec.loadDriver, spec.params);
+    if (insmod < 0) {
+      failure = `insmod: ERROR: could not insert module ${spec.module}.ko: ${errname(insmod) ?? insmod}`;
+    } else {
+      try {
+        spec.scenario();
+        completed = true;
+      } catch (e) {
+        if (e instanceof UserSignal) {
+          completed = true; // the process died of its signal; that is the scenario's outcome, reported below
+        } else if (e instanceof ScenarioAssertion) failure = `scenario: ${e.message}`;
+        else if (e instanceof KernelOops) failure = `kernel: ${e.message}`;
+        else throw e;
+      }
+      for (const t of k.tasks.all.values()) if (t.state === "running" && t.mm) k.syscalls.exit(t, 0);
+      rmmod = k.modules.unload(spec.module);
+      if (rmmod < 0) failure ??= `rmmod: ERROR: could not remove module ${spec.module}: ${errname(rmmod) ?? rmmod}`;
+    }
+    const processes = [...k.tasks.all.values()].filter((t) => t.mm !== null || t.state === "zombie").map((t) => ({
+      pid: t.pid, comm: t.comm, code: t.exitCode, ...(t.killedBy ? { signal: describeSignal(t.killedBy) } : {}),
+    }));
+    void bootLines;
+    return { kernel: k, insmod, rmmod, completed, failure, processes, stdout: out, findings: [...k.findings] };
+  } finally {
+    restore();
+    bindKernel(undefined);
+  }
+}
