@@ -2,7 +2,7 @@
 // command line and the debugger reach it through the isolated host process.
 
 import * as path from "node:path";
-import { runScenario, type BootOptions, type RunResult } from "../../sim-core/src";
+import { runScenario, type BootOptions, type KernelEvent, type RunResult } from "../../sim-core/src";
 import { bundle, evaluate, mapFrame, type Bundle } from "./bundle";
 
 export interface FileRun {
@@ -12,6 +12,8 @@ export interface FileRun {
   readonly params?: Readonly<Record<string, string>>;
   /** The module name; by default the driver file's name. */
   readonly module?: string;
+  /** Sees every kernel event of the run as it happens. */
+  readonly onEvent?: (e: KernelEvent) => void;
 }
 
 export function runFiles(spec: FileRun): RunResult {
@@ -23,7 +25,10 @@ export function runFiles(spec: FileRun): RunResult {
     module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
     boot: spec.boot,
     params: spec.params,
-    setup: (k) => { k.stacks.mapFrame = (f) => mapFrame(bundles, f); },
+    setup: (k) => {
+      k.stacks.mapFrame = (f) => mapFrame(bundles, f);
+      if (spec.onEvent) k.events.on(spec.onEvent);
+    },
     loadDriver: () => { evaluate(driver); },
     scenario: play,
   });

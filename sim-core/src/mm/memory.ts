@@ -33,8 +33,9 @@ export class Memory {
   readonly userMaps = new Map<number, number>();
   /** LDD3's behaviour (the zero page) or today's (SIGBUS, since vma_dummy_vm_ops). */
   noFaultHandler: NoFaultHandler = "zero-page";
-  /** Frames already reported under MM004, so one bug gives one finding. */
+  /** Frames and fault handlers already reported under MM004, so one bug gives one finding. */
   private readonly lostReported = new Set<number>();
+  private readonly reportedHandlers = new WeakSet<object>();
   faults = 0;
 
   constructor(private readonly k: Kernel) {
@@ -97,10 +98,9 @@ export class Memory {
     if (pte & _PAGE_DIRTY && vma.vm_file) k.memmap.setFlag(pfn, PG.dirty);
     k.memmap.addMapcount(pfn, -1);
     if (k.memmap.owner(pfn) === Owner.User) mm.rssAnon--; else mm.rssFile--;
-    // The page contract checked at unmap: a slab or vmalloc page still belongs to its allocator,
-    // so the mapping's reference can never be the last one.
-    const owner = k.memmap.owner(pfn);
-    if ((owner === Owner.Slab || owner === Owner.Vmalloc) && k.memmap.refcount(k.pages.head(pfn)) <= 1 && !this.lostReported.has(pfn)) {
+    // The page contract checked at unmap: a page that belongs to an allocator or to the
+    // kernel itself can never lose its last reference to a mapping.
+    if (this.ownedElsewhere(pfn) && k.memmap.refcount(k.pages.head(pfn)) <= 1 && !this.lostReported.has(pfn)) {
       this.reportLostReference(vma, addr, pfn);
     }
     k.pages.putPage(pfn);
@@ -129,6 +129,12 @@ export class Memory {
         `The fault handler ${vma.vm_ops?.fault?.name ?? "?"}() returned this page without get_page(): the page table's reference was the driver's.`,
       ],
     });
+  }
+
+  /** Pages whose own reference is held by something other than a mapping: slab, vmalloc, the kernel, reserved memory. */
+  private ownedElsewhere(pfn: number): boolean {
+    const o = this.k.memmap.owner(pfn);
+    return o === Owner.Slab || o === Owner.Vmalloc || o === Owner.Kernel || o === Owner.Reserved || o === Owner.MemMap || this.k.memmap.testFlag(pfn, PG.reserved);
   }
 
   /** The zero-page PTE for a read of untouched memory. */
@@ -188,6 +194,8 @@ export class Memory {
     }
     const vmf = new VmFault(vma, page, vma.vm_pgoff + (page - vma.vm_start) / PAGE_SIZE, flags, addr);
     const seqBefore = k.events.lastSeq;
+    // Where vmf->page is set is where an MM004 finding belongs; capture it only when it looks wrong.
+    vmf.onAssign = (p) => (p && this.missingReference(p.pfn, seqBefore) ? k.stacks.capture() : undefined);
     const ret = k.callDriver(vma.vm_file?.module ?? null, "fault", () => fault.call(vma.vm_ops, vmf));
     if (typeof ret !== "number") {
       k.warn(`${fault.name || "fault"}() returned ${String(ret)}, not a vm_fault_t; treating it as VM_FAULT_SIGBUS`, undefined);
@@ -203,7 +211,7 @@ export class Memory {
     if (!p) {
       return k.pageFaultOops(0, false, undefined, 8, `${fault.name || "fault"}() returned 0 but left vmf->page NULL`);
     }
-    this.checkHandedReference(vma, p.pfn, seqBefore);
+    this.checkHandedReference(vma, p.pfn, seqBefore, vmf.assignedAt as CapturedStack | undefined);
     if (write && !(vma.vm_flags & VM_SHARED)) {
       // do_cow_fault(): the process gets its own copy; the handler's reference is dropped.
       const pfn = this.anonPage();
@@ -229,24 +237,39 @@ export class Memory {
    * before this fault, yet holds no reference beyond its owner's and the
    * mappings it already has — so the handler did not get_page() it.
    */
-  private checkHandedReference(vma: VmArea, pfn: number, seqBefore: number): void {
+  /** A page that was someone's before this fault, with no reference beyond its owner's and its mappings'. */
+  private missingReference(pfn: number, seqBefore: number): boolean {
     const k = this.k, mm = k.memmap;
     const head = k.pages.head(pfn);
-    const owner = mm.owner(pfn);
     const block = k.pages.blockOf(head);
-    const preexisting = owner === Owner.Slab || owner === Owner.Vmalloc || (block !== undefined && block.alloc.seq <= seqBefore);
-    if (!preexisting) return;
+    const preexisting = this.ownedElsewhere(pfn) || (block !== undefined && block.alloc.seq <= seqBefore);
+    return preexisting && mm.refcount(head) < 1 + (mm.mapcount(pfn) + 1) + 1;
+  }
+
+  private checkHandedReference(vma: VmArea, pfn: number, seqBefore: number, at: CapturedStack | undefined): void {
+    const k = this.k, mm = k.memmap;
+    if (!this.missingReference(pfn, seqBefore)) return;
+    const head = k.pages.head(pfn);
     const mappings = mm.mapcount(pfn) + 1;
-    if (mm.refcount(head) >= 1 + mappings + 1) return;
+    // One finding per handler: the simulator repairs the count each time, so later faults are the same bug.
+    const handler = vma.vm_ops?.fault;
+    if (handler && this.reportedHandlers.has(handler)) {
+      mm.addRefcount(head, 1);
+      return;
+    }
+    if (handler) this.reportedHandlers.add(handler);
     this.lostReported.add(pfn);
     k.violation({
+      stack: at,
       rule: "MM004",
       params: { pfn: `0x${pfn.toString(16)}`, addr: `0x${vma.vm_start.toString(16)}` },
       report: [
         `${vma.vm_ops?.fault?.name || "fault"}() returned pfn:0x${pfn.toString(16)} in vmf->page without get_page(): page_count is ${mm.refcount(head)}, the driver's own reference${mappings > 0 ? ` plus ${mappings} existing mapping(s)` : ""}.`,
         "The page table takes over the reference a fault handler returns and drops it at unmap; without get_page() that frees the driver's page.",
+        "(The simulator takes the missing reference itself, so that this one bug does not cascade into others.)",
       ],
     });
+    mm.addRefcount(head, 1);
   }
 
   /** do_wp_page(): a write to a present read-only PTE. */

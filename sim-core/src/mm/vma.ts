@@ -88,7 +88,16 @@ export interface vm_operations_struct {
 
 /** struct vm_fault, as a fault handler sees it. */
 export class VmFault {
-  page: Page | null = null;
+  private page_: Page | null = null;
+  /** Where the handler stored vmf->page, when the checker wanted to know (see Memory.checkHandedReference). */
+  assignedAt: unknown;
+  /** @internal Called when the handler sets vmf->page. */
+  onAssign: ((p: Page | null) => unknown) | undefined;
+  get page(): Page | null { return this.page_; }
+  set page(p: Page | null) {
+    this.page_ = p;
+    if (this.onAssign) this.assignedAt = this.onAssign(p);
+  }
   constructor(
     readonly vma: VmArea,
     /** The faulting user address, page-aligned. */

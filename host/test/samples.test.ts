@@ -1,0 +1,87 @@
+// Every sample, run against its scenario, compared with its golden file:
+// the program's output, how each process ended, the kernel log after boot,
+// the fault sequence, the /proc/<pid>/maps snapshots the scenario printed and
+// the findings. The correct driver of a sample must be silent; each buggy
+// twin must trip exactly the rule its sample.json names.
+
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { BootOptions, KernelEvent, RunResult } from "../../sim-core/src";
+import { expectGolden } from "../../sim-core/test/golden";
+import { runFiles } from "../src/run";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const SAMPLES = path.join(ROOT, "samples");
+
+interface SampleConfig {
+  boot?: BootOptions;
+  params?: Record<string, string>;
+  /** Buggy twins and the one rule each must trip. */
+  twins?: Record<string, string>;
+}
+
+function hex(n: number): string { return n.toString(16); }
+
+/** One line per fault-path event, in order. */
+function faultLine(e: KernelEvent): string | undefined {
+  switch (e.type) {
+    case "page_fault": return `fault   mm${e.mm} ${hex(e.addr)} ${e.write ? "write" : "read"}${e.present ? " (present)" : ""}`;
+    case "pte_set": return `  pte   mm${e.mm} ${hex(e.addr)} -> pfn ${hex(e.pfn)} flags ${hex(e.flags)}`;
+    case "cow": return `  cow   mm${e.mm} ${hex(e.addr)} pfn ${hex(e.from)} -> ${hex(e.to)}`;
+    default: return undefined;
+  }
+}
+
+export function report(r: RunResult, faults: string[]): string {
+  const bootLines = r.kernel.log.records().findIndex((x) => x.text.startsWith("SLUB:")) + 1;
+  const rel = (f: string) => path.relative(ROOT, f);
+  return [
+    `# insmod: ${r.insmod}   rmmod: ${r.rmmod}   completed: ${r.completed}${r.failure ? `   failure: ${r.failure}` : ""}`,
+    "# output",
+    r.stdout.trimEnd(),
+    "# processes",
+    ...r.processes.map((p) => `${p.comm}[${p.pid}] exit ${p.code}${p.signal ? ` killed by ${p.signal}` : ""}`),
+    "# dmesg (after boot)",
+    ...r.kernel.log.records().slice(bootLines).map((x) => x.text),
+    "# faults",
+    ...faults,
+    "# findings",
+    ...r.findings.map((f) => `${f.rule} ${f.location ? `${rel(f.location.file)}:${f.location.line}` : "-"} ${f.message}`),
+    "",
+  ].join("\n");
+}
+
+const dirs = fs.existsSync(SAMPLES) ? fs.readdirSync(SAMPLES).filter((d) => fs.existsSync(path.join(SAMPLES, d, "scenario.ts"))) : [];
+
+describe("samples", () => {
+  for (const dir of dirs) {
+    const base = path.join(SAMPLES, dir);
+    const config: SampleConfig = fs.existsSync(path.join(base, "sample.json")) ? JSON.parse(fs.readFileSync(path.join(base, "sample.json"), "utf8")) : {};
+    const drivers = fs.readdirSync(base).filter((f) => f.endsWith(".ts") && f !== "scenario.ts").map((f) => f.replace(/\.ts$/, ""));
+    describe(dir, () => {
+      it("has its driver, a README and a buggy twin for every twin named", () => {
+        assert.ok(drivers.includes(dir), `samples/${dir}/${dir}.ts is missing`);
+        assert.ok(fs.existsSync(path.join(base, "README.md")), `samples/${dir}/README.md is missing`);
+        for (const twin of Object.keys(config.twins ?? {})) assert.ok(drivers.includes(twin), `twin ${twin}.ts is missing`);
+        assert.ok(Object.keys(config.twins ?? {}).length > 0, "a sample needs at least one buggy twin");
+      });
+      for (const drv of drivers) {
+        it(`${drv}: matches ${dir}/${drv}.golden.txt`, () => {
+          const faults: string[] = [];
+          const r = runFiles({
+            driver: path.join(base, `${drv}.ts`), scenario: path.join(base, "scenario.ts"), module: dir,
+            boot: config.boot, params: config.params,
+            onEvent: (e) => { const l = faultLine(e); if (l) faults.push(l); },
+          });
+          const rules = [...new Set(r.findings.map((f) => f.rule))];
+          const twinRule = config.twins?.[drv];
+          if (twinRule) assert.deepEqual(rules, [twinRule], `${drv} should trip ${twinRule} only; got ${rules.join(", ") || "nothing"}`);
+          else assert.deepEqual(r.findings.map((f) => `${f.rule} ${f.message}`), [], `${drv} is the correct driver and must be silent`);
+          assert.equal(r.failure, undefined, r.failure);
+          expectGolden(path.join("..", "..", "..", "samples", dir, `${drv}.golden.txt`), report(r, faults));
+        });
+      }
+    });
+  }
+});
