@@ -7,6 +7,9 @@ import { NR_PAGE_ORDERS } from "./mm/buddy";
 import { OWNER_NAMES, Owner, type OwnerName } from "./mm/memmap";
 import { flagNames } from "./mm/page-flags";
 import { PAGE_SIZE } from "./util/addr";
+import { describeSignal } from "./kernel/signal";
+import { vmFlagNames } from "./mm/vma";
+import type { WalkLevel } from "./mm/pgtable";
 
 export interface ZoneSnapshot {
   name: string;
@@ -40,6 +43,31 @@ export interface CacheSnapshot {
   activeObjs: number;
   numObjs: number;
   slabs: number;
+}
+
+export interface ProcessSnapshot {
+  pid: number;
+  comm: string;
+  state: string;
+  parent: number;
+  exitCode: number;
+  killedBy?: string;
+  vmas: number;
+  rssAnon: number;
+  rssFile: number;
+  files: Array<{ fd: number; path: string; pos: number }>;
+}
+
+export interface VmaSnapshot {
+  start: number;
+  end: number;
+  pgoff: number;
+  flags: string;
+  pageProt: number;
+  file: string | null;
+  ops: string[];
+  /** Pages with a present PTE. */
+  present: number;
 }
 
 export interface AddressWalk {
@@ -138,6 +166,35 @@ export class Inspector {
     if (pfn < 0) return { addr, region: region === "vmalloc" ? "vmalloc" : "unmapped", detail: "no page table entry" };
     const a = k.vmalloc.find(addr);
     return { addr, region, phys: pfn * PAGE_SIZE + (addr % PAGE_SIZE + PAGE_SIZE) % PAGE_SIZE, pfn, detail: a ? `${a.kind} area at ${k.px(a.addr)}` : undefined };
+  }
+
+  /** Every process: pid, comm, state, how it ended, its VMA count and RSS. */
+  processes(): ProcessSnapshot[] {
+    return [...this.k.tasks.all.values()].map((t) => ({
+      pid: t.pid, comm: t.comm, state: t.state, parent: t.parent?.pid ?? 0,
+      exitCode: t.exitCode, killedBy: t.killedBy ? describeSignal(t.killedBy) : undefined,
+      vmas: t.mm?.vmas.length ?? 0, rssAnon: t.mm?.rssAnon ?? 0, rssFile: t.mm?.rssFile ?? 0,
+      files: t.files.map((f, fd) => (f ? { fd, path: f.path, pos: f.f_pos } : undefined)).filter((x): x is { fd: number; path: string; pos: number } => !!x),
+    }));
+  }
+
+  /** A process's VMAs, as the Variables view shows vm_area_struct. */
+  vmas(pid: number): VmaSnapshot[] {
+    const mm = this.k.tasks.all.get(pid)?.mm;
+    if (!mm) return [];
+    return mm.vmas.map((v) => ({
+      start: v.vm_start, end: v.vm_end, pgoff: v.vm_pgoff, flags: vmFlagNames(v.vm_flags), pageProt: v.vm_page_prot,
+      file: v.vm_file?.path ?? v.anonName ?? null, ops: v.vm_ops ? Object.keys(v.vm_ops).filter((k) => typeof (v.vm_ops as Record<string, unknown>)[k] === "function") : [],
+      present: [...mm.pgtables.entries(v.vm_start, v.vm_end)].length,
+    }));
+  }
+
+  /** /proc/<pid>/maps. */
+  maps(pid: number): string { return this.k.tasks.all.get(pid)?.mm?.maps() ?? ""; }
+
+  /** Every level of the page-table walk for a user address of a process. */
+  walkUser(pid: number, addr: number): WalkLevel[] {
+    return this.k.tasks.all.get(pid)?.mm?.pgtables.walk(addr) ?? [];
   }
 
   buddyinfo(): string { return this.k.pages.buddyinfo(); }

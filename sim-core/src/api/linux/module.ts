@@ -20,8 +20,11 @@ export function module_exit(fn: () => void): void {
 }
 
 /** module_param(name, type, perm) with the default C gives the variable: returns the value insmod passed, or def. */
-export function module_param<T extends ModuleParamValue>(name: string, type: ModuleParamType, def: T, perm: number): T {
-  return currentKernel().modules.param(name, type, def, perm) as T;
+export function module_param(name: string, type: ModuleParamType, def: number, perm: number): number;
+export function module_param(name: string, type: ModuleParamType, def: boolean, perm: number): boolean;
+export function module_param(name: string, type: ModuleParamType, def: string, perm: number): string;
+export function module_param(name: string, type: ModuleParamType, def: ModuleParamValue, perm: number): ModuleParamValue {
+  return currentKernel().modules.param(name, type, def, perm);
 }
 
 export function MODULE_LICENSE(l: string): void { currentKernel().modules.registering("MODULE_LICENSE").license = l; }
