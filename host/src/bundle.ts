@@ -75,3 +75,8 @@ export function mapFrame(bundles: readonly Bundle[], f: Frame): Frame {
   const file = path.resolve(path.dirname(b.filename), pos.source);
   return { fn: pos.name && f.fn === "<anonymous>" ? pos.name : f.fn, file, line: pos.line, column: (pos.column ?? 0) + 1 };
 }
+
+/** The source files a bundle was built from, as absolute paths. */
+export function sourcesOf(b: Bundle): string[] {
+  return b.map.sources.filter((s): s is string => !!s).map((s) => path.resolve(path.dirname(b.filename), s));
+}

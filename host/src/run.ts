@@ -3,7 +3,7 @@
 
 import * as path from "node:path";
 import { runScenario, type BootOptions, type KernelEvent, type RunResult } from "../../sim-core/src";
-import { bundle, evaluate, mapFrame, type Bundle } from "./bundle";
+import { bundle, evaluate, mapFrame, sourcesOf, type Bundle } from "./bundle";
 
 export interface FileRun {
   readonly driver: string;
@@ -27,6 +27,9 @@ export function runFiles(spec: FileRun): RunResult {
     params: spec.params,
     setup: (k) => {
       k.stacks.mapFrame = (f) => mapFrame(bundles, f);
+      // The user's code is what the bundles were built from; the host and the test harness are not.
+      const sources = new Set(bundles.flatMap(sourcesOf));
+      k.stacks.filter = (file) => sources.has(file);
       if (spec.onEvent) k.events.on(spec.onEvent);
     },
     loadDriver: () => { evaluate(driver); },

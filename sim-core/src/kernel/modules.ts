@@ -114,7 +114,7 @@ export class Modules {
     for (const a of k.vmalloc.list()) if (mine(a.alloc)) out.push({ rule: "MEM008", what: `${a.kind} area`, addr: a.addr, size: a.requested, allocFn: `${a.kind}()`, track: a.alloc });
     for (const r of k.pages.heldRefs(mod)) out.push({ rule: "MEM008", what: `page reference on pfn:0x${r.pfn.toString(16)}`, addr: k.highmem.pageAddress(r.pfn) || r.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: "get_page()", track: r.track });
     for (const h of k.highmem.heldKmaps()) for (const t of h.holders) if (t.module === mod) out.push({ rule: "PG003", what: `kmap of pfn:0x${h.pfn.toString(16)}`, addr: k.highmem.pageAddress(h.pfn), size: PAGE_SIZE, allocFn: "kmap()", track: t });
-    for (const g of k.gup.heldBy(mod)) out.push({ rule: "PG007", what: `${g.grant.pin ? "pinned" : "referenced"} user page pfn:0x${g.pfn.toString(16)}`, addr: g.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: g.grant.pin ? "pin_user_pages()" : "get_user_pages()", track: { pid: 0, comm: "", seq: 0, stack: g.grant.stack, module: mod } });
+    for (const g of k.gup.heldBy(mod)) out.push({ rule: "PG007", what: `${g.grant.pin ? "pinned" : "referenced"} user page pfn:0x${g.pfn.toString(16)}`, addr: g.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: g.grant.pin ? "pin_user_pages()" : "get_user_pages()", track: { pid: 0, comm: "", seq: 0, stack: g.grant.stack, module: mod, tsNs: 0 } });
     return out;
   }
 
@@ -125,7 +125,7 @@ export class Modules {
       const dump = l.rule === "MEM008" && l.allocFn !== "get_page()" && l.allocFn !== "alloc_pages()" ? this.hexDump(l.addr, Math.min(32, l.size)) : [];
       const report = [
         `unreferenced object 0x${hexAddr(l.addr, k.profile.ptrDigits)} (size ${l.size}):`,
-        `  comm "${t?.comm ?? "?"}", pid ${t?.pid ?? 0}, jiffies ${4294892296 + Math.floor((t?.seq ?? 0) / 10)}`,
+        `  comm "${t?.comm ?? "?"}", pid ${t?.pid ?? 0}, jiffies ${jiffiesAt(t?.tsNs ?? 0)}`,
         ...(dump.length ? ["  hex dump (first 32 bytes):", ...dump] : []),
         `  backtrace (${why}; taken by ${l.allocFn}):`,
         ...k.stacks.formatStack(t?.stack).map((f) => `   ${f}`),
@@ -159,4 +159,9 @@ export class Modules {
     }
     return lines;
   }
+}
+
+/** jiffies at a virtual time: HZ=250, starting five minutes before the 32-bit wrap, as Linux does. */
+export function jiffiesAt(tsNs: number): number {
+  return (4294892296 + Math.floor(tsNs / 4_000_000)) % 2 ** 32;
 }

@@ -4,7 +4,7 @@
 
 import type { Kernel } from "../kernel";
 import type { File } from "../fs/file";
-import { IovIter, ITER_DEST, ITER_SOURCE, Kiocb } from "../fs/kiocb";
+import { IovIter, ITER_DEST, ITER_SOURCE, IOCB_WRITE, Kiocb } from "../fs/kiocb";
 import { SEEK_CUR, SEEK_END, SEEK_SET } from "../fs/file";
 import { ref } from "../util/ref";
 import { KernelOops } from "./report";
@@ -20,10 +20,13 @@ const MAX_FDS = 1024;
 export class AioRequest {
   done = false;
   res = 0;
-  constructor(readonly iocb: Kiocb) {}
+  constructor(readonly iocb: Kiocb, readonly pid: number) {}
 }
 
 export class Syscalls {
+  /** AIO requests submitted and not yet completed. */
+  private readonly inflight = new Set<AioRequest>();
+
   constructor(private readonly k: Kernel) {}
 
   /** Runs a system call as t; a driver oops kills t and the call returns -EFAULT. */
@@ -109,11 +112,16 @@ export class Syscalls {
     return this.call<AioRequest | number>(t, "io_submit", () => {
       const k = this.k;
       const f = this.file(t, fd);
-      if (!f) return -EBADF;
+      if (!f || !(f.f_mode & (write ? 2 : 1))) return -EBADF;
       const iter = write ? f.f_op.write_iter : f.f_op.read_iter;
       if (!iter) return -EINVAL;
+      if (!k.uaccess.accessOk(buf, count)) return -EFAULT;
       const iocb = new Kiocb(f, offset);
-      const req = new AioRequest(iocb);
+      if (write) iocb.ki_flags |= IOCB_WRITE;
+      const req = new AioRequest(iocb, t.pid);
+      // The request holds the file (and so the module) until it completes.
+      f.f_count++;
+      this.inflight.add(req);
       iocb.ki_complete = (_iocb, res) => {
         if (req.done) {
           k.warn(`${f.path}: ki_complete() called twice for the same kiocb`, undefined);
@@ -121,13 +129,12 @@ export class Syscalls {
         }
         req.done = true;
         req.res = res;
+        this.inflight.delete(req);
+        k.fput(f);
         k.events.emit({ type: "aio_complete", pid: t.pid, res });
       };
       const ret = k.callDriver(f.module, write ? "write_iter" : "read_iter", () => iter(iocb, new IovIter(write ? ITER_SOURCE : ITER_DEST, [{ base: buf, len: count }], count)));
-      if (ret !== -EIOCBQUEUED && !req.done) {
-        req.done = true;
-        req.res = ret;
-      }
+      if (ret !== -EIOCBQUEUED && !req.done) iocb.ki_complete(iocb, ret);
       return req;
     }, -EFAULT);
   }
@@ -196,6 +203,9 @@ export class Syscalls {
 
   exit(t: Task, code: number): void {
     if (t.state !== "running") return;
+    // exit_aio(): the process waits for the requests it still has in flight.
+    const mine = [...this.inflight].filter((r) => r.pid === t.pid);
+    if (mine.length) this.k.sched.runUntil(() => mine.every((r) => r.done));
     this.k.withCurrent(t, () => this.k.tasks.exit(t, code));
   }
 }

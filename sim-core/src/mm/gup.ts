@@ -12,7 +12,7 @@ import type { Page } from "./memmap";
 import type { MmStruct } from "./mm_struct";
 import { _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, ptePfn } from "./pgtable";
 import { PG } from "./page-flags";
-import { VM_IO, VM_PFNMAP, VM_WRITE } from "./vma";
+import { VM_IO, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_WRITE, isCowMapping } from "./vma";
 
 export const FOLL_WRITE = 0x01;
 export const FOLL_GET = 0x02;
@@ -25,6 +25,8 @@ export const GUP_PIN_COUNTING_BIAS = 1024;
 const EFAULT = 14, EINVAL = 22;
 
 interface Grant {
+  /** The user address the page was taken at. */
+  addr: number;
   pin: boolean;
   write: boolean;
   written: boolean;
@@ -42,7 +44,8 @@ export class Gup {
   get(mm: MmStruct, start: number, nrPages: number, gupFlags: number, pages: Array<Page | null> | null, pin: boolean): number {
     const k = this.k;
     const fn = pin ? "pin_user_pages" : "get_user_pages";
-    if (start % PAGE_SIZE || nrPages < 0) return -EINVAL;
+    if (nrPages < 0) return -EINVAL;
+    start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE; // the page containing start, as __get_user_pages() walks it
     if (!mm.mmap_lock.held) {
       k.violation({
         rule: "PG007",
@@ -55,7 +58,10 @@ export class Gup {
     for (let i = 0; i < nrPages; i++) {
       const addr = start + i * PAGE_SIZE;
       const vma = mm.vmaLookup(addr);
-      const bad = !vma || vma.vm_flags & (VM_IO | VM_PFNMAP) || (write && !(vma.vm_flags & VM_WRITE) && !(gupFlags & FOLL_FORCE));
+      // check_vma_flags(): no pages of I/O mappings; writes need VM_WRITE (or FOLL_FORCE on a COW mapping), reads VM_READ (or FOLL_FORCE and VM_MAYREAD).
+      const force = (gupFlags & FOLL_FORCE) !== 0;
+      const bad = !vma || vma.vm_flags & (VM_IO | VM_PFNMAP)
+        || (write ? !(vma.vm_flags & VM_WRITE) && (!force || !isCowMapping(vma.vm_flags)) : !(vma.vm_flags & VM_READ) && (!force || !(vma.vm_flags & VM_MAYREAD)));
       if (bad) return i > 0 ? i : -EFAULT;
       let pte = mm.pgtables.get(addr);
       if (!(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW))) {
@@ -68,7 +74,7 @@ export class Gup {
       if (pin) k.memmap.addRefcount(head, GUP_PIN_COUNTING_BIAS);
       else k.memmap.addRefcount(head, 1);
       const list = this.grants.get(pfn) ?? [];
-      list.push({ pin, write, written: false, module: k.currentModule, stack });
+      list.push({ addr, pin, write, written: false, module: k.currentModule, stack });
       this.grants.set(pfn, list);
       if (pages) pages[i] = k.memmap.page(pfn);
     }
@@ -90,8 +96,12 @@ export class Gup {
     if (i < 0) {
       k.violation({
         rule: "PG007",
-        params: { problem: pin ? "unpin_user_page() of a page taken with get_user_pages(): release it with put_page()" : "put_page() of a page taken with pin_user_pages(): release it with unpin_user_page()", addr: `pfn:0x${pfn.toString(16)}`, count: 1 },
-        report: ["Documentation/core-api/pin_user_pages.rst: pages from pin_user_pages*() must be released with unpin_user_page*(), pages from get_user_pages*() with put_page()."],
+        params: { problem: pin ? "unpin_user_page() of a page taken with get_user_pages(): release it with put_page()" : "put_page() of a page taken with pin_user_pages(): release it with unpin_user_page()", addr: `0x${list[0].addr.toString(16)}`, count: 1 },
+        report: [
+          `WARNING: CPU: 0 PID: ${k.current.pid} at mm/gup.c: ${pin ? "unpin_user_page" : "put_page"} of pfn:0x${pfn.toString(16)} (user address 0x${list[0].addr.toString(16)})`,
+          "Documentation/core-api/pin_user_pages.rst: pages from pin_user_pages*() must be released with unpin_user_page*(), pages from get_user_pages*() with put_page().",
+          "Call Trace:", ...k.stacks.formatStack(),
+        ],
       });
       i = 0;
     }
@@ -101,8 +111,12 @@ export class Gup {
     if (g.write && g.written && !k.memmap.testFlag(pfn, PG.dirty)) {
       k.violation({
         rule: "PG007",
-        params: { problem: "a page written by the kernel was released without set_page_dirty()", addr: `pfn:0x${pfn.toString(16)}`, count: 1 },
-        report: ["LDD3: after I/O into pages from get_user_pages(), call SetPageDirty()/set_page_dirty_lock() before put_page(), or the data may be lost when the page is reclaimed."],
+        params: { problem: "a page written by the kernel was released without set_page_dirty()", addr: `0x${g.addr.toString(16)}`, count: 1 },
+        report: [
+          `WARNING: CPU: 0 PID: ${k.current.pid} at mm/gup.c: pfn:0x${pfn.toString(16)} (user address 0x${g.addr.toString(16)}) was written by the kernel and released clean`,
+          "LDD3: after I/O into pages from get_user_pages(), call SetPageDirty()/set_page_dirty_lock() before put_page(), or the data may be lost when the page is reclaimed.",
+          "Call Trace:", ...k.stacks.formatStack(),
+        ],
       });
     }
     if (g.pin) k.memmap.addRefcount(k.pages.head(pfn), -GUP_PIN_COUNTING_BIAS);

@@ -36,6 +36,8 @@ export class Memory {
   /** Frames and fault handlers already reported under MM004, so one bug gives one finding. */
   private readonly lostReported = new Set<number>();
   private readonly reportedHandlers = new WeakSet<object>();
+  /** Frames reported under MM008, until their last user mapping goes. */
+  private readonly mappedFreeReported = new Set<number>();
   faults = 0;
 
   constructor(private readonly k: Kernel) {
@@ -61,20 +63,24 @@ export class Memory {
    * would go on reading and writing a frame that now belongs to someone else.
    * Returns false once reported, so a block gives one finding.
    */
-  reportMappedFree(pfn: number, pages: number, by: string, stack: CapturedStack | undefined): boolean {
+  reportMappedFree(frames: readonly number[], what: string, by: string, stack: CapturedStack | undefined): void {
     const k = this.k;
+    const fresh = frames.filter((p) => this.userMapCount(p) > 0 && !this.mappedFreeReported.has(p));
+    if (!fresh.length) return;
+    for (const p of fresh) this.mappedFreeReported.add(p);
+    const pfn = fresh[0];
     const where = this.findUserMapping(pfn);
+    const pages = fresh.length > 1 ? `${fresh.length} pages from pfn:0x${pfn.toString(16)}` : `pfn:0x${pfn.toString(16)}`;
     k.violation({
       rule: "MM008",
-      params: { object: `${pages > 1 ? `${pages}-page block` : "page"} pfn:0x${pfn.toString(16)} (freed by ${by})`, addr: where ? `0x${where.addr.toString(16)}` : "?", process: where ? `${where.comm}[${where.pid}]` : "?" },
+      params: { object: `${what} (freed by ${by}; ${pages} still mapped)`, addr: where ? `0x${where.addr.toString(16)}` : "?", process: where ? `${where.comm}[${where.pid}]` : "?" },
       report: [
-        `BUG: pfn:0x${pfn.toString(16)} is freed while ${this.userMapCount(pfn)} user mapping(s) still point at it${where ? `, e.g. ${where.comm}[${where.pid}] at 0x${where.addr.toString(16)}` : ""}`,
+        `BUG: ${what} is freed by ${by} while user space still maps ${pages}${where ? `, e.g. ${where.comm}[${where.pid}] at 0x${where.addr.toString(16)}` : ""}`,
         "Keep the backing memory until the last VMA is closed (free it in vm_ops->close or the file's release, after munmap), or zap the user PTEs first.",
         "Call Trace:", ...k.stacks.formatStack(stack),
       ],
       stack,
     });
-    return false;
   }
 
   /** set_pte_at() for a user page, keeping the reverse counts. */
@@ -91,7 +97,11 @@ export class Memory {
     if (!pte) return;
     const k = this.k, pfn = ptePfn(pte);
     const n = (this.userMaps.get(pfn) ?? 1) - 1;
-    if (n > 0) this.userMaps.set(pfn, n); else this.userMaps.delete(pfn);
+    if (n > 0) this.userMaps.set(pfn, n);
+    else {
+      this.userMaps.delete(pfn);
+      this.mappedFreeReported.delete(pfn);
+    }
     mm.pgtables.flushPage(addr);
     k.events.emit({ type: "pte_clear", mm: mm.id, addr, pfn });
     if (pte & _PAGE_SPECIAL) return;
@@ -135,6 +145,11 @@ export class Memory {
   private ownedElsewhere(pfn: number): boolean {
     const o = this.k.memmap.owner(pfn);
     return o === Owner.Slab || o === Owner.Vmalloc || o === Owner.Kernel || o === Owner.Reserved || o === Owner.MemMap || this.k.memmap.testFlag(pfn, PG.reserved);
+  }
+
+  /** The user bit of PTEs a driver installs: a PROT_NONE VMA's pages are not user-accessible (PAGE_NONE). */
+  private userBit(vma: VmArea): number {
+    return vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC) ? _PAGE_USER : 0;
   }
 
   /** The zero-page PTE for a read of untouched memory. */
@@ -228,7 +243,8 @@ export class Memory {
     else if (!(vma.vm_flags & VM_SHARED)) prot &= ~_PAGE_RW;
     this.install(mm, page, mkPte(p.pfn, prot));
     k.memmap.addMapcount(p.pfn, 1);
-    mm.rssFile++;
+    // The same counter zap() decrements: shmem pages are anonymous memory, a driver's pages are not.
+    if (k.memmap.owner(p.pfn) === Owner.User) mm.rssAnon++; else mm.rssFile++;
     return undefined;
   }
 
@@ -242,8 +258,10 @@ export class Memory {
     const k = this.k, mm = k.memmap;
     const head = k.pages.head(pfn);
     const block = k.pages.blockOf(head);
-    const preexisting = this.ownedElsewhere(pfn) || (block !== undefined && block.alloc.seq <= seqBefore);
-    return preexisting && mm.refcount(head) < 1 + (mm.mapcount(pfn) + 1) + 1;
+    // Who else holds a reference: an allocator or the kernel, or the driver that allocated the block
+    // before this fault — but a tail page of a non-compound block has no reference of its own.
+    const ownerRef = this.ownedElsewhere(pfn) || (block !== undefined && block.alloc.seq <= seqBefore && (block.pfn === pfn || block.compound));
+    return ownerRef && mm.refcount(head) < 1 + (mm.mapcount(pfn) + 1) + 1;
   }
 
   private checkHandedReference(vma: VmArea, pfn: number, seqBefore: number, at: CapturedStack | undefined): void {
@@ -276,7 +294,8 @@ export class Memory {
   private wpFault(mm: MmStruct, vma: VmArea, page: number, pte: number, addr: number): FaultOutcome {
     const k = this.k;
     const pfn = ptePfn(pte);
-    if (vma.vm_flags & VM_SHARED) {
+    // The zero page is never made writable, not even in a shared mapping: it is copied like any COW page.
+    if (vma.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && pfn === this.zeroPfn)) {
       const mkwrite = vma.vm_ops?.page_mkwrite;
       if (mkwrite && !(pte & _PAGE_SPECIAL)) {
         const vmf = new VmFault(vma, page, vma.vm_pgoff + (page - vma.vm_start) / PAGE_SIZE, FAULT_FLAG_WRITE, addr);
@@ -379,7 +398,7 @@ export class Memory {
         this.zapRange(mm, vma, addr, addr + i * PAGE_SIZE);
         return -EBUSY;
       }
-      this.install(mm, a, mkPte(pfn + i, prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_SPECIAL));
+      this.install(mm, a, mkPte(pfn + i, (prot & ~_PAGE_USER) | _PAGE_PRESENT | this.userBit(vma) | _PAGE_SPECIAL));
     }
     mm.pgtables.flushRange(addr, end);
     return 0;
@@ -405,18 +424,6 @@ export class Memory {
     const k = this.k, mm = k.memmap;
     const first = pfn * PAGE_SIZE;
     if (k.isRamPhys(first)) {
-      const unreserved: number[] = [];
-      for (let i = 0; i < n; i++) if (k.isRamPhys((pfn + i) * PAGE_SIZE) && !mm.testFlag(pfn + i, PG.reserved) && pfn + i !== this.zeroPfn) unreserved.push(pfn + i);
-      if (unreserved.length) {
-        k.violation({
-          rule: "MM001",
-          params: { pfn: `0x${unreserved[0].toString(16)}`, addr: `0x${(addr + (unreserved[0] - pfn) * PAGE_SIZE).toString(16)}` },
-          report: [
-            `${fn}() maps ${unreserved.length} page(s) of ordinary RAM that are not PG_reserved, first pfn:0x${unreserved[0].toString(16)}`,
-            "LDD3: remap_pfn_range() may only map reserved pages or memory above RAM; SetPageReserved() the pages of a kmalloc()ed or __get_free_pages() buffer first, or map it with vm_insert_page()/a fault handler.",
-          ],
-        });
-      }
       const block = k.pages.blockOf(pfn);
       const obj = k.slab.objectAt(k.pages.pageAddressOrZero(pfn));
       const owner = mm.owner(pfn);
@@ -428,6 +435,20 @@ export class Memory {
         const endAddr = obj.start + obj.cache.objectSize;
         limitPages = Math.ceil((endAddr - k.pages.pageAddressOrZero(pfn)) / PAGE_SIZE);
         what = `${obj.cache.name} object at ${k.px(obj.start)}`;
+      }
+      // LDD3's rule for RAM: reserved pages only. Pages past the object are MM002's business.
+      const inObject = Math.min(n, limitPages ?? n);
+      const unreserved: number[] = [];
+      for (let i = 0; i < inObject; i++) if (k.isRamPhys((pfn + i) * PAGE_SIZE) && !mm.testFlag(pfn + i, PG.reserved) && pfn + i !== this.zeroPfn) unreserved.push(pfn + i);
+      if (unreserved.length) {
+        k.violation({
+          rule: "MM001",
+          params: { pfn: `0x${unreserved[0].toString(16)}`, addr: `0x${(addr + (unreserved[0] - pfn) * PAGE_SIZE).toString(16)}` },
+          report: [
+            `${fn}() maps ${unreserved.length} page(s) of ordinary RAM that are not PG_reserved, first pfn:0x${unreserved[0].toString(16)}`,
+            "LDD3: remap_pfn_range() may only map reserved pages or memory above RAM; SetPageReserved() the pages of a kmalloc()ed or __get_free_pages() buffer first, or map it with vm_insert_page()/a fault handler.",
+          ],
+        });
       }
       if (limitPages !== undefined && n > limitPages) {
         k.violation({
@@ -473,7 +494,7 @@ export class Memory {
     k.pages.getPage(pfn);
     k.memmap.addMapcount(pfn, 1);
     mm.rssFile++;
-    this.install(mm, page0, mkPte(pfn, vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER));
+    this.install(mm, page0, mkPte(pfn, (vma.vm_page_prot & ~_PAGE_USER) | _PAGE_PRESENT | this.userBit(vma)));
     return 0;
   }
 
@@ -489,7 +510,7 @@ export class Memory {
     }
     if (addr < vma.vm_start || addr >= vma.vm_end) return VM_FAULT_SIGBUS;
     const mm = vma.vm_mm, page0 = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
-    if (!mm.pgtables.get(page0)) this.install(mm, page0, mkPte(pfn, prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_SPECIAL));
+    if (!mm.pgtables.get(page0)) this.install(mm, page0, mkPte(pfn, (prot & ~_PAGE_USER) | _PAGE_PRESENT | this.userBit(vma) | _PAGE_SPECIAL));
     return VM_FAULT_NOPAGE;
   }
 

@@ -4,14 +4,15 @@
 // that first mapping, but is for every copy (fork) and split.
 
 import type { Kernel } from "../kernel";
-import type { File } from "../fs/file";
-import { FMODE_READ, FMODE_WRITE } from "../fs/file";
+import { File, Inode, FMODE_READ, FMODE_WRITE, O_RDWR } from "../fs/file";
 import { PAGE_SIZE } from "../util/addr";
 import type { MmStruct } from "./mm_struct";
-import { _PAGE_PCD, _PAGE_PWT, _PAGE_RW, _PAGE_SPECIAL, ptePfn } from "./pgtable";
+import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
+import { Owner } from "./memmap";
+import { _PAGE_PCD, _PAGE_PWT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, ptePfn } from "./pgtable";
 import {
   VM_ACCOUNT, VM_DONTCOPY, VM_DONTEXPAND, VM_EXEC, VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_WRITE, VmArea, vm_get_page_prot,
+  VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_FAULT_OOM, VmArea, vm_get_page_prot, type VmFault,
 } from "./vma";
 
 export const PROT_NONE = 0x0, PROT_READ = 0x1, PROT_WRITE = 0x2, PROT_EXEC = 0x4;
@@ -29,7 +30,13 @@ function protToVmFlags(prot: number): number {
 /** Cache-attribute bits a driver put in vm_page_prot survive an mprotect (pgprot_modify). */
 const KEEP_PROT = _PAGE_PCD | _PAGE_PWT;
 
+/** S_IFREG: the mode of a shmem file's inode. */
+const S_IFREG = 0o100000;
+
 export class Mmap {
+  /** Inode numbers of the shmem files behind shared anonymous mappings (get_next_ino()). */
+  private shmemIno = 0;
+
   constructor(private readonly k: Kernel) {}
 
   private get mem() { return this.k.mm; }
@@ -57,7 +64,11 @@ export class Mmap {
     else addr = mm.getUnmappedArea(len, addr);
     if (addr < 0) return addr;
 
-    if (!file) return this.mapAnon(mm, addr, len, vmFlags);
+    if (!file) {
+      const r = vmFlags & VM_SHARED ? this.shmemZeroSetup(mm, addr, len, vmFlags) : this.mapAnon(mm, addr, len, vmFlags);
+      if (flags & MAP_POPULATE) this.populate(mm, mm.vmaLookup(addr)!);
+      return r;
+    }
     const vma = new VmArea(mm, addr, addr + len, vmFlags, pgoff, file);
     file.f_count++;
     mm.mmap_lock.writer = true;
@@ -103,6 +114,41 @@ export class Mmap {
     return addr;
   }
 
+  /**
+   * shmem_zero_setup(): a shared anonymous mapping is backed by an unlinked
+   * shmem file ("/dev/zero (deleted)"), so that every process sharing it
+   * after fork() sees the same pages, including pages first touched after
+   * the fork. The file's page cache holds one reference per page; each PTE
+   * holds another. The pages go when the last VMA drops the file.
+   */
+  private shmemZeroSetup(mm: MmStruct, addr: number, len: number, vmFlags: number): number {
+    const k = this.k;
+    const cache = new Map<number, number>(); // pgoff → pfn
+    const release = (): number => {
+      for (const pfn of cache.values()) k.pages.putPage(pfn);
+      cache.clear();
+      return 0;
+    };
+    const file = new File(k.nextId("file"), "/dev/zero (deleted)", new Inode(++this.shmemIno, 0, S_IFREG | 0o777, "00:01"), { release }, O_RDWR, FMODE_READ | FMODE_WRITE);
+    const vma = new VmArea(mm, addr, addr + len, vmFlags, 0, file);
+    vma.vm_ops = {
+      fault: function shmem_fault(vmf: VmFault): number {
+        let pfn = cache.get(vmf.pgoff);
+        if (pfn === undefined) {
+          pfn = k.pages.alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, Owner.User);
+          if (pfn < 0) return VM_FAULT_OOM;
+          cache.set(vmf.pgoff, pfn);
+        }
+        k.pages.getPage(pfn); // the page table's reference
+        vmf.page = k.memmap.page(pfn);
+        return 0;
+      },
+    };
+    mm.insert(vma);
+    k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: file.path });
+    return addr;
+  }
+
   /** A fixed anonymous mapping for the process layout ([stack], [heap], program segments). */
   mapFixed(mm: MmStruct, addr: number, len: number, vmFlags: number, name: string | undefined, file: File | null = null, pgoff = 0): VmArea {
     const vma = new VmArea(mm, addr, addr + len, vmFlags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC, file ? pgoff : addr / PAGE_SIZE, file);
@@ -113,7 +159,8 @@ export class Mmap {
   }
 
   private populate(mm: MmStruct, vma: VmArea): void {
-    const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
+    // populate_vma_page_range(): write faults break COW in private writable mappings; shared ones are not dirtied for nothing.
+    const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
     for (let a = vma.vm_start; a < vma.vm_end; a += PAGE_SIZE) {
       if (mm.pgtables.get(a)) continue;
       if (this.mem.handleFault(mm, a, write, false)) break;
@@ -234,10 +281,12 @@ export class Mmap {
       if (v.vm_end > end) this.split(mm, v, end);
       v.vm_flags = (v.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newBits;
       v.vm_page_prot = vm_get_page_prot(v.vm_flags) | (v.vm_page_prot & KEEP_PROT);
+      // change_pte_range(): pte_modify() takes the new protection whole, so PROT_NONE (no _PAGE_USER) is undone by a later mprotect.
+      const accessible = (newBits & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
       for (const [a, pte] of [...mm.pgtables.entries(v.vm_start, v.vm_end)]) {
-        let n = pte & ~_PAGE_RW;
-        if (v.vm_flags & VM_WRITE && v.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && ptePfn(pte) === this.mem.zeroPfn)) n |= _PAGE_RW;
-        if (!(newBits & (VM_READ | VM_WRITE | VM_EXEC))) n = pte & ~(_PAGE_RW | 0x4); // PROT_NONE: not user-accessible
+        let n = pte & ~(_PAGE_RW | _PAGE_USER);
+        if (accessible) n |= _PAGE_USER;
+        if (accessible && v.vm_flags & VM_WRITE && v.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && ptePfn(pte) === this.mem.zeroPfn)) n |= _PAGE_RW;
         mm.pgtables.set(a, n);
       }
     }

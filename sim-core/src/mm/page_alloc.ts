@@ -22,6 +22,8 @@ export interface Track {
   readonly stack: CapturedStack | undefined;
   /** The module whose code was running, for the leak report at unload. */
   readonly module: Module | null;
+  /** Virtual time of the event, ns. */
+  readonly tsNs: number;
 }
 
 export interface PageBlock {
@@ -104,7 +106,7 @@ export class PageAllocator {
   }
 
   track(stack = this.k.stacks.capture()): Track {
-    return { pid: this.k.current.pid, comm: this.k.current.comm, seq: this.k.events.lastSeq + 1, stack, module: this.k.currentModule };
+    return { pid: this.k.current.pid, comm: this.k.current.comm, seq: this.k.events.lastSeq + 1, stack, module: this.k.currentModule, tsNs: this.k.clock.now };
   }
 
   /** alloc_pages(): the head PFN, or -1 for NULL. */
@@ -191,8 +193,13 @@ export class PageAllocator {
       });
       order = block.order;
     }
+    // MM008: the driver lets go of memory that a user PTE still maps, whether or not the mapping's
+    // own references keep the frame alive for now.
+    k.mm.reportMappedFree(Array.from({ length: 1 << order }, (_, i) => pfn + i), `the order-${order} block at pfn:0x${pfn.toString(16)}`, `${caller}()`, stack);
     const ref = k.memmap.addRefcount(pfn, -1);
     if (ref > 0) {
+      // Only the mappings hold it now: it no longer belongs to vmalloc or the driver.
+      if (k.memmap.owner(pfn) === Owner.Vmalloc) k.memmap.setOwner(pfn, Owner.Pages, 1 << order);
       if (!block.compound && order > 0) {
         for (let o = order - 1; o >= 0; o--) this.releaseTail(pfn + (1 << o), o, block, stack);
         this.blocks.set(pfn, { ...block, order: 0 });
@@ -212,9 +219,6 @@ export class PageAllocator {
     const k = this.k, mm = k.memmap;
     const { pfn, order } = block;
     const n = 1 << order;
-    for (let i = 0; i < n; i++) {
-      if (k.mm.userMapCount(pfn + i) > 0 && !k.mm.reportMappedFree(pfn + i, n, "the page allocator", stack)) break;
-    }
     for (let i = 0; i < n; i++) {
       const p = pfn + i;
       const bad = mm.mapcount(p) !== -1 ? "nonzero mapcount"

@@ -264,12 +264,9 @@ export class SlabAllocator {
     const k = this.k;
     k.clock.advance(k.cost.slabFree);
     const start = slab.objAddr(i) - k.profile.pageOffset;
-    for (let pa = Math.floor(start / PAGE_SIZE) * PAGE_SIZE; pa < start + slab.cache.objectSize; pa += PAGE_SIZE) {
-      if (k.mm.userMapCount(pa / PAGE_SIZE) > 0) {
-        k.mm.reportMappedFree(pa / PAGE_SIZE, 1, `kfree of ${slab.cache.name} object ${k.px(slab.objAddr(i))}`, stack);
-        break;
-      }
-    }
+    const frames: number[] = [];
+    for (let pa = Math.floor(start / PAGE_SIZE) * PAGE_SIZE; pa < start + slab.cache.objectSize; pa += PAGE_SIZE) frames.push(pa / PAGE_SIZE);
+    k.mm.reportMappedFree(frames, `the ${slab.cache.name} object ${k.px(slab.objAddr(i))}`, "kfree()", stack);
     const meta = slab.meta[i]!;
     meta.free = k.pages.track(stack ?? k.stacks.capture());
     slab.state[i] = ObjState.Quarantined;

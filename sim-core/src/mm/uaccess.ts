@@ -23,20 +23,21 @@ export class UserMemory {
     const vpn = Math.floor(addr / PAGE_SIZE);
     const tlb = mm.pgtables;
     const hit = tlb.tlbLookup(vpn);
-    if (hit && (!write || hit.pte & _PAGE_RW)) {
+    // A user page without _PAGE_USER is PROT_NONE: neither the program nor copy_*_user() may use it.
+    if (hit && hit.pte & _PAGE_USER && (!write || hit.pte & _PAGE_RW)) {
       if (write && !(hit.pte & _PAGE_DIRTY)) this.setAD(mm, vpn, hit, true);
       return hit;
     }
     for (let tries = 0; tries < FAULT_RETRIES; tries++) {
       const pte = tlb.get(vpn * PAGE_SIZE);
-      if (pte & _PAGE_PRESENT && (!user || pte & _PAGE_USER) && (!write || pte & _PAGE_RW)) {
+      if (pte & _PAGE_PRESENT && pte & _PAGE_USER && (!write || pte & _PAGE_RW)) {
         const pa = ptePfn(pte) * PAGE_SIZE;
         const e: TlbEntry = { pte, frame: this.k.isRamPhys(pa) ? this.k.phys.frame(ptePfn(pte)) : undefined };
         this.setAD(mm, vpn, e, write);
         tlb.tlbFill(vpn, e);
         return e;
       }
-      if (pte & _PAGE_PRESENT && user && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr };
+      if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr };
       const sig = this.k.mm.handleFault(mm, addr, write, user);
       if (sig) return sig;
     }

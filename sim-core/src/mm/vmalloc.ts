@@ -161,6 +161,7 @@ export class VmallocSpace {
       k.kasan.reportBadVfree(addr, a, stack);
       return;
     }
+    k.mm.reportMappedFree(a.pfns, `the vmalloc area ${k.px(a.addr)}`, "vfree()", stack);
     this.unmapArea(a, stack);
     for (const pfn of a.pfns) k.pages.free(pfn, 0, "vfree", stack);
     k.events.emit({ type: "vfree", addr, size: a.requested });

@@ -101,7 +101,19 @@ export function set_page_dirty_lock(page: Page): boolean {
   return set_page_dirty(page);
 }
 
-export function mmap_read_lock(mm: { mmap_lock: { readers: number } }): void { mm.mmap_lock.readers++; }
-export function mmap_read_unlock(mm: { mmap_lock: { readers: number } }): void { mm.mmap_lock.readers = Math.max(0, mm.mmap_lock.readers - 1); }
-export function mmap_write_lock(mm: { mmap_lock: { writer: boolean } }): void { mm.mmap_lock.writer = true; }
-export function mmap_write_unlock(mm: { mmap_lock: { writer: boolean } }): void { mm.mmap_lock.writer = false; }
+type LockedMm = { mmap_lock: { readers: number; writer: boolean } };
+
+function unbalanced(fn: string): void {
+  currentKernel().warn(`${fn}(): mmap_lock is not held (lockdep: releasing a lock that was never taken)`, undefined);
+}
+
+export function mmap_read_lock(mm: LockedMm): void { mm.mmap_lock.readers++; }
+export function mmap_read_unlock(mm: LockedMm): void {
+  if (mm.mmap_lock.readers === 0) return unbalanced("mmap_read_unlock");
+  mm.mmap_lock.readers--;
+}
+export function mmap_write_lock(mm: LockedMm): void { mm.mmap_lock.writer = true; }
+export function mmap_write_unlock(mm: LockedMm): void {
+  if (!mm.mmap_lock.writer) return unbalanced("mmap_write_unlock");
+  mm.mmap_lock.writer = false;
+}
