@@ -1,4 +1,5 @@
-// Faultline benchmarks: boot cost against RAM size, and allocator throughput.
+// Faultline benchmarks: boot cost against RAM size, allocator throughput,
+// the page-fault rate and copy_to_user() bandwidth (bench/faults.ts).
 // Every figure that matters is a ratio against a reference measured in the
 // same run on the same machine, so the numbers mean the same on a laptop and
 // on a loaded CI runner.
@@ -15,6 +16,7 @@ import { kfree, kmalloc } from "../sim-core/src/api/linux/slab";
 import type { Page } from "../sim-core/src/mm/memmap";
 import { mulberry32 } from "../sim-core/src/util/prng";
 import type { BootSample } from "./boot-child";
+import { FAULT_CONFIG, benchCopy, benchFaults, printCopy, printFaults } from "./faults";
 
 const MiB = 1 << 20, GiB = 1 << 30;
 const TARGET_BOOT_RATIO = 4;
@@ -243,14 +245,22 @@ async function main(): Promise<void> {
     ["benchmark", "stacks", "sim ops/s", "ref ops/s", "sim / ref", "ref is"],
     alloc.map((a) => [a.bench, a.trackStacks ? "on" : "off", fmt(a.simOpsPerSec, 0), fmt(a.refOpsPerSec, 0), fmt(a.simOverRef, 4), `${fmt(1 / a.simOverRef, 0)}x faster`]),
   ));
+  console.log("");
+
+  const fcfg = quick ? FAULT_CONFIG.quick : FAULT_CONFIG.full;
+  const faults = benchFaults(fcfg.pages, fcfg.rounds);
+  printFaults(faults);
+  const copy = benchCopy(fcfg.copySamples, fcfg.copyMinMs);
+  printCopy(copy);
+
   const totalS = (performance.now() - started) / 1000;
-  console.log(`\nTotal ${fmt(totalS, 1)} s`);
+  console.log(`Total ${fmt(totalS, 1)} s`);
 
   if (values.json) {
     const result = {
       mode: quick ? "quick" : "full", node: process.version, platform: `${process.platform}/${process.arch}`, date: new Date().toISOString(), totalSeconds: totalS,
       boot, ratios: { boot16GOver256M: bootRatio, boot16GOver256MTarget: TARGET_BOOT_RATIO, rss16GFractionOfRam: rssFraction, rss16GFractionTarget: TARGET_RSS_FRACTION },
-      alloc,
+      alloc, faults, copy,
     };
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2) + "\n");

@@ -1,0 +1,459 @@
+// Page faults and copy_to_user(): the two paths every mmap or read() of a
+// driver goes through, measured against references taken in the same run.
+//
+// 1. Fault rate. The real kernel of this machine: a C program, written and
+//    compiled here with the system `cc`, maps a memfd MAP_SHARED and touches
+//    one byte per page. The simulator: a driver whose fault handler hands out
+//    preallocated pages with get_page(), and a process that touches one byte
+//    per page with poke8(). Both count first-touch faults per wall-clock second.
+// 2. copy_to_user() bandwidth: a driver's read() copies a 4 MiB kernel buffer
+//    into a pre-faulted user buffer, against plain Uint8Array copies of the
+//    same size (whole, and page by page).
+//
+//   node out/bench/faults.js [--quick] [--only faults|copy] [--no-real] [--rounds N] [--pages N]
+//
+// --no-real and --only faults make it the small driver to run under
+// `node --cpu-prof` (see bench/README.md).
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { Kernel, bindKernel } from "../sim-core/src";
+import { EFAULT, ENOMEM } from "../sim-core/src/api/linux/errno";
+import type { file, file_operations, inode, Ref } from "../sim-core/src/api/linux/fs";
+import { GFP_KERNEL } from "../sim-core/src/api/linux/gfp";
+import { MISC_DYNAMIC_MINOR, misc_deregister, misc_register, type miscdevice } from "../sim-core/src/api/linux/miscdevice";
+import {
+  get_page, VM_DONTDUMP, VM_DONTEXPAND, VM_FAULT_SIGBUS, type page, type vm_area_struct, type vm_fault, type vm_operations_struct,
+} from "../sim-core/src/api/linux/mm";
+import { MODULE_LICENSE, module_exit, module_init, THIS_MODULE } from "../sim-core/src/api/linux/module";
+import { kfree, kmalloc } from "../sim-core/src/api/linux/slab";
+import { memset } from "../sim-core/src/api/linux/string";
+import { copy_to_user } from "../sim-core/src/api/linux/uaccess";
+import { vfree, vmalloc, vmalloc_to_page } from "../sim-core/src/api/linux/vmalloc";
+import { MAP_FAILED, MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE, spawn, type Process } from "../sim-core/src/api/faultline/user";
+
+const PAGE_SIZE = 4096;
+const MiB = 1 << 20;
+/** Simulated faults per second over the real kernel's, at least. */
+export const TARGET_FAULT_RATIO = 5;
+/** Simulated copy_to_user() bandwidth over a page-by-page Uint8Array copy, at least. */
+export const TARGET_COPY_RATIO = 0.5;
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
+}
+
+// ---------------------------------------------------------------- the real kernel
+
+/**
+ * Cold rounds: a fresh memfd each, so every fault also allocates and zeroes a
+ * shmem page. Warm rounds: one memfd whose pages are already in the page
+ * cache, so a fault only finds the page and installs the PTE — what the
+ * simulated driver's fault handler does with its preallocated pages.
+ * Writes, not reads: a read fault on shmem maps up to 16 neighbours at once
+ * (fault-around), a write fault on a shared mapping maps exactly one page.
+ * ru_minflt counts the faults the kernel actually took.
+ */
+const FAULT_C = String.raw`#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long minflt(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_minflt;
+}
+
+static int new_memfd(size_t len) {
+  int fd = memfd_create("faultline-bench", 0);
+  if (fd < 0) { perror("memfd_create"); exit(2); }
+  if (ftruncate(fd, (off_t)len) < 0) { perror("ftruncate"); exit(2); }
+  return fd;
+}
+
+/* Maps fd, writes one byte per page, unmaps; prints the faults taken and the time of the touch loop. */
+static void round_(const char *kind, int fd, long pages, long ps) {
+  size_t len = (size_t)pages * ps;
+  volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) { perror("mmap"); exit(2); }
+  long f0 = minflt();
+  long long t0 = now_ns();
+  for (long i = 0; i < pages; i++) p[i * ps] = (char)i;
+  long long t1 = now_ns();
+  long f1 = minflt();
+  munmap((void *)p, len);
+  printf("%s %ld %ld %lld\n", kind, pages, f1 - f0, t1 - t0);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) { fprintf(stderr, "usage: %s PAGES COLD_ROUNDS WARM_ROUNDS\n", argv[0]); return 2; }
+  long pages = atol(argv[1]);
+  int cold = atoi(argv[2]), warm = atoi(argv[3]);
+  long ps = sysconf(_SC_PAGESIZE);
+  for (int r = 0; r < cold; r++) {
+    int fd = new_memfd((size_t)pages * ps);
+    round_("cold", fd, pages, ps);
+    close(fd);
+  }
+  int fd = new_memfd((size_t)pages * ps);
+  round_("populate", fd, pages, ps);
+  for (int r = 0; r < warm; r++) round_("warm", fd, pages, ps);
+  close(fd);
+  return 0;
+}
+`;
+
+export interface RealFaultResult {
+  pages: number;
+  coldRounds: number;
+  warmRounds: number;
+  /** Median faults/s of rounds on a fresh memfd (each fault allocates and zeroes a page). */
+  coldFaultsPerSec: number;
+  /** Median faults/s of rounds on a populated memfd (page-cache hits): the reference for the target. */
+  warmFaultsPerSec: number;
+  /** ru_minflt of one round divided by the pages touched (1.0 means one fault per page). */
+  faultsPerPage: number;
+  cc: string;
+}
+
+export type RealFault = { ok: true; result: RealFaultResult } | { ok: false; reason: string };
+
+export function realFaultRate(pages: number, coldRounds: number, warmRounds: number): RealFault {
+  if (process.platform !== "linux") return { ok: false, reason: `not Linux (${process.platform}): memfd_create() and the real kernel's faults are Linux's` };
+  const dir = mkdtempSync(path.join(os.tmpdir(), "faultline-bench-"));
+  try {
+    const src = path.join(dir, "faults.c"), exe = path.join(dir, "faults");
+    writeFileSync(src, FAULT_C);
+    const version = spawnSync("cc", ["--version"], { encoding: "utf8" });
+    if (version.error) return { ok: false, reason: `no C compiler: \`cc\` could not be run (${(version.error as NodeJS.ErrnoException).code ?? version.error.message})` };
+    const cc = spawnSync("cc", ["-O2", "-o", exe, src], { encoding: "utf8" });
+    if (cc.status !== 0) return { ok: false, reason: `cc failed to compile the fault program: ${(cc.stderr || cc.error?.message || "").trim()}` };
+    const run = spawnSync(exe, [String(pages), String(coldRounds), String(warmRounds)], { encoding: "utf8", timeout: 120_000 });
+    if (run.status !== 0) return { ok: false, reason: `the fault program failed (status ${run.status}): ${(run.stderr || run.error?.message || "").trim()}` };
+    const rows = run.stdout.trim().split("\n").map((l) => l.split(" ")).map(([kind, p, f, ns]) => ({ kind, pages: Number(p), faults: Number(f), ns: Number(ns) }));
+    const rate = (kind: string) => median(rows.filter((r) => r.kind === kind).map((r) => r.faults / (r.ns / 1e9)));
+    const warm = rows.filter((r) => r.kind === "warm");
+    return {
+      ok: true,
+      result: {
+        pages, coldRounds, warmRounds,
+        coldFaultsPerSec: rate("cold"), warmFaultsPerSec: rate("warm"),
+        faultsPerPage: median(warm.map((r) => r.faults / r.pages)),
+        cc: version.stdout.split("\n")[0].trim(),
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- the simulator
+
+/**
+ * The simulated driver: a misc device whose mmap installs a fault handler
+ * that returns one of `npages` preallocated vmalloc pages, with the reference
+ * the page table takes over (get_page), as LDD3's fault-driven drivers do.
+ */
+function faultDriver(npages: number, out: { pages: page[] }): () => void {
+  return () => {
+    let buf = 0;
+    const pages: page[] = [];
+
+    function fb_fault(vmf: vm_fault): number {
+      const i = vmf.pgoff;
+      if (i >= pages.length) return VM_FAULT_SIGBUS;
+      const p = pages[i];
+      get_page(p);
+      vmf.page = p;
+      return 0;
+    }
+    const fb_vm_ops: vm_operations_struct = { fault: fb_fault };
+
+    function fb_mmap(_filp: file, vma: vm_area_struct): number {
+      if (vma.vm_pgoff + (vma.vm_end - vma.vm_start) / PAGE_SIZE > pages.length) return -22; // -EINVAL
+      vma.vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+      vma.vm_ops = fb_vm_ops;
+      return 0;
+    }
+    const fops: file_operations = { owner: THIS_MODULE, mmap: fb_mmap };
+    const dev: miscdevice = { minor: MISC_DYNAMIC_MINOR, name: "faultbench", fops, mode: 0o666 };
+
+    module_init(() => {
+      buf = vmalloc(npages * PAGE_SIZE);
+      if (!buf) return -ENOMEM;
+      for (let i = 0; i < npages; i++) pages.push(vmalloc_to_page(buf + i * PAGE_SIZE)!);
+      out.pages = pages;
+      return misc_register(dev);
+    });
+    module_exit(() => {
+      misc_deregister(dev);
+      vfree(buf);
+    });
+    MODULE_LICENSE("GPL");
+  };
+}
+
+export interface SimFaultResult {
+  trackStacks: boolean;
+  pages: number;
+  rounds: number;
+  faultsPerSec: number;
+  /** k.mm.faults over one round divided by the pages touched. */
+  faultsPerPage: number;
+}
+
+/** One kernel, one process: mmap, touch every page with poke8(), munmap; a warm-up round, then `rounds` timed. */
+export function simFaultRate(npages: number, rounds: number, trackStacks: boolean): SimFaultResult {
+  // 1 GiB leaves room for the driver's pages, the page tables and KASAN's quarantine at any npages used here.
+  const k = Kernel.boot({ arch: "x86_64", mem: npages * PAGE_SIZE > 256 * MiB ? "4G" : "1G", trackStacks });
+  bindKernel(k);
+  try {
+    const drv = { pages: [] as page[] };
+    const rc = k.modules.load("faultbench", faultDriver(npages, drv));
+    if (rc !== 0) throw new Error(`faultbench: insmod failed with ${rc}`);
+    const p = spawn("faultbench");
+    const fd = p.open("/dev/faultbench", O_RDWR);
+    if (fd < 0) throw new Error(`open /dev/faultbench: errno ${p.errno}`);
+    const len = npages * PAGE_SIZE;
+    const round = (): { ms: number; faults: number } => {
+      const addr = p.mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (addr === MAP_FAILED) throw new Error(`mmap /dev/faultbench: errno ${p.errno}`);
+      const f0 = k.mm.faults;
+      const t0 = performance.now();
+      for (let i = 0; i < npages; i++) p.poke8(addr + i * PAGE_SIZE, i & 0xff);
+      const ms = performance.now() - t0;
+      const faults = k.mm.faults - f0;
+      if (p.munmap(addr, len) !== 0) throw new Error(`munmap: errno ${p.errno}`);
+      return { ms, faults };
+    };
+    // Warm-up, at least 16384 faults: the JIT settles, and the page-table pages exist.
+    for (let w = Math.max(1, Math.ceil(16384 / npages)); w > 0; w--) round();
+    // The stores reached the driver's pages, not copies of them.
+    const probe = Math.min(5, npages - 1);
+    if (k.phys.frame(drv.pages[probe].pfn)[0] !== (probe & 0xff)) throw new Error("faultbench: a store did not reach the driver's page");
+    const samples: Array<{ ms: number; faults: number }> = [];
+    for (let r = 0; r < rounds; r++) samples.push(round());
+    p.close(fd);
+    p.exit(0);
+    if (k.modules.unload("faultbench") !== 0) throw new Error("faultbench: rmmod failed");
+    if (k.findings.length) throw new Error(`faultbench: the benchmark driver tripped the checker: ${k.findings.map((f) => `${f.rule} ${f.message}`).join("; ")}`);
+    return {
+      trackStacks, pages: npages, rounds,
+      faultsPerSec: median(samples.map((s) => s.faults / (s.ms / 1000))),
+      faultsPerPage: median(samples.map((s) => s.faults / npages)),
+    };
+  } finally {
+    bindKernel(undefined);
+  }
+}
+
+export interface FaultResults {
+  real: RealFault;
+  sim: SimFaultResult[];
+  /** sim (stacks on) / real warm, the figure the target is on; null without a real measurement. */
+  ratio: number | null;
+  ratioTarget: number;
+}
+
+export function benchFaults(pages: number, rounds: number): FaultResults {
+  const real = realFaultRate(pages, rounds, rounds);
+  const sim = [simFaultRate(pages, rounds, true), simFaultRate(pages, rounds, false)];
+  return { real, sim, ratio: real.ok ? sim[0].faultsPerSec / real.result.warmFaultsPerSec : null, ratioTarget: TARGET_FAULT_RATIO };
+}
+
+export function printFaults(r: FaultResults): void {
+  const { real, sim } = r;
+  const pages = sim[0].pages;
+  console.log(`Page faults: first-touch write faults, one byte per page over ${fmt(pages, 0)} pages (${fmt((pages * PAGE_SIZE) / MiB, 0)} MiB) MAP_SHARED, median of ${sim[0].rounds} rounds; touch loop timed, mmap/munmap not.`);
+  const rows: string[][] = [];
+  const warm = real.ok ? real.result.warmFaultsPerSec : NaN, cold = real.ok ? real.result.coldFaultsPerSec : NaN;
+  const vs = (x: number, ref: number) => (Number.isFinite(ref) ? fmt(x / ref, 3) : "-");
+  if (real.ok) {
+    rows.push(["real: memfd, page cache warm (reference)", fmt(warm, 0), fmt(1e9 / warm, 0), fmt(real.result.faultsPerPage, 2), "1.000", vs(warm, cold)]);
+    rows.push(["real: memfd, fresh (allocates + zeroes)", fmt(cold, 0), fmt(1e9 / cold, 0), "-", vs(cold, warm), "1.000"]);
+  }
+  for (const s of sim) {
+    rows.push([`sim: driver fault(), stacks ${s.trackStacks ? "on" : "off"}`, fmt(s.faultsPerSec, 0), fmt(1e9 / s.faultsPerSec, 0), fmt(s.faultsPerPage, 2), vs(s.faultsPerSec, warm), vs(s.faultsPerSec, cold)]);
+  }
+  console.log(table(["source", "faults/s", "ns/fault", "faults/page", "/ real warm", "/ real fresh"], rows));
+  if (!real.ok) console.log(`\n  real kernel: SKIPPED — ${real.reason}`);
+  else console.log(`  (${real.result.cc}; real = a C program on this machine's kernel, ${os.release()})`);
+  if (r.ratio === null) console.log(`\n  sim / real (warm)         = n/a          target >= ${r.ratioTarget}x   (no real measurement)\n`);
+  else console.log(`\n  sim / real (warm)         = ${fmt(r.ratio, 3)}x       target >= ${r.ratioTarget}x   ${verdict(r.ratio >= r.ratioTarget)}\n`);
+}
+
+// ---------------------------------------------------------------- copy_to_user
+
+/** A misc device whose read() copy_to_user()s its whole `size`-byte kernel buffer (ignores *ppos: every read copies from the start). */
+function copyDriver(kind: "vmalloc" | "kmalloc", size: number): () => void {
+  return () => {
+    let kbuf = 0;
+    function cb_read(_filp: file, buf: number, count: number, _ppos: Ref<number>): number {
+      const n = Math.min(count, size);
+      if (copy_to_user(buf, kbuf, n)) return -EFAULT;
+      return n;
+    }
+    const fops: file_operations = { owner: THIS_MODULE, read: cb_read, open: (_i: inode, _f: file) => 0 };
+    const dev: miscdevice = { minor: MISC_DYNAMIC_MINOR, name: "copybench", fops, mode: 0o666 };
+    module_init(() => {
+      kbuf = kind === "vmalloc" ? vmalloc(size) : kmalloc(size, GFP_KERNEL);
+      if (!kbuf) return -ENOMEM;
+      memset(kbuf, 0x5a, size); // writes every frame, so none is materialised during the timing
+      return misc_register(dev);
+    });
+    module_exit(() => {
+      misc_deregister(dev);
+      if (kind === "vmalloc") vfree(kbuf); else kfree(kbuf);
+    });
+    MODULE_LICENSE("GPL");
+  };
+}
+
+/** Runs fn (which moves `bytes`) repeatedly for at least minMs; bytes per second. */
+function bandwidth(fn: () => void, bytes: number, minMs: number): number {
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  do { fn(); n++; t = performance.now(); } while (t - t0 < minMs);
+  return (n * bytes) / ((t - t0) / 1000);
+}
+
+export interface CopyResult {
+  buffer: string;
+  bytes: number;
+  samples: number;
+  simMBps: number;
+  wholeMBps: number;
+  pagedMBps: number;
+  simOverWhole: number;
+  simOverPaged: number;
+}
+
+export interface CopyResults { rows: CopyResult[]; ratioTarget: number }
+
+function simCopy(kind: "vmalloc" | "kmalloc", size: number, samples: number, minMs: number): CopyResult {
+  const k = Kernel.boot({ arch: "x86_64", mem: "256M" }); // trackStacks and KASAN at their defaults (on)
+  bindKernel(k);
+  try {
+    if (k.modules.load("copybench", copyDriver(kind, size)) !== 0) throw new Error("copybench: insmod failed");
+    const p: Process = spawn("copybench");
+    const fd = p.open("/dev/copybench", O_RDWR);
+    if (fd < 0) throw new Error(`open /dev/copybench: errno ${p.errno}`);
+    const ubuf = p.malloc(size);
+    for (let a = ubuf; a < ubuf + size; a += PAGE_SIZE) p.poke8(a, 0); // pre-fault: no fault during the timing
+    p.poke8(ubuf + size - 1, 0);
+    const read = () => { if (p.read(fd, ubuf, size) !== size) throw new Error(`read /dev/copybench: errno ${p.errno}`); };
+    read(); // warm-up
+    const b = p.read_bytes(ubuf + size - 16, 16);
+    if (b.some((x) => x !== 0x5a)) throw new Error("copybench: the user buffer does not hold the kernel buffer's bytes");
+
+    // The references: the same number of bytes between two plain arrays.
+    const src = new Uint8Array(size).fill(0x5a), dst = new Uint8Array(size);
+    const whole = () => dst.set(src);
+    const paged = () => { for (let off = 0; off < size; off += PAGE_SIZE) dst.set(src.subarray(off, off + PAGE_SIZE), off); };
+    whole(); paged();
+
+    const sim: number[] = [], w: number[] = [], pg: number[] = [];
+    const faults0 = k.mm.faults;
+    // Alternate, so a slow patch of the machine lands on every side alike.
+    for (let i = 0; i < samples; i++) {
+      sim.push(bandwidth(read, size, minMs));
+      w.push(bandwidth(whole, size, minMs));
+      pg.push(bandwidth(paged, size, minMs));
+    }
+    if (k.mm.faults !== faults0) throw new Error("copybench: the timed copies faulted; the user buffer was not pre-faulted");
+    p.close(fd);
+    p.exit(0);
+    if (k.modules.unload("copybench") !== 0) throw new Error("copybench: rmmod failed");
+    if (k.findings.length) throw new Error(`copybench: the benchmark driver tripped the checker: ${k.findings.map((f) => `${f.rule} ${f.message}`).join("; ")}`);
+    const simMBps = median(sim) / 1e6, wholeMBps = median(w) / 1e6, pagedMBps = median(pg) / 1e6;
+    return { buffer: `${kind} ${size / MiB} MiB`, bytes: size, samples, simMBps, wholeMBps, pagedMBps, simOverWhole: simMBps / wholeMBps, simOverPaged: simMBps / pagedMBps };
+  } finally {
+    bindKernel(undefined);
+  }
+}
+
+export function benchCopy(samples: number, minMs: number): CopyResults {
+  const size = 4 * MiB;
+  return { rows: [simCopy("vmalloc", size, samples, minMs), simCopy("kmalloc", size, samples, minMs)], ratioTarget: TARGET_COPY_RATIO };
+}
+
+export function printCopy(r: CopyResults): void {
+  const s = r.rows[0];
+  console.log(`copy_to_user: a driver's read() copies a ${s.bytes / MiB} MiB kernel buffer into a pre-faulted malloc()ed user buffer; MB/s = 10^6 bytes/s, median of ${s.samples} samples. KASAN and stacks on.`);
+  console.log(`  refs: whole = one Uint8Array.set() of ${s.bytes / MiB} MiB; paged = the same copy as ${s.bytes / PAGE_SIZE} set()s of 4 KiB subarrays.`);
+  console.log(table(
+    ["kernel buffer", "sim MB/s", "whole MB/s", "paged MB/s", "sim / whole", "sim / paged"],
+    r.rows.map((c) => [c.buffer, fmt(c.simMBps, 0), fmt(c.wholeMBps, 0), fmt(c.pagedMBps, 0), fmt(c.simOverWhole, 3), fmt(c.simOverPaged, 3)]),
+  ));
+  console.log("");
+  for (const c of r.rows) {
+    console.log(`  sim / paged (${c.buffer})`.padEnd(28) + ` = ${fmt(c.simOverPaged, 3)}x       target >= ${r.ratioTarget}x   ${verdict(c.simOverPaged >= r.ratioTarget)}`);
+  }
+  console.log("");
+}
+
+// ---------------------------------------------------------------- alone
+
+export const FAULT_CONFIG = { full: { pages: 16384, rounds: 5, copySamples: 5, copyMinMs: 100 }, quick: { pages: 2048, rounds: 3, copySamples: 3, copyMinMs: 30 } };
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      "no-real": { type: "boolean", default: false },
+      rounds: { type: "string" },
+      pages: { type: "string" },
+      json: { type: "string" },
+    },
+  });
+  const cfg = { ...(values.quick ? FAULT_CONFIG.quick : FAULT_CONFIG.full) };
+  if (values.rounds) cfg.rounds = Number(values.rounds);
+  if (values.pages) cfg.pages = Number(values.pages);
+  const only = values.only;
+  if (only !== undefined && only !== "faults" && only !== "copy") throw new Error("--only takes faults or copy");
+  console.log(`Faultline fault and copy benchmarks (${values.quick ? "quick" : "full"}), node ${process.version}, ${process.platform}/${process.arch}\n`);
+  const out: Record<string, unknown> = {};
+  if (only !== "copy") {
+    if (values["no-real"]) {
+      // The profiling driver: the simulator's fault loop alone, stacks on.
+      const s = simFaultRate(cfg.pages, cfg.rounds, true);
+      console.log(`sim fault loop: ${fmt(s.faultsPerSec, 0)} faults/s (${fmt(1e9 / s.faultsPerSec, 0)} ns/fault), ${fmt(s.pages, 0)} pages x ${s.rounds} rounds, stacks on\n`);
+      out.faults = { sim: [s] };
+    } else {
+      const f = benchFaults(cfg.pages, cfg.rounds);
+      printFaults(f);
+      out.faults = f;
+    }
+  }
+  if (only !== "faults") {
+    const c = benchCopy(cfg.copySamples, cfg.copyMinMs);
+    printCopy(c);
+    out.copy = c;
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify(out, null, 2) + "\n");
+}
+
+if (require.main === module) {
+  try { main(); process.exit(0); } catch (e) { console.error(e); process.exit(1); }
+}
