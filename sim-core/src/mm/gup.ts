@@ -68,7 +68,8 @@ export class Gup {
         if (k.mm.handleFault(mm, addr, write, false)) return i > 0 ? i : -EFAULT;
         pte = mm.pgtables.get(addr);
       }
-      if (pte & _PAGE_SPECIAL) return i > 0 ? i : -EFAULT;
+      // follow_page_pte(): no struct page behind a special PTE, except the zero page (an untouched page read for I/O).
+      if (pte & _PAGE_SPECIAL && ptePfn(pte) !== k.mm.zeroPfn) return i > 0 ? i : -EFAULT;
       const pfn = ptePfn(pte);
       const head = k.pages.head(pfn);
       if (pin) k.memmap.addRefcount(head, GUP_PIN_COUNTING_BIAS);
@@ -119,8 +120,11 @@ export class Gup {
         ],
       });
     }
-    if (g.pin) k.memmap.addRefcount(k.pages.head(pfn), -GUP_PIN_COUNTING_BIAS);
-    else if (pin) k.pages.putPage(pfn); // unpin of a plain reference: drop it as put_page() would
+    if (g.pin) {
+      // gup_put_folio(): the bias goes, and the page is freed if that was the last reference (the process may have exited).
+      k.memmap.addRefcount(k.pages.head(pfn), -(GUP_PIN_COUNTING_BIAS - 1));
+      k.withModule(null, () => k.pages.putPage(pfn));
+    } else if (pin) k.pages.putPage(pfn); // unpin of a plain reference: drop it as put_page() would
     return g.pin ? "pin" : "get";
   }
 

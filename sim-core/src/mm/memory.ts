@@ -11,7 +11,7 @@ import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import type { MmStruct } from "./mm_struct";
 import { Owner, type Page } from "./memmap";
 import { PG } from "./page-flags";
-import { _PAGE_DIRTY, _PAGE_PCD, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mkPte, ptePfn, pteFlags } from "./pgtable";
+import { _PAGE_DIRTY, _PAGE_PCD, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mkPte, pteModify, ptePfn, pteFlags } from "./pgtable";
 import {
   FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_DONTDUMP, VM_DONTEXPAND, VM_FAULT_ERROR, VM_FAULT_NOPAGE, VM_FAULT_OOM,
   VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_GROWSDOWN, VM_IO, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
@@ -195,7 +195,9 @@ export class Memory {
     const write = (flags & FAULT_FLAG_WRITE) !== 0;
     const fault = vma.vm_ops?.fault;
     if (!fault) {
-      if (vma.vm_file && this.noFaultHandler === "sigbus") return { signo: SIGBUS, code: BUS_ADRERR, addr };
+      // vma_dummy_vm_ops: a driver's mmap() that set no fault method. (The program's own file was mapped by
+      // exec, not by a driver: its pages come from the page cache, filemap_fault(), modelled as zero-filled.)
+      if (vma.vm_file?.f_op.mmap && this.noFaultHandler === "sigbus") return { signo: SIGBUS, code: BUS_ADRERR, addr };
       if (!write) {
         this.install(mm, page, this.zeroPte(vma));
         return undefined;
@@ -303,14 +305,14 @@ export class Memory {
         const ret = k.callDriver(vma.vm_file?.module ?? null, "page_mkwrite", () => mkwrite.call(vma.vm_ops, vmf));
         if (ret & VM_FAULT_ERROR) return { signo: SIGBUS, code: BUS_ADRERR, addr };
       }
-      mm.pgtables.set(page, pte | _PAGE_RW | _PAGE_DIRTY);
+      mm.pgtables.set(page, pteModify(pte, _PAGE_RW | _PAGE_DIRTY));
       mm.pgtables.flushPage(page);
       return undefined;
     }
     // Private: reuse the page when this mapping is its only user, otherwise copy it.
     const special = (pte & _PAGE_SPECIAL) !== 0;
     if (!special && k.memmap.owner(pfn) === Owner.User && k.memmap.refcount(pfn) === 1 && k.memmap.mapcount(pfn) === 0) {
-      mm.pgtables.set(page, pte | _PAGE_RW | _PAGE_DIRTY);
+      mm.pgtables.set(page, pteModify(pte, _PAGE_RW | _PAGE_DIRTY));
       mm.pgtables.flushPage(page);
       return undefined;
     }
@@ -358,7 +360,7 @@ export class Memory {
         if (k.memmap.owner(pfn) === Owner.User) dst.rssAnon++; else dst.rssFile++;
       }
       if (cow && pte & _PAGE_RW) {
-        pte &= ~_PAGE_RW;
+        pte = pteModify(pte, 0, _PAGE_RW);
         src.pgtables.set(addr, pte);
         src.pgtables.flushPage(addr);
       }
@@ -491,7 +493,8 @@ export class Memory {
     vma.vm_flags |= VM_MIXEDMAP;
     const mm = vma.vm_mm, page0 = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
     if (mm.pgtables.get(page0)) return -EBUSY;
-    k.pages.getPage(pfn);
+    // The reference belongs to the page table, which puts it at unmap: not one the module must give back.
+    k.withModule(null, () => k.pages.getPage(pfn));
     k.memmap.addMapcount(pfn, 1);
     mm.rssFile++;
     this.install(mm, page0, mkPte(pfn, (vma.vm_page_prot & ~_PAGE_USER) | _PAGE_PRESENT | this.userBit(vma)));

@@ -9,10 +9,10 @@ import { PAGE_SIZE } from "../util/addr";
 import type { MmStruct } from "./mm_struct";
 import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { Owner } from "./memmap";
-import { _PAGE_PCD, _PAGE_PWT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, ptePfn } from "./pgtable";
+import { _PAGE_PCD, _PAGE_PWT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, ptePfn, pteModify } from "./pgtable";
 import {
   VM_ACCOUNT, VM_DONTCOPY, VM_DONTEXPAND, VM_EXEC, VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_FAULT_OOM, VmArea, vm_get_page_prot, type VmFault,
+  VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VmArea, vm_get_page_prot, type VmFault,
 } from "./vma";
 
 export const PROT_NONE = 0x0, PROT_READ = 0x1, PROT_WRITE = 0x2, PROT_EXEC = 0x4;
@@ -51,12 +51,14 @@ export class Mmap {
     if (flags & MAP_FIXED && addr % PAGE_SIZE) return -EINVAL;
     let vmFlags = protToVmFlags(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     if (file) {
-      if (!file.f_op.mmap) return -ENODEV;
       if (flags & MAP_SHARED) {
         if (prot & PROT_WRITE && !(file.f_mode & FMODE_WRITE)) return -EACCES;
         vmFlags |= VM_SHARED | VM_MAYSHARE;
         if (!(file.f_mode & FMODE_WRITE)) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
-      } else if (!(file.f_mode & FMODE_READ)) return -EACCES;
+      }
+      // MAP_SHARED falls through to MAP_PRIVATE's check: every file mapping needs a file opened for reading.
+      if (!(file.f_mode & FMODE_READ)) return -EACCES;
+      if (!file.f_op.mmap) return -ENODEV;
     } else if (flags & MAP_SHARED) vmFlags |= VM_SHARED | VM_MAYSHARE;
     else vmFlags |= VM_ACCOUNT;
 
@@ -124,6 +126,7 @@ export class Mmap {
   private shmemZeroSetup(mm: MmStruct, addr: number, len: number, vmFlags: number): number {
     const k = this.k;
     const cache = new Map<number, number>(); // pgoff → pfn
+    const size = len / PAGE_SIZE; // i_size: the object does not grow with a later mremap()
     const release = (): number => {
       for (const pfn of cache.values()) k.pages.putPage(pfn);
       cache.clear();
@@ -133,6 +136,7 @@ export class Mmap {
     const vma = new VmArea(mm, addr, addr + len, vmFlags, 0, file);
     vma.vm_ops = {
       fault: function shmem_fault(vmf: VmFault): number {
+        if (vmf.pgoff >= size) return VM_FAULT_SIGBUS; // beyond i_size: shmem_get_folio() says -EINVAL
         let pfn = cache.get(vmf.pgoff);
         if (pfn === undefined) {
           pfn = k.pages.alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, Owner.User);
@@ -284,10 +288,8 @@ export class Mmap {
       // change_pte_range(): pte_modify() takes the new protection whole, so PROT_NONE (no _PAGE_USER) is undone by a later mprotect.
       const accessible = (newBits & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
       for (const [a, pte] of [...mm.pgtables.entries(v.vm_start, v.vm_end)]) {
-        let n = pte & ~(_PAGE_RW | _PAGE_USER);
-        if (accessible) n |= _PAGE_USER;
-        if (accessible && v.vm_flags & VM_WRITE && v.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && ptePfn(pte) === this.mem.zeroPfn)) n |= _PAGE_RW;
-        mm.pgtables.set(a, n);
+        const rw = accessible && v.vm_flags & VM_WRITE && v.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && ptePfn(pte) === this.mem.zeroPfn);
+        mm.pgtables.set(a, pteModify(pte, (accessible ? _PAGE_USER : 0) | (rw ? _PAGE_RW : 0), _PAGE_RW | _PAGE_USER));
       }
     }
     mm.pgtables.flushRange(start, end);

@@ -26,6 +26,13 @@ export function ptePfn(pte: number): number { return Math.floor(pte / PAGE_SIZE)
 export function pteFlags(pte: number): number { return pte % PAGE_SIZE; }
 export function mkPte(pfn: number, flags: number): number { return pfn * PAGE_SIZE + (flags & FLAG_MASK); }
 export function ptePresent(pte: number): boolean { return (pte & _PAGE_PRESENT) !== 0; }
+/**
+ * pte_set_flags()/pte_clear_flags(). A PTE is a frame number times 4096 plus
+ * flags, beyond 32 bits for memory above 4 GiB: JavaScript's `|` and `& ~`
+ * would truncate it to a signed 32-bit value, so flags change only here:
+ * the `clear` bits go, then the `set` bits come.
+ */
+export function pteModify(pte: number, set: number, clear = 0): number { return mkPte(ptePfn(pte), (pteFlags(pte) & ~clear) | set); }
 
 interface Table {
   readonly pfn: number;

@@ -4,16 +4,19 @@
 // resolved delivers a signal; a kernel access returns what it could not copy.
 
 import type { Kernel } from "../kernel";
-import { SIGBUS, SEGV_ACCERR, SIGSEGV, BUS_ADRERR, type SigInfo } from "../kernel/signal";
+import { KernelOops } from "../kernel/report";
+import { SIGBUS, SEGV_ACCERR, SIGSEGV, BUS_ADRERR, UserSignal, type SigInfo } from "../kernel/signal";
 import { PAGE_SIZE } from "../util/addr";
 import { readLE, toBigInt, writeLE, type IoWidth } from "./iomem";
 import type { MmStruct } from "./mm_struct";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, ptePfn, type TlbEntry } from "./pgtable";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, ptePfn, pteModify, type TlbEntry } from "./pgtable";
 
 type Chunk = (e: TlbEntry, pa: number, off: number, n: number) => void;
 
 /** How many times one access may fault before the kernel gives up on a handler that never maps anything. */
 const FAULT_RETRIES = 8;
+/** si_code of a signal the kernel itself raised. */
+const SI_KERNEL = 0x80;
 
 export class UserMemory {
   constructor(private readonly k: Kernel) {}
@@ -38,18 +41,35 @@ export class UserMemory {
         return e;
       }
       if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr };
-      const sig = this.k.mm.handleFault(mm, addr, write, user);
+      const sig = user ? this.userFault(mm, addr, write) : this.k.mm.handleFault(mm, addr, write, false);
       if (sig) return sig;
     }
     this.k.warn(`page fault at 0x${addr.toString(16)} keeps recurring: the fault handler returns without mapping the page (VM_FAULT_NOPAGE with no PTE installed?)`, undefined);
     return { signo: SIGBUS, code: BUS_ADRERR, addr };
   }
 
+  /**
+   * A page fault taken by the program itself. When the driver's fault handler
+   * oopses, the program dies of it (make_task_dead(SIGSEGV)) — no signal
+   * handler can catch that — and the kernel goes on.
+   */
+  private userFault(mm: MmStruct, addr: number, write: boolean): SigInfo | undefined {
+    try {
+      return this.k.mm.handleFault(mm, addr, write, true);
+    } catch (e) {
+      const t = this.k.current;
+      if (!(e instanceof KernelOops) || t.mm !== mm) throw e;
+      const sig: SigInfo = { signo: SIGSEGV, code: SI_KERNEL, addr: e.address };
+      this.k.tasks.exit(t, 128 + SIGSEGV, sig);
+      throw new UserSignal(t.pid, sig);
+    }
+  }
+
   /** The MMU sets Accessed on a walk and Dirty on the first write. */
   private setAD(mm: MmStruct, vpn: number, e: TlbEntry, write: boolean): void {
     const bits = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
     if ((e.pte & bits) === bits) return;
-    e.pte |= bits;
+    e.pte = pteModify(e.pte, bits);
     mm.pgtables.set(vpn * PAGE_SIZE, e.pte);
   }
 
