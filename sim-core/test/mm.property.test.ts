@@ -289,13 +289,21 @@ function step(w: World, op: Op, log: string[]): void {
       }
       const addr = unmappedArea(w, m, len);
       assert.equal(got, addr, "mmap's address: top-down first fit below mmap_base");
-      // The simulator's vma_merge(): a private anonymous mapping extends one with the same flags that ends
-      // where it starts. (Linux would also merge with the mapping above, and after mprotect().)
-      const prev = m.vmas.find((v) => v.end === addr);
-      if (kind === "anon" && prev && prev.kind === "anon" && !prev.shared && prev.prot === prot) {
-        prev.end = addr + len;
+      // vma_merge(): a private anonymous mapping joins neighbours below and above with the same
+      // protection and lined-up page offsets (which anonymous mappings made here always have, unless moved).
+      const joinable = (v: MVma | undefined): v is MVma => !!v && v.kind === "anon" && !v.shared && v.prot === prot && !v.name;
+      const prev = m.vmas.find((v) => v.end === addr), next = m.vmas.find((v) => v.start === addr + len);
+      const jp = kind === "anon" && joinable(prev) && prev.off + pages(prev) === addr / P;
+      const jn = kind === "anon" && joinable(next) && next.off === addr / P + npages;
+      if (jp && jn) {
+        prev!.end = next!.end;
+        m.vmas.splice(m.vmas.indexOf(next!), 1);
+      } else if (jp) prev!.end = addr + len;
+      else if (jn) {
+        next!.start = addr;
+        next!.off = addr / P;
       } else {
-        m.vmas.push({ start: addr, end: addr + len, prot, shared, kind, off, mayWrite: !(shared && ro), ...(kind === "shm" ? { shm: { pages: new Map(), size: npages } } : {}) });
+        m.vmas.push({ start: addr, end: addr + len, prot, shared, kind, off: kind === "anon" ? addr / P : off, mayWrite: !(shared && ro), ...(kind === "shm" ? { shm: { pages: new Map(), size: npages } } : {}) });
         m.vmas.sort((a, b) => a.start - b.start);
       }
       return;

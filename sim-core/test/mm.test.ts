@@ -622,9 +622,9 @@ describe("signals", () => {
     assert.throws(() => p.peek8(0x2345), (e: unknown) => e instanceof UserSignal && e.pid === p.pid && e.info.signo === SIGSEGV && e.info.code === SEGV_MAPERR && e.info.addr === 0x2345);
     assert.equal(p.alive, false);
     assert.equal(p.task.state, "zombie");
-    assert.deepEqual(p.task.killedBy, { signo: SIGSEGV, code: SEGV_MAPERR, addr: 0x2345 });
+    assert.deepEqual(p.task.killedBy, { signo: SIGSEGV, code: SEGV_MAPERR, addr: 0x2345, error: 4 });
     assert.equal(p.task.exitCode, 128 + SIGSEGV);
-    assert.match(logSince(k, from).join("\n"), new RegExp(`^victim\\[${p.pid}\\]: segfault at 2345 ip `, "m"));
+    assert.match(logSince(k, from).join("\n"), new RegExp(`^victim\\[${p.pid}\\]: segfault at 2345 ip 0000555555555000 sp 00007fffffffe000 error 4$`, "m"));
     assert.equal(k.memmap.owner(page), Owner.Free, "its memory went with it");
     assert.throws(() => p.peek8(a), /has exited/);
     assert.throws(() => p.poke8(a, 1), /has exited/);
@@ -1252,7 +1252,7 @@ describe("uaccess", () => {
 });
 
 describe("modules", () => {
-  it("module_param: int, hex, bool, charp; an invalid value keeps the default; unknown parameters are ignored with a warning", () => {
+  it("module_param: int, hex, octal, bool, charp; unknown parameters are ignored with a warning", () => {
     const k = boot();
     const v: Record<string, unknown> = {};
     const from = k.log.records().length;
@@ -1264,18 +1264,30 @@ describe("modules", () => {
       v.b = module_param("b", "bool", false, 0o444);
       v.n = module_param("n", "bool", true, 0o444);
       v.s = module_param("s", "charp", "dflt", 0o444);
-      v.bad = module_param("bad", "int", 7, 0o444);
-      v.neg = module_param("neg", "uint", 3, 0o444);
       v.untouched = module_param("untouched", "int", 42, 0o444);
-    }, { i: "-42", h: "0x1F", o: "017", b: "Y", n: "0", s: "hello world", bad: "12abc", neg: "-1", zzz: "1" });
+    }, { i: "-42", h: "0x1F", o: "017", b: "Y", n: "0", s: "hello world", zzz: "1" });
     assert.equal(r, 0);
-    assert.deepEqual(v, { i: -42, h: 31, o: 15, b: true, n: false, s: "hello world", bad: 7, neg: 3, untouched: 42 });
-    assert.deepEqual(logSince(k, from), [
-      "params: `12abc' invalid for parameter `bad'",
-      "params: `-1' invalid for parameter `neg'",
-      "params: unknown parameter 'zzz' ignored",
-    ]);
+    assert.deepEqual(v, { i: -42, h: 31, o: 15, b: true, n: false, s: "hello world", untouched: 42 });
+    assert.deepEqual(logSince(k, from), ["params: unknown parameter 'zzz' ignored"]);
     assert.equal(k.modules.loaded.get("params")!.params.get("h")!.value, 31);
+  });
+
+  it("module_param: a malformed or out-of-range value fails insmod with -EINVAL, at KERN_ERR, like parse_args()", () => {
+    const k = boot();
+    const from = k.log.records().length;
+    const r = k.modules.load("params", () => {
+      MODULE_LICENSE("GPL");
+      module_param("bad", "int", 7, 0o444);
+      module_param("neg", "uint", 3, 0o444);
+      module_param("big", "int", 0, 0o444);
+    }, { bad: "12abc", neg: "-1", big: "4294967296" });
+    assert.equal(r, -22);
+    assert.deepEqual(k.log.records().slice(from).map((x) => [x.level, x.text]), [
+      [3, "params: `12abc' invalid for parameter `bad'"],
+      [3, "params: `-1' invalid for parameter `neg'"],
+      [3, "params: `4294967296' invalid for parameter `big'"],
+    ]);
+    assert.equal(k.modules.loaded.has("params"), false);
   });
 
   it("rmmod is -EBUSY while a file whose fops have .owner = THIS_MODULE is open, also through a mapping", () => {

@@ -24,14 +24,28 @@ export class Module {
   /** Open files and other users that keep the module loaded. */
   refcnt = 0;
   readonly params = new Map<string, ModuleParam>();
+  /** An insmod argument did not parse. */
+  paramError = false;
   constructor(readonly name: string, readonly args: ReadonlyMap<string, string>) {}
   toString(): string { return this.name; }
 }
 
 export class ModuleError extends Error {}
 
-/** Parses an insmod argument for a parameter, as kernel/params.c does; undefined when malformed. */
-export function parseParam(type: ModuleParamType, text: string): ModuleParamValue | undefined {
+/** The range of each integer parameter type (kstrtoint() and friends refuse what does not fit). */
+function range(type: ModuleParamType, bits: 32 | 64): [number, number] {
+  switch (type) {
+    case "short": return [-(2 ** 15), 2 ** 15 - 1];
+    case "ushort": return [0, 2 ** 16 - 1];
+    case "int": return [-(2 ** 31), 2 ** 31 - 1];
+    case "uint": return [0, 2 ** 32 - 1];
+    case "long": return bits === 64 ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [-(2 ** 31), 2 ** 31 - 1];
+    default: return bits === 64 ? [0, Number.MAX_SAFE_INTEGER] : [0, 2 ** 32 - 1];
+  }
+}
+
+/** Parses an insmod argument for a parameter, as kernel/params.c does; undefined when malformed or out of range. */
+export function parseParam(type: ModuleParamType, text: string, bits: 32 | 64 = 64): ModuleParamValue | undefined {
   switch (type) {
     case "bool":
       if (/^(1|y|Y|true)$/.test(text) || text === "") return true;
@@ -45,8 +59,8 @@ export function parseParam(type: ModuleParamType, text: string): ModuleParamValu
       const body = neg ? text.slice(1) : text;
       const v = /^0x/i.test(body) ? parseInt(body, 16) : body.length > 1 && body.startsWith("0") ? parseInt(body, 8) : parseInt(body, 10);
       const n = neg ? -v : v;
-      if ((type === "uint" || type === "ulong" || type === "ushort") && n < 0) return undefined;
-      return n;
+      const [lo, hi] = range(type, bits);
+      return n < lo || n > hi ? undefined : n;
     }
   }
 }

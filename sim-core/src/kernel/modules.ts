@@ -42,9 +42,11 @@ export class Modules {
     const given = m.args.get(name);
     let value = def;
     if (given !== undefined) {
-      const parsed = parseParam(type, given);
-      if (parsed === undefined) this.k.printk(`\x014${m.name}: \`${given}' invalid for parameter \`${name}'\n`);
-      else value = parsed;
+      const parsed = parseParam(type, given, this.k.profile.bits);
+      if (parsed === undefined) {
+        this.k.printk(`\x013${m.name}: \`${given}' invalid for parameter \`${name}'\n`);
+        m.paramError = true;
+      } else value = parsed;
     }
     m.params.set(name, { name, type, perm, value });
     return value;
@@ -64,6 +66,7 @@ export class Modules {
       for (const h of Modules.loadingHooks) h(null);
     }
     for (const a of mod.args.keys()) if (!mod.params.has(a)) k.printk(`\x014${name}: unknown parameter '${a}' ignored\n`);
+    if (mod.paramError) return -22; // -EINVAL: parse_args() failed, load_module() gives up
     if (!mod.license) k.printk(`\x014${name}: module license 'unspecified' taints kernel.\n`);
     this.loaded.set(name, mod);
     k.events.emit({ type: "module", name, op: "load" });

@@ -14,6 +14,13 @@ export interface SigInfo {
   readonly signo: number;
   readonly code: number;
   readonly addr: number;
+  /** The x86 page-fault error code (bit 0 protection, bit 1 write, bit 2 user), when a fault raised it. */
+  readonly error?: number;
+}
+
+/** The #PF error code of a user-mode fault: present-but-denied sets bit 0, a write bit 1, user mode bit 2. */
+export function pfError(present: boolean, write: boolean): number {
+  return (present ? 1 : 0) | (write ? 2 : 0) | 4;
 }
 
 export function describeSignal(s: SigInfo): string {

@@ -96,8 +96,10 @@ export class Tasks {
   exit(t: Task, code: number, signal?: SigInfo): void {
     const k = this.k;
     if (t.state !== "running") return;
-    if (signal?.signo === SIGSEGV) {
-      k.printk(`\x016${t.comm}[${t.pid}]: segfault at ${signal.addr.toString(16)} ip ${k.px(t.mm ? 0x555555555000 : 0)} sp ${k.px(t.mm?.layout.stackTop ?? 0)} error ${signal.code === 1 ? 4 : 6}\n`);
+    if (signal?.signo === SIGSEGV && signal.error !== undefined) {
+      // show_signal_msg(); ip and sp are the scenario program's nominal text and stack.
+      const ip = k.profile.bits === 64 ? 0x555555555000 : 0x08048000;
+      k.printk(`\x016${t.comm}[${t.pid}]: segfault at ${signal.addr.toString(16)} ip ${k.px(ip)} sp ${k.px((t.mm?.layout.stackTop ?? 0) - 0x1000)} error ${signal.error}\n`);
     }
     k.withCurrent(t, () => {
       for (let fd = 0; fd < t.files.length; fd++) {

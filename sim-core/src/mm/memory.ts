@@ -5,7 +5,7 @@
 
 import type { Kernel } from "../kernel";
 import type { CapturedStack } from "../kernel/stack";
-import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV, type SigInfo } from "../kernel/signal";
+import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV, pfError, type SigInfo } from "../kernel/signal";
 import { PAGE_SIZE } from "../util/addr";
 import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import type { MmStruct } from "./mm_struct";
@@ -174,8 +174,10 @@ export class Memory {
     if (vma && addr < vma.vm_start && vma.vm_flags & VM_GROWSDOWN && addr >= vma.vm_start - 256 * PAGE_SIZE && !mm.prev(vma)?.contains(addr)) {
       vma.vm_start = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE; // expand_stack()
     }
-    if (!vma || addr < vma.vm_start) return { signo: SIGSEGV, code: SEGV_MAPERR, addr };
-    if (write ? !(vma.vm_flags & VM_WRITE) : !(vma.vm_flags & (VM_READ | VM_EXEC | VM_WRITE))) return { signo: SIGSEGV, code: SEGV_ACCERR, addr };
+    if (!vma || addr < vma.vm_start) return { signo: SIGSEGV, code: SEGV_MAPERR, addr, error: pfError(false, write) };
+    if (write ? !(vma.vm_flags & VM_WRITE) : !(vma.vm_flags & (VM_READ | VM_EXEC | VM_WRITE))) {
+      return { signo: SIGSEGV, code: SEGV_ACCERR, addr, error: pfError((mm.pgtables.get(Math.floor(addr / PAGE_SIZE) * PAGE_SIZE) & _PAGE_PRESENT) !== 0, write) };
+    }
     const page = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
     const flags = (write ? FAULT_FLAG_WRITE : 0) | (user ? FAULT_FLAG_USER : 0);
     mm.mmap_lock.readers++;
@@ -220,7 +222,7 @@ export class Memory {
     }
     if (ret & VM_FAULT_ERROR) {
       if (ret & VM_FAULT_OOM) return this.oom(addr);
-      if (ret & VM_FAULT_SIGSEGV) return { signo: SIGSEGV, code: SEGV_MAPERR, addr };
+      if (ret & VM_FAULT_SIGSEGV) return { signo: SIGSEGV, code: SEGV_MAPERR, addr, error: pfError(false, write) };
       return { signo: SIGBUS, code: BUS_ADRERR, addr };
     }
     if (ret & VM_FAULT_NOPAGE) return undefined; // the handler installed the PTE itself (or the access faults again)

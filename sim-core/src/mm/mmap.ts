@@ -102,10 +102,23 @@ export class Mmap {
   }
 
   private mapAnon(mm: MmStruct, addr: number, len: number, vmFlags: number, name?: string): number {
-    // vma_merge(): an anonymous private mapping right after a compatible one extends it.
+    // vma_merge(): a private anonymous mapping joins compatible neighbours, below and above,
+    // when their page offsets line up as one anonymous range would.
+    const pg = addr / PAGE_SIZE, pages = len / PAGE_SIZE;
+    const fits = (v: VmArea | undefined): v is VmArea => !!v && !v.vm_file && v.vm_flags === vmFlags && !(vmFlags & VM_SHARED) && v.anonName === name && !v.vm_ops;
     const prev = mm.vmas.find((v) => v.vm_end === addr);
-    if (prev && !prev.vm_file && prev.vm_flags === vmFlags && !(vmFlags & VM_SHARED) && prev.anonName === name) {
-      prev.vm_end = addr + len;
+    const next = mm.vmas.find((v) => v.vm_start === addr + len);
+    const joinPrev = fits(prev) && prev.vm_pgoff + prev.size / PAGE_SIZE === pg;
+    const joinNext = fits(next) && next.vm_pgoff === pg + pages;
+    if (joinPrev || joinNext) {
+      if (joinPrev && joinNext) {
+        prev!.vm_end = next!.vm_end;
+        mm.remove(next!);
+      } else if (joinPrev) prev!.vm_end = addr + len;
+      else {
+        next!.vm_start = addr;
+        next!.vm_pgoff = pg;
+      }
       this.k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
       return addr;
     }

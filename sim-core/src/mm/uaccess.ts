@@ -5,7 +5,7 @@
 
 import type { Kernel } from "../kernel";
 import { KernelOops } from "../kernel/report";
-import { SIGBUS, SEGV_ACCERR, SIGSEGV, BUS_ADRERR, UserSignal, type SigInfo } from "../kernel/signal";
+import { SIGBUS, SEGV_ACCERR, SIGSEGV, BUS_ADRERR, UserSignal, pfError, type SigInfo } from "../kernel/signal";
 import { PAGE_SIZE } from "../util/addr";
 import { readLE, toBigInt, writeLE, type IoWidth } from "./iomem";
 import type { MmStruct } from "./mm_struct";
@@ -40,7 +40,7 @@ export class UserMemory {
         tlb.tlbFill(vpn, e);
         return e;
       }
-      if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr };
+      if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr, error: pfError(true, write) };
       const sig = user ? this.userFault(mm, addr, write) : this.k.mm.handleFault(mm, addr, write, false);
       if (sig) return sig;
     }

@@ -106,9 +106,11 @@ export class Process {
   io_getevents(req: AioRequest): number { return this.ret(this.k.syscalls.aioWait(this.task, req)); }
 
   /** A fault the kernel could not resolve: caught, or the end of this process. */
-  private fault(sig: SigInfo): never {
+  private fault(full: SigInfo): never {
+    // siginfo carries signo, code and address; the #PF error code lives in the signal frame, not here.
+    const sig: SigInfo = { signo: full.signo, code: full.code, addr: full.addr };
     if (this.catching) throw new Caught(sig);
-    this.k.tasks.exit(this.task, 128 + sig.signo, sig);
+    this.k.tasks.exit(this.task, 128 + sig.signo, full);
     throw new UserSignal(this.pid, sig);
   }
 
