@@ -101,6 +101,8 @@ export class Kernel {
   readonly reserved = new Map<string, [number, number]>();
   private oopsCount = 0;
   private readonly fmt: FormatContext;
+  /** The usable e820 ranges as [start, end, start, end, ...]: isRamPhys() is on the fault path. */
+  private readonly ramRanges: number[];
 
   private constructor(opts: BootOptions) {
     const memBytes = typeof opts.mem === "string" ? parseSize(opts.mem) : opts.mem ?? 256 * MiB;
@@ -120,6 +122,7 @@ export class Kernel {
       physBits: this.profile.physDigits === 16 ? 64 : 32,
       hashPointer: (p) => mix32(this.seed ^ 0x70747268, p),
     };
+    this.ramRanges = this.profile.e820.filter((e) => e.type === "usable").flatMap((e) => [e.start, e.end]);
     this.memmap = new MemMap(this.profile);
     this.phys = new PhysMem(this.seed);
     this.pages = new PageAllocator(this);
@@ -178,9 +181,12 @@ export class Kernel {
   }
 
   isRamPhys(pa: number): boolean {
-    for (const e of this.profile.e820) if (e.type === "usable" && pa >= e.start && pa < e.end) return true;
+    const r = this.ramRanges;
+    for (let i = 0; i < r.length; i += 2) if (pa >= r[i] && pa < r[i + 1]) return true;
     return false;
   }
+
+  isRamPfn(pfn: number): boolean { return this.isRamPhys(pfn * PAGE_SIZE); }
 
   /** %px: the address, zero-padded to the pointer width. */
   px(addr: number): string { return hexAddr(addr, this.profile.ptrDigits); }
@@ -386,6 +392,22 @@ export class Kernel {
     this.inFault = what === "fault" || what === "page_mkwrite";
     try {
       return fn();
+    } catch (e) {
+      if (e instanceof KernelOops || e instanceof UserSignal) throw e;
+      throw this.driverException(e, what);
+    } finally {
+      this.currentModule = prevModule;
+      this.inFault = prevFault;
+    }
+  }
+
+  /** callDriver() for a method call with one argument, without a closure: the fault path's form. */
+  callDriverWith<A, R>(m: Module | null, what: string, fn: (this: unknown, a: A) => R, self: unknown, arg: A): R {
+    const prevModule = this.currentModule, prevFault = this.inFault;
+    this.currentModule = m ?? prevModule;
+    this.inFault = what === "fault" || what === "page_mkwrite";
+    try {
+      return fn.call(self, arg);
     } catch (e) {
       if (e instanceof KernelOops || e instanceof UserSignal) throw e;
       throw this.driverException(e, what);

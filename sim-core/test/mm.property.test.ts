@@ -461,7 +461,7 @@ function check(w: World): void {
     assert.equal(mm.mmap_lock.writer, false);
   }
   // Every user PTE the kernel knows of is one of those (none outside a VMA or in a dead process).
-  assert.equal(k.mm.userMaps.size, perPfn.size, "frames with user mappings");
+  assert.equal(k.mm.userMappedFrames, perPfn.size, "frames with user mappings");
   for (const [pfn, c] of perPfn) {
     assert.equal(k.mm.userMapCount(pfn), c.all, `user mappings of pfn 0x${pfn.toString(16)}`);
     if (!c.normal) continue;
@@ -486,7 +486,7 @@ function finish(w: World, free1: number, free0: number): void {
   const k = w.k;
   for (const m of [...w.procs]) m.p.exit(0);
   w.procs.length = 0;
-  assert.equal(k.mm.userMaps.size, 0, "no user PTE is left");
+  assert.equal(k.mm.userMappedFrames, 0, "no user PTE is left");
   const left: string[] = [];
   k.memmap.forEachTouched((pfn) => {
     const o = k.memmap.owner(pfn);

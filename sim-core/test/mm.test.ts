@@ -223,7 +223,7 @@ describe("anonymous memory", () => {
     c.exit(0);
     p.exit(0);
     assert.equal(k.memmap.owner(pfn), Owner.Free, "freed with the last mapping");
-    assert.equal(k.mm.userMaps.size, 0);
+    assert.equal(k.mm.userMappedFrames, 0);
     assert.deepEqual(k.findings, []);
   });
 
@@ -377,7 +377,7 @@ describe("fork", () => {
     assert.equal(k.memmap.owner(page), Owner.User);
     p.exit(0);
     assert.equal(k.memmap.owner(page), Owner.Free);
-    assert.equal(k.mm.userMaps.size, 0);
+    assert.equal(k.mm.userMappedFrames, 0);
   });
 
   it("the parent's exit leaves the child the only owner of a shared page", () => {
@@ -769,7 +769,7 @@ describe("remap_pfn_range", () => {
     assert.equal(k.memmap.refcount(img + 1), before);
     assert.equal(p.peek8(a + 3), k.phys.frame(img + 1)[3]);
     p.exit(0);
-    assert.equal(k.mm.userMaps.size, 0);
+    assert.equal(k.mm.userMappedFrames, 0);
     assert.deepEqual(k.findings, []);
   });
 
@@ -1464,6 +1464,6 @@ describe("a driver that crashes", () => {
     assert.equal(q.peek8(b), 1);
     q.exit(0);
     assert.equal(k.modules.unload("crashy"), 0);
-    assert.equal(k.mm.userMaps.size, 0);
+    assert.equal(k.mm.userMappedFrames, 0);
   });
 });

@@ -57,6 +57,11 @@ export class EventStream {
     return () => this.listeners.delete(listener);
   }
 
+  /** Takes a sequence number without building an event: the hot paths call it when nobody listens. */
+  skip(): void {
+    ++this.seq;
+  }
+
   emit(body: KernelEventBody): void {
     const seq = ++this.seq;
     if (this.listeners.size === 0) return;

@@ -131,13 +131,11 @@ export class IoMem {
 }
 
 export function readLE(b: Uint8Array, off: number, width: IoWidth): number | bigint {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  switch (width) {
-    case 1: return dv.getUint8(off);
-    case 2: return dv.getUint16(off, true);
-    case 4: return dv.getUint32(off, true);
-    case 8: return dv.getBigUint64(off, true);
-  }
+  // The common widths without a DataView: every user load and store comes through here.
+  if (width === 1) return b[off];
+  if (width === 2) return b[off] | (b[off + 1] << 8);
+  if (width === 4) return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(off, true);
 }
 
 /** A driver's value as an integer bigint, whatever it passed (fractions truncate, NaN is 0). */
@@ -146,6 +144,17 @@ export function toBigInt(value: number | bigint): bigint {
 }
 
 export function writeLE(b: Uint8Array, off: number, width: IoWidth, value: number | bigint): void {
+  if (width !== 8 && typeof value === "number" && Number.isSafeInteger(value)) {
+    // ToInt32 reduces any safe integer modulo 2^32 exactly: the low bits C's truncating store keeps.
+    const lo = value | 0;
+    b[off] = lo;
+    if (width >= 2) b[off + 1] = lo >>> 8;
+    if (width === 4) {
+      b[off + 2] = lo >>> 16;
+      b[off + 3] = lo >>> 24;
+    }
+    return;
+  }
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   value = toBigInt(value);
   switch (width) {

@@ -30,6 +30,8 @@ class Section {
   /** _mapcount + 1, so that a zeroed section means Linux's initial -1. */
   readonly mapcount1 = new Int32Array(SECTION_PAGES);
   readonly owner = new Uint8Array(SECTION_PAGES);
+  /** User PTEs mapping the frame, special ones (no struct page semantics) included. */
+  readonly usermaps = new Int32Array(SECTION_PAGES);
 }
 
 /**
@@ -80,16 +82,29 @@ export class MemMap {
     return ZoneId.DMA;
   }
 
+  /** The last section looked up: struct page accesses come in runs within one section. */
+  private lastKey = -1;
+  private lastSection: Section | undefined;
+
   private section(pfn: number): Section | undefined {
-    return this.sections.get(pfn >>> SECTION_SHIFT);
+    const key = pfn >>> SECTION_SHIFT;
+    if (key === this.lastKey) return this.lastSection;
+    const s = this.sections.get(key);
+    if (s) {
+      this.lastKey = key;
+      this.lastSection = s;
+    }
+    return s;
   }
 
   private sectionForWrite(pfn: number): Section {
-    const key = pfn >>> SECTION_SHIFT;
-    let s = this.sections.get(key);
+    let s = this.section(pfn);
     if (!s) {
+      const key = pfn >>> SECTION_SHIFT;
       s = new Section();
       this.sections.set(key, s);
+      this.lastKey = key;
+      this.lastSection = s;
     }
     return s;
   }
@@ -100,6 +115,9 @@ export class MemMap {
   refcount(pfn: number): number { return this.section(pfn)?.refcount[pfn & SECTION_MASK] ?? 0; }
   mapcount(pfn: number): number { return (this.section(pfn)?.mapcount1[pfn & SECTION_MASK] ?? 0) - 1; }
   owner(pfn: number): Owner { return (this.section(pfn)?.owner[pfn & SECTION_MASK] ?? Owner.Free) as Owner; }
+
+  userMaps(pfn: number): number { return this.section(pfn)?.usermaps[pfn & SECTION_MASK] ?? 0; }
+  addUserMaps(pfn: number, d: number): number { return (this.sectionForWrite(pfn).usermaps[pfn & SECTION_MASK] += d); }
 
   testFlag(pfn: number, bit: number): boolean { return (this.flags(pfn) & (1 << bit)) !== 0; }
   setFlag(pfn: number, bit: number): void { this.sectionForWrite(pfn).flags[pfn & SECTION_MASK] |= 1 << bit; }

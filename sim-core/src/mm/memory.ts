@@ -11,7 +11,7 @@ import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import type { MmStruct } from "./mm_struct";
 import { Owner, type Page } from "./memmap";
 import { PG } from "./page-flags";
-import { _PAGE_DIRTY, _PAGE_PCD, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mkPte, pteModify, ptePfn, pteFlags } from "./pgtable";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PCD, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mkPte, pteModify, ptePfn, pteFlags } from "./pgtable";
 import {
   FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_DONTDUMP, VM_DONTEXPAND, VM_FAULT_ERROR, VM_FAULT_NOPAGE, VM_FAULT_OOM,
   VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_GROWSDOWN, VM_IO, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
@@ -30,12 +30,18 @@ export class Memory {
   /** empty_zero_page: a reserved frame in the kernel image's bss. */
   readonly zeroPfn: number;
   /** User PTEs per frame, special ones included: what MM008 checks before memory is freed. */
-  readonly userMaps = new Map<number, number>();
+  /** Frames with at least one user PTE (the counts themselves live in mem_map, beside _mapcount). */
+  userMappedFrames = 0;
   /** LDD3's behaviour (the zero page) or today's (SIGBUS, since vma_dummy_vm_ops). */
   noFaultHandler: NoFaultHandler = "zero-page";
   /** Frames and fault handlers already reported under MM004, so one bug gives one finding. */
   private readonly lostReported = new Set<number>();
   private readonly reportedHandlers = new WeakSet<object>();
+  /** The event sequence number when the current fault started: allocations after it are the handler's own. */
+  private faultSeq = 0;
+  /** Set as vmf->page's hook: where the handler stored a page that looks unreferenced (made once, not per fault). */
+  private readonly onAssign = (p: Page | null): CapturedStack | undefined =>
+    p && this.missingReference(p.pfn, this.faultSeq) ? this.k.stacks.capture() : undefined;
   /** Frames reported under MM008, until their last user mapping goes. */
   private readonly mappedFreeReported = new Set<number>();
   faults = 0;
@@ -46,7 +52,7 @@ export class Memory {
     k.phys.zeroFrame(this.zeroPfn);
   }
 
-  userMapCount(pfn: number): number { return this.userMaps.get(pfn) ?? 0; }
+  userMapCount(pfn: number): number { return this.k.memmap.userMaps(pfn); }
 
   /** Where a frame is mapped in user space: the first process and address found. */
   findUserMapping(pfn: number): { pid: number; comm: string; addr: number } | undefined {
@@ -87,8 +93,9 @@ export class Memory {
   private install(mm: MmStruct, addr: number, pte: number): void {
     mm.pgtables.set(addr, pte);
     const pfn = ptePfn(pte);
-    this.userMaps.set(pfn, (this.userMaps.get(pfn) ?? 0) + 1);
-    this.k.events.emit({ type: "pte_set", mm: mm.id, addr, pfn, flags: pteFlags(pte) });
+    if (this.k.memmap.addUserMaps(pfn, 1) === 1) this.userMappedFrames++;
+    if (this.k.events.hasListeners) this.k.events.emit({ type: "pte_set", mm: mm.id, addr, pfn, flags: pteFlags(pte) });
+    else this.k.events.skip();
   }
 
   /** zap_pte_range() for one PTE: drop the mapping's reference; the page may go. */
@@ -96,14 +103,13 @@ export class Memory {
     const pte = mm.pgtables.clear(addr);
     if (!pte) return;
     const k = this.k, pfn = ptePfn(pte);
-    const n = (this.userMaps.get(pfn) ?? 1) - 1;
-    if (n > 0) this.userMaps.set(pfn, n);
-    else {
-      this.userMaps.delete(pfn);
+    if (this.k.memmap.addUserMaps(pfn, -1) === 0) {
+      this.userMappedFrames--;
       this.mappedFreeReported.delete(pfn);
     }
     mm.pgtables.flushPage(addr);
-    k.events.emit({ type: "pte_clear", mm: mm.id, addr, pfn });
+    if (k.events.hasListeners) k.events.emit({ type: "pte_clear", mm: mm.id, addr, pfn });
+    else k.events.skip();
     if (pte & _PAGE_SPECIAL) return;
     if (pte & _PAGE_DIRTY && vma.vm_file) k.memmap.setFlag(pfn, PG.dirty);
     k.memmap.addMapcount(pfn, -1);
@@ -183,7 +189,8 @@ export class Memory {
     mm.mmap_lock.readers++;
     try {
       const pte = mm.pgtables.get(page);
-      k.events.emit({ type: "page_fault", mm: mm.id, addr, write, present: (pte & _PAGE_PRESENT) !== 0 });
+      if (k.events.hasListeners) k.events.emit({ type: "page_fault", mm: mm.id, addr, write, present: (pte & _PAGE_PRESENT) !== 0 });
+      else k.events.skip();
       if (pte & _PAGE_PRESENT) return write && !(pte & _PAGE_RW) ? this.wpFault(mm, vma, page, pte, addr) : undefined;
       return this.doFault(mm, vma, page, flags, addr);
     } finally {
@@ -206,7 +213,7 @@ export class Memory {
       }
       const pfn = this.anonPage();
       if (pfn < 0) return this.oom(addr);
-      this.install(mm, page, mkPte(pfn, vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_DIRTY));
+      this.install(mm, page, mkPte(pfn, vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
       k.memmap.setMapcount(pfn, 0);
       mm.rssAnon++;
       return undefined;
@@ -214,8 +221,9 @@ export class Memory {
     const vmf = new VmFault(vma, page, vma.vm_pgoff + (page - vma.vm_start) / PAGE_SIZE, flags, addr);
     const seqBefore = k.events.lastSeq;
     // Where vmf->page is set is where an MM004 finding belongs; capture it only when it looks wrong.
-    vmf.onAssign = (p) => (p && this.missingReference(p.pfn, seqBefore) ? k.stacks.capture() : undefined);
-    const ret = k.callDriver(vma.vm_file?.module ?? null, "fault", () => fault.call(vma.vm_ops, vmf));
+    this.faultSeq = seqBefore;
+    vmf.onAssign = this.onAssign;
+    const ret = k.callDriverWith(vma.vm_file?.module ?? null, "fault", fault, vma.vm_ops, vmf);
     if (typeof ret !== "number") {
       k.warn(`${fault.name || "fault"}() returned ${String(ret)}, not a vm_fault_t; treating it as VM_FAULT_SIGBUS`, undefined);
       return { signo: SIGBUS, code: BUS_ADRERR, addr };
@@ -237,12 +245,12 @@ export class Memory {
       if (pfn < 0) return this.oom(addr);
       this.copyFrame(p.pfn, pfn);
       k.pages.putPage(p.pfn);
-      this.install(mm, page, mkPte(pfn, vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_DIRTY));
+      this.install(mm, page, mkPte(pfn, vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
       k.memmap.setMapcount(pfn, 0);
       mm.rssAnon++;
       return undefined;
     }
-    let prot = vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER;
+    let prot = vma.vm_page_prot | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
     if (write) prot |= _PAGE_RW | _PAGE_DIRTY;
     else if (!(vma.vm_flags & VM_SHARED)) prot &= ~_PAGE_RW;
     this.install(mm, page, mkPte(p.pfn, prot));
@@ -261,6 +269,7 @@ export class Memory {
   private missingReference(pfn: number, seqBefore: number): boolean {
     const k = this.k, mm = k.memmap;
     const head = k.pages.head(pfn);
+    if (mm.refcount(head) >= 1 + (mm.mapcount(pfn) + 1) + 1) return false; // enough for an owner, the mappings and this one
     const block = k.pages.blockOf(head);
     // Who else holds a reference: an allocator or the kernel, or the driver that allocated the block
     // before this fault — but a tail page of a non-compound block has no reference of its own.

@@ -298,7 +298,8 @@ export class PageAllocator {
       });
     }
     const r = k.memmap.addRefcount(h, 1);
-    k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "get" });
+    if (k.events.hasListeners) k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "get" });
+    else k.events.skip();
     // A reference taken in a fault handler belongs to the page table, which puts it at unmap.
     if (k.currentModule && !k.inFault) {
       const list = this.moduleRefs.get(h) ?? [];
@@ -332,7 +333,8 @@ export class PageAllocator {
       return;
     }
     const r = k.memmap.addRefcount(h, -1);
-    k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "put" });
+    if (k.events.hasListeners) k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "put" });
+    else k.events.skip();
     const held = this.moduleRefs.get(h);
     if (held && k.currentModule) {
       const i = held.findIndex((t) => t.module === k.currentModule);

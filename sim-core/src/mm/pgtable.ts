@@ -34,9 +34,11 @@ export function ptePresent(pte: number): boolean { return (pte & _PAGE_PRESENT) 
  */
 export function pteModify(pte: number, set: number, clear = 0): number { return mkPte(ptePfn(pte), (pteFlags(pte) & ~clear) | set); }
 
+/** One page-table page: child tables above the last level, PTE values at it. */
 interface Table {
   readonly pfn: number;
-  readonly entries: Map<number, Table | number>;
+  readonly children: Array<Table | undefined> | null;
+  readonly ptes: Float64Array | null;
 }
 
 export interface WalkLevel {
@@ -49,125 +51,165 @@ export interface WalkLevel {
 
 /** What the CPU has cached for one virtual page. */
 export interface TlbEntry {
+  readonly vpn: number;
   pte: number;
   frame: Uint8Array | undefined;
 }
 
+/** A direct-mapped TLB of this many entries, indexed by the low bits of the virtual page number. */
+const TLB_SLOTS = 512;
+
 export class PageTables {
   private readonly root: Table;
-  private readonly shifts: readonly number[];
+  /** Per level: virtual pages covered by one entry, and entries per table. */
+  private readonly span: readonly number[];
   private readonly fanout: readonly number[];
-  /** The software TLB: virtual page number → cached translation. */
-  private readonly tlb = new Map<number, TlbEntry>();
+  private readonly leafFan: number;
+  /** The last last-level table found, by its number (vpn / leafFan): most walks hit it. */
+  private cachedLeafKey = -1;
+  private cachedLeaf: Float64Array | undefined;
+  private readonly tlb: Array<TlbEntry | undefined> = new Array(TLB_SLOTS).fill(undefined);
   tablePages = 1;
 
   constructor(private readonly k: Kernel) {
     const p = k.profile;
-    this.shifts = p.pageTableLevels === 4 ? [39, 30, 21, 12] : p.pageTableLevels === 3 ? [30, 21, 12] : [22, 12];
+    const shifts = p.pageTableLevels === 4 ? [39, 30, 21, 12] : p.pageTableLevels === 3 ? [30, 21, 12] : [22, 12];
+    this.span = shifts.map((s) => 2 ** (s - 12));
     this.fanout = p.pageTableLevels === 4 ? [512, 512, 512, 512] : p.pageTableLevels === 3 ? [4, 512, 512] : [1024, 1024];
-    this.root = this.newTable();
+    this.leafFan = this.fanout[this.fanout.length - 1];
+    this.root = this.newTable(0);
   }
 
-  private newTable(): Table {
+  private get levels(): number { return this.fanout.length; }
+
+  private newTable(level: number): Table {
     const pfn = this.k.pages.alloc(GFP_KERNEL | __GFP_ZERO, 0, Owner.PageTable);
     if (pfn < 0) throw new RangeError("out of memory for page tables");
-    return { pfn, entries: new Map() };
+    const leaf = level === this.levels - 1;
+    return { pfn, children: leaf ? null : new Array(this.fanout[level]).fill(undefined), ptes: leaf ? new Float64Array(this.fanout[level]) : null };
   }
 
-  private index(addr: number, level: number): number {
-    return Math.floor(addr / 2 ** this.shifts[level]) % this.fanout[level];
+  private index(vpn: number, level: number): number {
+    const q = Math.floor(vpn / this.span[level]);
+    return q - Math.floor(q / this.fanout[level]) * this.fanout[level];
   }
 
-  /** The last-level table for addr, created on the way when `create`. */
-  private leaf(addr: number, create: boolean): Table | undefined {
+  /** The last-level table for a virtual page, created on the way when `create`. */
+  private leaf(vpn: number, create: boolean): Float64Array | undefined {
+    const key = Math.floor(vpn / this.leafFan);
+    if (key === this.cachedLeafKey) return this.cachedLeaf;
     let t = this.root;
-    for (let l = 0; l < this.shifts.length - 1; l++) {
-      const i = this.index(addr, l);
-      let next = t.entries.get(i) as Table | undefined;
+    for (let l = 0; l < this.levels - 1; l++) {
+      const i = this.index(vpn, l);
+      let next = t.children![i];
       if (!next) {
         if (!create) return undefined;
-        next = this.newTable();
+        next = this.newTable(l + 1);
         this.tablePages++;
-        t.entries.set(i, next);
+        t.children![i] = next;
       }
       t = next;
     }
-    return t;
+    this.cachedLeafKey = key;
+    this.cachedLeaf = t.ptes!;
+    return t.ptes!;
   }
 
   /** The PTE for addr, 0 when none. */
   get(addr: number): number {
-    const t = this.leaf(addr, false);
-    return t ? ((t.entries.get(this.index(addr, this.shifts.length - 1)) as number | undefined) ?? 0) : 0;
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const t = this.leaf(vpn, false);
+    return t ? t[vpn % this.leafFan] : 0;
   }
 
   /** set_pte_at(). The caller flushes the TLB where Linux would. */
   set(addr: number, pte: number): void {
-    this.leaf(addr, true)!.entries.set(this.index(addr, this.shifts.length - 1), pte);
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    this.leaf(vpn, true)![vpn % this.leafFan] = pte;
   }
 
   /** pte_clear(): returns the old PTE. */
   clear(addr: number): number {
-    const t = this.leaf(addr, false);
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const t = this.leaf(vpn, false);
     if (!t) return 0;
-    const i = this.index(addr, this.shifts.length - 1);
-    const old = (t.entries.get(i) as number | undefined) ?? 0;
-    t.entries.delete(i);
+    const i = vpn % this.leafFan;
+    const old = t[i];
+    t[i] = 0;
     return old;
   }
 
   /** Every level of the walk for addr, as far as tables exist. */
   walk(addr: number): WalkLevel[] {
     const names = this.k.profile.levelNames;
+    const vpn = Math.floor(addr / PAGE_SIZE);
     const out: WalkLevel[] = [];
     let t: Table | undefined = this.root;
-    for (let l = 0; l < this.shifts.length && t; l++) {
-      const i = this.index(addr, l);
-      const e = t.entries.get(i);
-      const last = l === this.shifts.length - 1;
-      out.push({ level: names[l], tablePfn: t.pfn, index: i, entry: e === undefined ? undefined : last ? (e as number) : (e as Table).pfn });
-      t = last ? undefined : (e as Table | undefined);
+    for (let l = 0; l < this.levels && t; l++) {
+      const i = this.index(vpn, l);
+      if (l === this.levels - 1) {
+        const e = t.ptes![i];
+        out.push({ level: names[l], tablePfn: t.pfn, index: i, entry: e || undefined });
+        break;
+      }
+      const next: Table | undefined = t.children![i];
+      out.push({ level: names[l], tablePfn: t.pfn, index: i, entry: next?.pfn });
+      t = next;
     }
     return out;
   }
 
   /** Present PTEs in [start, end), in address order. */
   *entries(start: number, end: number): Generator<[number, number]> {
-    for (let a = start; a < end; a += PAGE_SIZE) {
-      const t = this.leaf(a, false);
+    const last = Math.ceil(end / PAGE_SIZE);
+    for (let vpn = Math.floor(start / PAGE_SIZE); vpn < last; ) {
+      const t = this.leaf(vpn, false);
+      const tableEnd = (Math.floor(vpn / this.leafFan) + 1) * this.leafFan;
       if (!t) {
-        // Skip the rest of the range this missing last-level table would cover.
-        const span = 2 ** this.shifts[this.shifts.length - 2];
-        a = Math.floor(a / span) * span + span - PAGE_SIZE;
+        vpn = tableEnd; // the range this missing last-level table would cover
         continue;
       }
-      const pte = t.entries.get(this.index(a, this.shifts.length - 1)) as number | undefined;
-      if (pte) yield [a, pte];
+      for (const stop = Math.min(tableEnd, last); vpn < stop; vpn++) {
+        const pte = t[vpn % this.leafFan];
+        if (pte) yield [vpn * PAGE_SIZE, pte];
+      }
     }
   }
 
-  tlbLookup(vpn: number): TlbEntry | undefined { return this.tlb.get(vpn); }
-  tlbFill(vpn: number, e: TlbEntry): void { this.tlb.set(vpn, e); }
+  tlbLookup(vpn: number): TlbEntry | undefined {
+    const e = this.tlb[vpn % TLB_SLOTS];
+    return e !== undefined && e.vpn === vpn ? e : undefined;
+  }
+  tlbFill(e: TlbEntry): void { this.tlb[e.vpn % TLB_SLOTS] = e; }
   /** flush_tlb_page(). */
-  flushPage(addr: number): void { this.tlb.delete(Math.floor(addr / PAGE_SIZE)); }
+  flushPage(addr: number): void {
+    const vpn = Math.floor(addr / PAGE_SIZE), i = vpn % TLB_SLOTS;
+    if (this.tlb[i]?.vpn === vpn) this.tlb[i] = undefined;
+  }
   /** flush_tlb_range(). */
   flushRange(start: number, end: number): void {
-    if ((end - start) / PAGE_SIZE > this.tlb.size) {
-      for (const vpn of [...this.tlb.keys()]) if (vpn * PAGE_SIZE >= start && vpn * PAGE_SIZE < end) this.tlb.delete(vpn);
-    } else for (let a = start; a < end; a += PAGE_SIZE) this.tlb.delete(a / PAGE_SIZE);
+    const first = Math.floor(start / PAGE_SIZE), last = Math.ceil(end / PAGE_SIZE);
+    if (last - first >= TLB_SLOTS) {
+      for (let i = 0; i < TLB_SLOTS; i++) {
+        const e = this.tlb[i];
+        if (e && e.vpn >= first && e.vpn < last) this.tlb[i] = undefined;
+      }
+    } else for (let v = first; v < last; v++) this.flushPage(v * PAGE_SIZE);
   }
   /** flush_tlb_mm(). */
-  flushAll(): void { this.tlb.clear(); }
-  get tlbSize(): number { return this.tlb.size; }
+  flushAll(): void { this.tlb.fill(undefined); }
+  get tlbSize(): number { return this.tlb.filter((e) => e !== undefined).length; }
 
   /** free_pgtables(): give every table frame back. */
   destroy(): void {
-    const free = (t: Table, level: number) => {
-      if (level < this.shifts.length - 1) for (const e of t.entries.values()) free(e as Table, level + 1);
+    const free = (t: Table) => {
+      if (t.children) for (const c of t.children) if (c) free(c);
       this.k.pages.free(t.pfn, 0, "free_pgtables", undefined);
     };
-    free(this.root, 0);
-    this.tlb.clear();
+    free(this.root);
+    this.tlb.fill(undefined);
+    this.cachedLeafKey = -1;
+    this.cachedLeaf = undefined;
     this.tablePages = 0;
   }
 }

@@ -34,10 +34,10 @@ export class UserMemory {
     for (let tries = 0; tries < FAULT_RETRIES; tries++) {
       const pte = tlb.get(vpn * PAGE_SIZE);
       if (pte & _PAGE_PRESENT && pte & _PAGE_USER && (!write || pte & _PAGE_RW)) {
-        const pa = ptePfn(pte) * PAGE_SIZE;
-        const e: TlbEntry = { pte, frame: this.k.isRamPhys(pa) ? this.k.phys.frame(ptePfn(pte)) : undefined };
+        const pfn = ptePfn(pte);
+        const e: TlbEntry = { vpn, pte, frame: this.k.isRamPfn(pfn) ? this.k.phys.frame(pfn) : undefined };
         this.setAD(mm, vpn, e, write);
-        tlb.tlbFill(vpn, e);
+        tlb.tlbFill(e);
         return e;
       }
       if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr, error: pfError(true, write) };
