@@ -68,7 +68,7 @@ export class Kernel {
   readonly log: LogBuffer;
   readonly memmap: MemMap;
   readonly phys: PhysMem;
-  readonly kpt = new KernelPageTable();
+  readonly kpt: KernelPageTable;
   readonly pages: PageAllocator;
   readonly slab: SlabAllocator;
   readonly vmalloc: VmallocSpace;
@@ -123,6 +123,7 @@ export class Kernel {
       hashPointer: (p) => mix32(this.seed ^ 0x70747268, p),
     };
     this.ramRanges = this.profile.e820.filter((e) => e.type === "usable").flatMap((e) => [e.start, e.end]);
+    this.kpt = new KernelPageTable(Math.floor(this.profile.vmallocStart / PAGE_SIZE));
     this.memmap = new MemMap(this.profile);
     this.phys = new PhysMem(this.seed);
     this.pages = new PageAllocator(this);

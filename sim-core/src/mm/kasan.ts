@@ -36,6 +36,8 @@ export class Kasan {
   check(addr: number, size: number, write: boolean, stack: CapturedStack | undefined, fn: string): void {
     if (!this.enabled || size <= 0) return;
     const end = addr + size;
+    // A range that starts and ends inside one live allocation, both ends accessible, is accessible throughout.
+    if (this.classify(addr).ok && this.classify(end - 1).ok && this.sameAllocation(addr, end - 1)) return;
     // Within one unit (a slab slot, or a page) bytes are accessible up to some point
     // and poisoned after it, so each unit needs its two ends checked, and a search only when they differ.
     for (let seg = addr; seg < end; ) {
@@ -49,6 +51,27 @@ export class Kasan {
       }
       seg = segEnd;
     }
+  }
+
+  /** Both addresses in one slab object, one large kmalloc, one vmalloc area or one page block. */
+  private sameAllocation(a: number, b: number): boolean {
+    const k = this.k, s = k.slab, p = k.profile;
+    const oa = s.objectAt(a);
+    if (oa) {
+      const ob = s.objectAt(b);
+      return !!ob && ob.slab === oa.slab && ob.index === oa.index;
+    }
+    if (k.vmalloc.isVmallocAddr(a)) {
+      const va = k.vmalloc.find(a);
+      return !!va && va === k.vmalloc.find(b);
+    }
+    if (a >= p.pageOffset && b < p.highMemory) {
+      const la = s.largeAt(a);
+      if (la) return la === s.largeAt(b);
+      const ba = k.pages.blockOf(Math.floor((a - p.pageOffset) / PAGE_SIZE));
+      return !!ba && ba === k.pages.blockOf(Math.floor((b - p.pageOffset) / PAGE_SIZE));
+    }
+    return false;
   }
 
   private unitEnd(a: number): number {

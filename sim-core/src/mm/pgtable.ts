@@ -57,7 +57,7 @@ export interface TlbEntry {
 }
 
 /** A direct-mapped TLB of this many entries, indexed by the low bits of the virtual page number. */
-const TLB_SLOTS = 512;
+const TLB_SLOTS = 2048;
 
 export class PageTables {
   private readonly root: Table;

@@ -146,26 +146,67 @@ export class UserMemory {
 
   /** copy_to_user(): bytes NOT copied. */
   copyToUser(mm: MmStruct, to: number, from: number, n: number): number {
+    // One KASAN check of the kernel range, then copies straight from frame to frame, a page at a time.
     const k = this.k;
-    const r = this.each(mm, to, n, true, false, (e, pa, off, len) => {
-      if (e.frame) k.mem.readInto(from + off, e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + len), undefined, "copy_to_user");
-      else {
-        const tmp = k.mem.read(from + off, len, undefined, "copy_to_user");
-        for (let i = 0; i < len; i++) k.io.write(pa + i, 1, tmp[i]);
+    k.kasan.check(from, n, false, undefined, "copy_to_user");
+    k.clock.advance(n * k.cost.bytes);
+    let done = 0;
+    // Unaligned buffers make two chunks of every page on each side: keep the last page of each at hand.
+    let uVpn = -1, uEntry: TlbEntry | undefined, sVpn = NaN, sIo = false, sFrame: Uint8Array | undefined;
+    while (done < n) {
+      const u = to + done, uoff = u % PAGE_SIZE, vpn = (u - uoff) / PAGE_SIZE;
+      if (vpn !== uVpn) {
+        const r = this.resolve(mm, u, true, false);
+        if ("signo" in r) break;
+        uVpn = vpn;
+        uEntry = r;
       }
-    });
-    return n - r.done;
+      const e = uEntry!;
+      const src = from + done, sv = Math.floor(src / PAGE_SIZE), soff = src - sv * PAGE_SIZE;
+      if (sv !== sVpn) {
+        const t = k.mem.translate(src - soff, false, undefined, 1);
+        sVpn = sv;
+        sIo = t.io;
+        sFrame = t.io ? undefined : k.phys.frame(t.pa / PAGE_SIZE);
+      }
+      const len = Math.min(n - done, PAGE_SIZE - uoff, PAGE_SIZE - soff);
+      if (e.frame && !sIo) e.frame.set(len === PAGE_SIZE ? sFrame! : sFrame!.subarray(soff, soff + len), uoff);
+      else {
+        const bytes = k.mem.read(from + done, len, undefined, "copy_to_user");
+        const dpa = ptePfn(e.pte) * PAGE_SIZE + uoff;
+        for (let i = 0; i < len; i++) e.frame ? (e.frame[uoff + i] = bytes[i]) : k.io.write(dpa + i, 1, bytes[i]);
+      }
+      done += len;
+    }
+    return n - done;
   }
 
   /** copy_from_user(): bytes NOT copied; the kernel buffer's tail is zeroed on a short copy, as Linux does. */
   copyFromUser(mm: MmStruct, to: number, from: number, n: number): number {
     const k = this.k;
-    const r = this.each(mm, from, n, false, false, (e, pa, off, len) => {
-      const src = e.frame ? e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + len) : Uint8Array.from({ length: len }, (_, i) => Number(k.io.read(pa + i, 1)));
-      k.mem.write(to + off, src, undefined, "copy_from_user");
-    });
-    if (r.done < n) k.mem.fill(to + r.done, 0, n - r.done, undefined, "copy_from_user");
-    return n - r.done;
+    k.kasan.check(to, n, true, undefined, "copy_from_user");
+    k.clock.advance(n * k.cost.bytes);
+    let done = 0;
+    while (done < n) {
+      const u = from + done, uoff = u % PAGE_SIZE;
+      const e = this.resolve(mm, u, false, false);
+      if ("signo" in e) break;
+      const t = k.mem.translate(to + done, true, undefined, 1);
+      const doff = t.pa % PAGE_SIZE;
+      const len = Math.min(n - done, PAGE_SIZE - uoff, PAGE_SIZE - doff);
+      if (e.frame && !t.io) {
+        const pfn = (t.pa - doff) / PAGE_SIZE;
+        k.phys.frame(pfn).set(e.frame.subarray(uoff, uoff + len), doff);
+        if (k.gup.grants.size) k.gup.noteWrite(pfn);
+      } else {
+        const spa = ptePfn(e.pte) * PAGE_SIZE + uoff;
+        const src = e.frame ? e.frame.subarray(uoff, uoff + len) : Uint8Array.from({ length: len }, (_, i) => Number(k.io.read(spa + i, 1)));
+        k.mem.write(to + done, src, undefined, "copy_from_user");
+      }
+      done += len;
+    }
+    if (done < n) k.mem.fill(to + done, 0, n - done, undefined, "copy_from_user");
+    return n - done;
   }
 
   /** Reads user bytes for the kernel (iov_iter, strncpy_from_user): null on a fault. */

@@ -28,10 +28,16 @@ export interface VmArea {
 /** Kernel page table entries outside the direct map: vmalloc, ioremap, pkmap and fixmap. */
 export class KernelPageTable {
   private readonly pte = new Map<number, number>();
-  map(va: number, pfn: number): void { this.pte.set(vpn(va), pfn); }
-  unmap(va: number): void { this.pte.delete(vpn(va)); }
+  /**
+   * Keys count pages from the start of the vmalloc area, where most entries
+   * are: small integers keep the Map fast on 64-bit, where raw page numbers
+   * of kernel addresses are far beyond the small-integer range.
+   */
+  constructor(private readonly base = 0) {}
+  map(va: number, pfn: number): void { this.pte.set(vpn(va) - this.base, pfn); }
+  unmap(va: number): void { this.pte.delete(vpn(va) - this.base); }
   /** The frame mapped at va's page, or -1. */
-  lookup(va: number): number { return this.pte.get(vpn(va)) ?? -1; }
+  lookup(va: number): number { return this.pte.get(vpn(va) - this.base) ?? -1; }
   get size(): number { return this.pte.size; }
 }
 
