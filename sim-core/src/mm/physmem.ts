@@ -5,14 +5,36 @@
 import { PAGE_SIZE } from "../util/addr";
 import { mix32 } from "../util/prng";
 
+const GROUP_SHIFT = 15; // frames are looked up per 128 MiB, like mem_map's sections
+const GROUP = 1 << GROUP_SHIFT;
+
 export class PhysMem {
-  private readonly frames = new Map<number, Uint8Array>();
+  /** Frame buffers by group of 2^15 frames: dense arrays are faster to index than one Map of every frame. */
+  private readonly groups = new Map<number, Array<Uint8Array | undefined>>();
+  private lastKey = -1;
+  private lastGroup: Array<Uint8Array | undefined> = [];
+  private count = 0;
 
   constructor(private readonly seed: number) {}
 
+  private group(pfn: number): Array<Uint8Array | undefined> {
+    const key = pfn >>> GROUP_SHIFT;
+    if (key !== this.lastKey) {
+      let g = this.groups.get(key);
+      if (!g) {
+        g = new Array<Uint8Array | undefined>(GROUP).fill(undefined);
+        this.groups.set(key, g);
+      }
+      this.lastKey = key;
+      this.lastGroup = g;
+    }
+    return this.lastGroup;
+  }
+
   /** The frame's bytes, materialising it if needed. */
   frame(pfn: number): Uint8Array {
-    let f = this.frames.get(pfn);
+    const g = this.group(pfn);
+    let f = g[pfn & (GROUP - 1)];
     if (!f) {
       f = new Uint8Array(PAGE_SIZE);
       const words = new Uint32Array(f.buffer);
@@ -24,19 +46,24 @@ export class PhysMem {
         x ^= x << 5;
         words[i] = x;
       }
-      this.frames.set(pfn, f);
+      g[pfn & (GROUP - 1)] = f;
+      this.count++;
     }
     return f;
   }
 
   /** Replace the frame by zeroes without generating garbage first. */
   zeroFrame(pfn: number): void {
-    const f = this.frames.get(pfn);
+    const g = this.group(pfn), i = pfn & (GROUP - 1);
+    const f = g[i];
     if (f) f.fill(0);
-    else this.frames.set(pfn, new Uint8Array(PAGE_SIZE));
+    else {
+      g[i] = new Uint8Array(PAGE_SIZE);
+      this.count++;
+    }
   }
 
-  get residentFrames(): number { return this.frames.size; }
+  get residentFrames(): number { return this.count; }
 
   read(pa: number, out: Uint8Array, outOff = 0, len = out.length - outOff): void {
     while (len > 0) {
