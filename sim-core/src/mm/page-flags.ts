@@ -7,6 +7,9 @@ export const enum PG {
   reclaim, swapbacked, unevictable, mlocked,
 }
 
+/** The simulator's own bit: a tail page of a compound page (Linux keeps this in compound_head's bit 0). */
+export const PG_TAIL = 30;
+
 export const PAGE_FLAG_NAMES = [
   "locked", "referenced", "uptodate", "dirty", "lru", "active", "workingset", "waiters", "error", "slab",
   "owner_priv_1", "arch_1", "reserved", "private", "private_2", "writeback", "head", "mappedtodisk",

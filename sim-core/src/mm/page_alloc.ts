@@ -13,7 +13,7 @@ import { BuddyAllocator, MAX_ORDER, NR_PAGE_ORDERS, Zone } from "./buddy";
 import { dumpPage } from "./dump";
 import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_NOWARN, __GFP_ZERO, gfpMode, zonelist } from "./gfp";
 import { Owner } from "./memmap";
-import { PAGE_FLAGS_CHECK_AT_FREE, PG } from "./page-flags";
+import { PAGE_FLAGS_CHECK_AT_FREE, PG, PG_TAIL } from "./page-flags";
 
 export interface Track {
   readonly pid: number;
@@ -143,7 +143,10 @@ export class PageAllocator {
       mm.setFlags(pfn + i, 0);
       mm.setRefcount(pfn + i, i === 0 ? 1 : 0);
       mm.setMapcount(pfn + i, -1);
-      if (compound && i > 0) this.compoundHead.set(pfn + i, pfn);
+      if (compound && i > 0) {
+        this.compoundHead.set(pfn + i, pfn);
+        mm.setFlag(pfn + i, PG_TAIL);
+      }
     }
     if (compound) mm.setFlag(pfn, PG.head);
     mm.setOwner(pfn, owner, n);
@@ -153,7 +156,7 @@ export class PageAllocator {
   }
 
   /** compound_head(): the head of a compound page, or the page itself. */
-  head(pfn: number): number { return this.compoundHead.get(pfn) ?? pfn; }
+  head(pfn: number): number { return this.k.memmap.testFlag(pfn, PG_TAIL) ? this.compoundHead.get(pfn) ?? pfn : pfn; }
 
   /** The live block containing pfn, if any. */
   blockOf(pfn: number): PageBlock | undefined {
@@ -242,7 +245,10 @@ export class PageAllocator {
       }
     }
     this.blocks.delete(pfn);
-    for (let i = 1; i < n; i++) this.compoundHead.delete(pfn + i);
+    for (let i = 1; i < n; i++) {
+      this.compoundHead.delete(pfn + i);
+      mm.clearFlag(pfn + i, PG_TAIL);
+    }
     mm.clearFlag(pfn, PG.head);
     mm.setOwner(pfn, Owner.Free, n);
     this.freed.set(pfn, { order, alloc: block.alloc, free: this.track(stack) });

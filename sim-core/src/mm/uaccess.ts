@@ -21,8 +21,11 @@ const SI_KERNEL = 0x80;
 export class UserMemory {
   constructor(private readonly k: Kernel) {}
 
-  /** The TLB entry for one page, faulting it in if needed; or the signal the fault raised. */
-  resolve(mm: MmStruct, addr: number, write: boolean, user: boolean): TlbEntry | SigInfo {
+  /** The signal the last failed resolve() raised. */
+  private sig: SigInfo | undefined;
+
+  /** The TLB entry for one page, faulting it in if needed; undefined when a signal was raised (see `sig`). */
+  resolve(mm: MmStruct, addr: number, write: boolean, user: boolean): TlbEntry | undefined {
     const vpn = Math.floor(addr / PAGE_SIZE);
     const tlb = mm.pgtables;
     const hit = tlb.tlbLookup(vpn);
@@ -40,12 +43,17 @@ export class UserMemory {
         tlb.tlbFill(e);
         return e;
       }
-      if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return { signo: SIGSEGV, code: SEGV_ACCERR, addr, error: pfError(true, write) };
+      if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return this.fail({ signo: SIGSEGV, code: SEGV_ACCERR, addr, error: pfError(true, write) });
       const sig = user ? this.userFault(mm, addr, write) : this.k.mm.handleFault(mm, addr, write, false);
-      if (sig) return sig;
+      if (sig) return this.fail(sig);
     }
     this.k.warn(`page fault at 0x${addr.toString(16)} keeps recurring: the fault handler returns without mapping the page (VM_FAULT_NOPAGE with no PTE installed?)`, undefined);
-    return { signo: SIGBUS, code: BUS_ADRERR, addr };
+    return this.fail({ signo: SIGBUS, code: BUS_ADRERR, addr });
+  }
+
+  private fail(sig: SigInfo): undefined {
+    this.sig = sig;
+    return undefined;
   }
 
   /**
@@ -81,7 +89,7 @@ export class UserMemory {
       const inPage = a % PAGE_SIZE;
       const n = Math.min(len - off, PAGE_SIZE - inPage);
       const e = this.resolve(mm, a, write, user);
-      if ("signo" in e) return { done: off, sig: e };
+      if (!e) return { done: off, sig: this.sig };
       fn(e, ptePfn(e.pte) * PAGE_SIZE + inPage, off, n);
       off += n;
     }
@@ -118,7 +126,7 @@ export class UserMemory {
       return { value: readLE(r.bytes, 0, width), sig: r.sig };
     }
     const e = this.resolve(mm, addr, false, true);
-    if ("signo" in e) return { value: 0, sig: e };
+    if (!e) return { value: 0, sig: this.sig };
     const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
     return { value: e.frame ? readLE(e.frame, pa % PAGE_SIZE, width) : this.k.io.read(pa, width) };
   }
@@ -130,7 +138,7 @@ export class UserMemory {
       return this.write(mm, addr, b);
     }
     const e = this.resolve(mm, addr, true, true);
-    if ("signo" in e) return e;
+    if (!e) return this.sig;
     const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
     if (e.frame) writeLE(e.frame, pa % PAGE_SIZE, width, value);
     else this.k.io.write(pa, width, value);
@@ -157,7 +165,7 @@ export class UserMemory {
       const u = to + done, uoff = u % PAGE_SIZE, vpn = (u - uoff) / PAGE_SIZE;
       if (vpn !== uVpn) {
         const r = this.resolve(mm, u, true, false);
-        if ("signo" in r) break;
+        if (!r) break;
         uVpn = vpn;
         uEntry = r;
       }
@@ -190,7 +198,7 @@ export class UserMemory {
     while (done < n) {
       const u = from + done, uoff = u % PAGE_SIZE;
       const e = this.resolve(mm, u, false, false);
-      if ("signo" in e) break;
+      if (!e) break;
       const t = k.mem.translate(to + done, true, undefined, 1);
       const doff = t.pa % PAGE_SIZE;
       const len = Math.min(n - done, PAGE_SIZE - uoff, PAGE_SIZE - doff);
