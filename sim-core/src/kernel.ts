@@ -388,18 +388,7 @@ export class Kernel {
    * C driver would.
    */
   callDriver<T>(m: Module | null, what: string, fn: () => T): T {
-    const prevModule = this.currentModule, prevFault = this.inFault;
-    this.currentModule = m ?? prevModule;
-    this.inFault = what === "fault" || what === "page_mkwrite";
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof KernelOops || e instanceof UserSignal) throw e;
-      throw this.driverException(e, what);
-    } finally {
-      this.currentModule = prevModule;
-      this.inFault = prevFault;
-    }
+    return this.callDriverWith(m, what, fn, undefined, undefined);
   }
 
   /** callDriver() for a method call with one argument, without a closure: the fault path's form. */
