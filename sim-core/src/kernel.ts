@@ -32,6 +32,7 @@ import { Modules } from "./kernel/modules";
 import type { Module } from "./kernel/module";
 import { Scheduler } from "./kernel/sched";
 import { Syscalls } from "./kernel/syscalls";
+import { Irqs } from "./kernel/irq";
 import { UserSignal } from "./kernel/signal";
 import { MiB, PAGE_SIZE, hexAddr, parseSize } from "./util/addr";
 import { mix32 } from "./util/prng";
@@ -88,6 +89,7 @@ export class Kernel {
   readonly modules: Modules;
   readonly sched: Scheduler;
   readonly syscalls: Syscalls;
+  readonly irqs: Irqs;
   /** The task whose context kernel code runs in: insmod for module init and exit, the caller for system calls. */
   readonly insmodTask = new Task(1, "insmod", null, null);
   /** The worker that runs work items. */
@@ -144,6 +146,7 @@ export class Kernel {
     this.modules = new Modules(this);
     this.sched = new Scheduler(this);
     this.syscalls = new Syscalls(this);
+    this.irqs = new Irqs(this);
     this.inspect = new Inspector(this);
     if (opts.noFaultHandler) this.mm.noFaultHandler = opts.noFaultHandler;
   }
@@ -296,6 +299,7 @@ export class Kernel {
 
   /** might_sleep(): a sleeping call while a kmap_atomic() mapping is held. */
   mightSleep(fn: string, stack: CapturedStack | undefined): void {
+    if (this.irqs.depth > 0) return this.sleepInIrq(fn, stack);
     if (this.highmem.atomicDepth === 0) return;
     stack ??= this.stacks.capture();
     this.violation({
@@ -305,6 +309,22 @@ export class Kernel {
         `BUG: sleeping function called from invalid context at ${fn}`,
         `in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ${this.current.pid}, name: ${this.current.comm}`,
         `preempt_count: ${this.highmem.atomicDepth}, expected: 0`,
+        ...this.dumpStackHeader(stack),
+      ],
+      stack,
+    });
+  }
+
+  /** CTX001: a sleeping call from an interrupt handler. */
+  private sleepInIrq(fn: string, stack: CapturedStack | undefined): void {
+    stack ??= this.stacks.capture();
+    this.violation({
+      rule: "CTX001",
+      params: { fn: `${fn}()`, context: "hard interrupt context" },
+      report: [
+        `BUG: sleeping function called from invalid context at ${fn}`,
+        `in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: ${this.current.pid}, name: ${this.current.comm}`,
+        "preempt_count: 10000, expected: 0",
         ...this.dumpStackHeader(stack),
       ],
       stack,

@@ -35,7 +35,12 @@ export type KernelEventBody =
   | { type: "module"; name: string; op: "load" | "unload" }
   | { type: "file_open"; path: string; file: number }
   | { type: "file_release"; path: string; file: number }
-  | { type: "aio_complete"; pid: number; res: number };
+  | { type: "aio_complete"; pid: number; res: number }
+  | { type: "irq"; irq: number; handled: boolean }
+  | { type: "dma_map"; dev: string; kind: string; busAddr: number; phys: number; size: number; dir: string }
+  | { type: "dma_unmap"; dev: string; kind: string; busAddr: number; size: number; dir: string }
+  | { type: "dma_sync"; dev: string; busAddr: number; size: number; dir: string; forCpu: boolean }
+  | { type: "dma_transfer"; dev: string; busAddr: number; size: number; write: boolean };
 
 export type KernelEventType = KernelEventBody["type"];
 export type KernelEvent = KernelEventBody & { readonly seq: number; readonly time: number };
