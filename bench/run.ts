@@ -1,5 +1,6 @@
 // Faultline benchmarks: boot cost against RAM size, allocator throughput,
-// the page-fault rate and copy_to_user() bandwidth (bench/faults.ts).
+// the page-fault rate and copy_to_user() bandwidth (bench/faults.ts), and
+// the DMA streaming path with its checker on and off (bench/dma.ts).
 // Every figure that matters is a ratio against a reference measured in the
 // same run on the same machine, so the numbers mean the same on a laptop and
 // on a loaded CI runner.
@@ -17,6 +18,7 @@ import type { Page } from "../sim-core/src/mm/memmap";
 import { mulberry32 } from "../sim-core/src/util/prng";
 import type { BootSample } from "./boot-child";
 import { FAULT_CONFIG, benchCopy, benchFaults, printCopy, printFaults } from "./faults";
+import { DMA_CONFIG, benchDma, printDma } from "./dma";
 
 const MiB = 1 << 20, GiB = 1 << 30;
 const TARGET_BOOT_RATIO = 4;
@@ -253,6 +255,10 @@ async function main(): Promise<void> {
   const copy = benchCopy(fcfg.copySamples, fcfg.copyMinMs);
   printCopy(copy);
 
+  const dcfg = quick ? DMA_CONFIG.quick : DMA_CONFIG.full;
+  const dma = benchDma(dcfg.iters, dcfg.reps);
+  printDma(dma);
+
   const totalS = (performance.now() - started) / 1000;
   console.log(`Total ${fmt(totalS, 1)} s`);
 
@@ -260,7 +266,7 @@ async function main(): Promise<void> {
     const result = {
       mode: quick ? "quick" : "full", node: process.version, platform: `${process.platform}/${process.arch}`, date: new Date().toISOString(), totalSeconds: totalS,
       boot, ratios: { boot16GOver256M: bootRatio, boot16GOver256MTarget: TARGET_BOOT_RATIO, rss16GFractionOfRam: rssFraction, rss16GFractionTarget: TARGET_RSS_FRACTION },
-      alloc, faults, copy,
+      alloc, faults, copy, dma,
     };
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2) + "\n");

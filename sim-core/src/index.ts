@@ -22,6 +22,8 @@ export const DRIVER_MODULES = [
   "asm/page", "linux/mm", "linux/gfp", "linux/slab", "linux/vmalloc", "linux/highmem", "linux/io",
   "linux/string", "linux/printk", "linux/errno", "linux/err", "linux/bug", "linux/fs", "linux/cdev",
   "linux/miscdevice", "linux/uaccess", "linux/uio", "linux/module", "linux/sched", "linux/workqueue",
+  "linux/pci", "linux/interrupt", "linux/completion", "linux/wait", "linux/device", "asm/dma",
+  "linux/dma-mapping", "linux/dmapool", "linux/scatterlist",
   "faultline/ptr", "faultline/user",
 ] as const;
 export { runScenario, type RunSpec, type RunResult, type ProcessEnd } from "./run/runner";

@@ -201,6 +201,11 @@ export class Inspector {
   slabinfo(): string { return this.k.slab.slabinfo(); }
   vmallocinfo(): string { return this.k.vmalloc.vmallocinfo(); }
   iomem(): string { return this.k.io.iomemText(); }
+  /** /proc/bus/pci/devices. */
+  pciDevices(): string { return this.k.devices.procBusPciDevices(); }
+  lspci(): string { return this.k.devices.lspci(); }
+  interrupts(): string { return this.k.irqs.procInterrupts(); }
+  dma(): string { return this.k.devices.isaDma.procDma(); }
 
   /** /proc/meminfo's first lines. */
   meminfo(): string {

@@ -33,6 +33,8 @@ import type { Module } from "./kernel/module";
 import { Scheduler } from "./kernel/sched";
 import { Syscalls } from "./kernel/syscalls";
 import { Irqs } from "./kernel/irq";
+import { Dma } from "./dma/dma";
+import { Devices } from "./dev/bus";
 import { UserSignal } from "./kernel/signal";
 import { MiB, PAGE_SIZE, hexAddr, parseSize } from "./util/addr";
 import { mix32 } from "./util/prng";
@@ -55,6 +57,8 @@ export interface BootOptions {
   onLog?: (r: LogRecord) => void;
   /** A fault in a VMA without a fault method: LDD3's zero page (default) or today's SIGBUS. */
   noFaultHandler?: NoFaultHandler;
+  /** Device models to plug into the PCI-like bus at boot, by name: "edu", "nic", "fb", "isa". */
+  devices?: readonly string[];
 }
 
 
@@ -90,6 +94,8 @@ export class Kernel {
   readonly sched: Scheduler;
   readonly syscalls: Syscalls;
   readonly irqs: Irqs;
+  readonly dma: Dma;
+  readonly devices: Devices;
   /** The task whose context kernel code runs in: insmod for module init and exit, the caller for system calls. */
   readonly insmodTask = new Task(1, "insmod", null, null);
   /** The worker that runs work items. */
@@ -147,7 +153,9 @@ export class Kernel {
     this.sched = new Scheduler(this);
     this.syscalls = new Syscalls(this);
     this.irqs = new Irqs(this);
+    this.dma = new Dma(this);
     this.inspect = new Inspector(this);
+    this.devices = new Devices(this, opts.devices);
     if (opts.noFaultHandler) this.mm.noFaultHandler = opts.noFaultHandler;
   }
 

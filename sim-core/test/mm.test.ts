@@ -857,7 +857,7 @@ describe("remap_pfn_range", () => {
     const fd = p.open(dev.path, O_RDWR);
     const a = p.mmap(0, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     const f = only(k, "MM007");
-    assert.equal(f.report[0], `remap_pfn_range() maps device memory testbar (pfn:0x${(bar.start / P).toString(16)}) with a cacheable protection; use vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot).`);
+    assert.equal(f.report[0], `remap_pfn_range() maps device memory testbar (pfn:0x${(bar.start / P).toString(16)}) with a cacheable protection; use vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot) (or pgprot_writecombine() for a frame buffer).`);
     assert.equal(p.peek8(a + 5), 0x5a, "the program reads the device");
     p.poke8(a + P + 1, 0x77);
     assert.equal(bar.bytes[P + 1], 0x77);

@@ -34,6 +34,8 @@ export class Device {
   readonly bars: IoRegion[] = [];
   irq = 0;
   driver_data: unknown = null;
+  /** The bound driver (dev->driver): its name starts dev_printk() lines. */
+  driver: { readonly name: string } | null = null;
   /** Bound to a driver's probe; the module that did it. */
   boundModule: unknown = null;
   enabled = false;

@@ -48,6 +48,7 @@ export function bootLog(k: Kernel): string[] {
   );
   out.push(...virtualLayout(k));
   out.push(`SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=${p.nrCpus}, Nodes=1`);
+  out.push(...k.devices.bootLines());
   return out;
 }
 

@@ -42,6 +42,18 @@ export class Irqs {
     list.splice(i, 1);
   }
 
+  /** The handlers on a line, in the order they run. */
+  actions(irq: number): ReadonlyArray<Readonly<Action>> {
+    return this.lines.get(irq) ?? [];
+  }
+
+  /** Lines where a module still has a handler: "IRQ 16 ("edu")". */
+  heldBy(m: Module): string[] {
+    const out: string[] = [];
+    for (const [irq, list] of this.lines) for (const a of list) if (a.module === m) out.push(`IRQ ${irq} handler ("${a.name}")`);
+    return out;
+  }
+
   /** A device asserts its line after delayNs of virtual time; handlers run in interrupt context then. */
   raise(irq: number, delayNs = 0): void {
     this.k.sched.defer(delayNs, `irq ${irq}`, () => this.deliver(irq));

@@ -142,6 +142,7 @@ export class Modules {
       }
     }
     for (const w of k.chrdev.registeredBy(mod)) k.warn(`${mod.name}: unloaded with ${w} still registered; opening it now would call into freed module code`, undefined);
+    for (const w of [...k.devices.registeredBy(mod), ...k.irqs.heldBy(mod)]) k.warn(`${mod.name}: unloaded with ${w} still registered; the kernel would now call into freed module code`, undefined);
   }
 
   private hexDump(addr: number, n: number): string[] {

@@ -52,7 +52,10 @@ export class KernelMemory {
     k.clock.advance(out.length * k.cost.bytes);
     this.chunks(addr, out.length, false, stack, fn, (t, off, n) => {
       if (t.io) for (let i = 0; i < n; i++) out[off + i] = Number(k.io.read(t.pa + i, 1));
-      else k.phys.read(t.pa, out, off, n);
+      else {
+        k.phys.read(t.pa, out, off, n);
+        if (k.dma.cpuHooked) k.dma.cpuRead(t.pa, out, off, n, addr + off, stack);
+      }
     });
   }
 
@@ -63,7 +66,9 @@ export class KernelMemory {
     this.chunks(addr, src.length, true, stack, fn, (t, off, n) => {
       if (t.io) for (let i = 0; i < n; i++) k.io.write(t.pa + i, 1, src[off + i]);
       else {
-        k.phys.write(t.pa, src, off, n);
+        // DMA: ownership checks, the CPU cache model and init tracking, only while anything is mapped or tracked.
+        if (k.dma.cpuHooked) k.dma.cpuWrite(t.pa, src, off, n, addr + off, stack);
+        else k.phys.write(t.pa, src, off, n);
         if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
       }
     });
@@ -73,10 +78,11 @@ export class KernelMemory {
     const k = this.k;
     k.kasan.check(addr, len, true, stack, fn);
     k.clock.advance(len * k.cost.bytes);
-    this.chunks(addr, len, true, stack, fn, (t, _off, n) => {
+    this.chunks(addr, len, true, stack, fn, (t, off, n) => {
       if (t.io) for (let i = 0; i < n; i++) k.io.write(t.pa + i, 1, value & 0xff);
       else {
-        k.phys.fill(t.pa, value & 0xff, n);
+        if (k.dma.cpuHooked) k.dma.cpuFill(t.pa, value & 0xff, n, addr + off, stack);
+        else k.phys.fill(t.pa, value & 0xff, n);
         if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
       }
     });

@@ -11,7 +11,7 @@ import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import type { MmStruct } from "./mm_struct";
 import { Owner, type Page } from "./memmap";
 import { PG } from "./page-flags";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PCD, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mkPte, pteModify, ptePfn, pteFlags } from "./pgtable";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PCD, _PAGE_PWT, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mkPte, pteModify, ptePfn, pteFlags } from "./pgtable";
 import {
   FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_DONTDUMP, VM_DONTEXPAND, VM_FAULT_ERROR, VM_FAULT_NOPAGE, VM_FAULT_OOM,
   VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_GROWSDOWN, VM_IO, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
@@ -484,11 +484,12 @@ export class Memory {
         report: [`${fn}() maps ${n * PAGE_SIZE} bytes at offset 0x${(first - region.start).toString(16)} of ${region.name}, which is ${region.size} bytes long.`],
       });
     }
-    if (!(prot & _PAGE_PCD)) {
+    // Uncached (pgprot_noncached) or write-combining (pgprot_writecombine, right for frame buffers).
+    if (!(prot & (_PAGE_PCD | _PAGE_PWT))) {
       k.violation({
         rule: "MM007",
         params: { pfn: `0x${pfn.toString(16)}`, missing: "pgprot_noncached()" },
-        report: [`${fn}() maps device memory ${region.name} (pfn:0x${pfn.toString(16)}) with a cacheable protection; use vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot).`],
+        report: [`${fn}() maps device memory ${region.name} (pfn:0x${pfn.toString(16)}) with a cacheable protection; use vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot) (or pgprot_writecombine() for a frame buffer).`],
       });
     }
   }

@@ -178,7 +178,7 @@ export class UserMemory {
         sFrame = t.io ? undefined : k.phys.frame(t.pa / PAGE_SIZE);
       }
       const len = Math.min(n - done, PAGE_SIZE - uoff, PAGE_SIZE - soff);
-      if (e.frame && !sIo) e.frame.set(len === PAGE_SIZE ? sFrame! : sFrame!.subarray(soff, soff + len), uoff);
+      if (e.frame && !sIo && !k.dma.cpuHooked) e.frame.set(len === PAGE_SIZE ? sFrame! : sFrame!.subarray(soff, soff + len), uoff);
       else {
         const bytes = k.mem.read(from + done, len, undefined, "copy_to_user");
         const dpa = ptePfn(e.pte) * PAGE_SIZE + uoff;
@@ -202,7 +202,7 @@ export class UserMemory {
       const t = k.mem.translate(to + done, true, undefined, 1);
       const doff = t.pa % PAGE_SIZE;
       const len = Math.min(n - done, PAGE_SIZE - uoff, PAGE_SIZE - doff);
-      if (e.frame && !t.io) {
+      if (e.frame && !t.io && !k.dma.cpuHooked) {
         const pfn = (t.pa - doff) / PAGE_SIZE;
         k.phys.frame(pfn).set(e.frame.subarray(uoff, uoff + len), doff);
         if (k.gup.grants.size) k.gup.noteWrite(pfn);

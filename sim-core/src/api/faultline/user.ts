@@ -263,3 +263,18 @@ export function expect_eq<T>(actual: T, expected: T, what: string): void {
 export function run_pending(): void {
   currentKernel().sched.drain();
 }
+
+/**
+ * A device model on the bus, by model name ("edu", "nic", "fb", "isa") or PCI
+ * address: what the scenario plays the outside world with —
+ * device<NicModel>("nic").receive(bytes), .transmitted; device<FbModel>("fb").pixel(x, y).
+ */
+export function device<T extends import("../../dev/models/model").DeviceModel = import("../../dev/models/model").DeviceModel>(name: string): T {
+  return currentKernel().devices.get<T>(name);
+}
+
+/** /proc/bus/pci/devices. */
+export function pci_devices(): string { return currentKernel().inspect.pciDevices(); }
+
+/** /proc/interrupts. */
+export function interrupts(): string { return currentKernel().inspect.interrupts(); }

@@ -1,0 +1,49 @@
+// <linux/device.h> and <linux/dev_printk.h>: a struct device's name, its
+// driver data, and log lines that say which driver and device they are
+// about: "<driver> <device>: message", as dev_printk() prints them.
+
+import { Device } from "../../dev/device";
+import { KERN_DEBUG, KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, KERN_CRIT, KERN_ALERT, KERN_EMERG } from "../../kernel/printk";
+import { currentKernel } from "../current";
+
+export { Device };
+export type device = Device;
+
+function devArg(fn: string, dev: unknown): Device {
+  if (dev instanceof Device) return dev;
+  throw new TypeError(`${fn}(): argument 1 must be a struct device (pdev.dev), got ${dev === null ? "NULL" : typeof dev}`);
+}
+
+/** dev_name(): the bus address, "0000:00:04.0". */
+export function dev_name(dev: Device): string { return devArg("dev_name", dev).name; }
+
+/** dev_driver_string(): the bound driver's name, or the bus's ("pci") when none is bound. */
+export function dev_driver_string(dev: Device): string {
+  return devArg("dev_driver_string", dev).driver?.name ?? "pci";
+}
+
+export function dev_set_drvdata(dev: Device, data: unknown): void { devArg("dev_set_drvdata", dev).driver_data = data; }
+export function dev_get_drvdata<T = unknown>(dev: Device): T { return devArg("dev_get_drvdata", dev).driver_data as T; }
+
+function at(level: string, fn: string) {
+  return (dev: Device, fmt: string, ...args: unknown[]): void => {
+    const d = devArg(fn, dev);
+    const k = currentKernel();
+    k.printk(`${level}${d.driver?.name ?? "pci"} ${d.name}: ${k.format(String(fmt), args)}`);
+  };
+}
+
+export const dev_emerg = at(KERN_EMERG, "dev_emerg");
+export const dev_alert = at(KERN_ALERT, "dev_alert");
+export const dev_crit = at(KERN_CRIT, "dev_crit");
+export const dev_err = at(KERN_ERR, "dev_err");
+export const dev_warn = at(KERN_WARNING, "dev_warn");
+export const dev_notice = at(KERN_NOTICE, "dev_notice");
+export const dev_info = at(KERN_INFO, "dev_info");
+/** dev_dbg() is compiled in (as with DEBUG defined): it logs at KERN_DEBUG. */
+export const dev_dbg = at(KERN_DEBUG, "dev_dbg");
+
+/** dev_printk(level, dev, fmt, ...). */
+export function dev_printk(level: string, dev: Device, fmt: string, ...args: unknown[]): void {
+  at(String(level), "dev_printk")(dev, fmt, ...args);
+}

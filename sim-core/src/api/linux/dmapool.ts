@@ -1,0 +1,43 @@
+// <linux/dmapool.h>: pools of small coherent DMA blocks.
+
+import { Device } from "../../dev/device";
+import { DmaPool } from "../../dma/pool";
+import { __GFP_ZERO } from "../../mm/gfp";
+import type { Ref } from "../../util/ref";
+import { currentKernel, here, intArg, mightSleepIf } from "../current";
+
+export type dma_pool = DmaPool;
+
+function poolArg(fn: string, pool: unknown): DmaPool {
+  if (pool instanceof DmaPool) return pool;
+  throw new TypeError(`${fn}(): argument 1 must be a struct dma_pool from dma_pool_create(), got ${pool === null ? "NULL" : typeof pool}`);
+}
+
+/** dma_pool_create(): blocks of size bytes, aligned to align, none crossing a boundary (0: none); null on bad arguments. */
+export function dma_pool_create(name: string, dev: Device, size: number, align: number, boundary: number): DmaPool | null {
+  const k = currentKernel();
+  if (!(dev instanceof Device)) throw new TypeError("dma_pool_create(): argument 2 must be a struct device");
+  k.mightSleep("dma_pool_create", here(k));
+  return k.dma.pools.create(String(name), dev, intArg("dma_pool_create", 3, size), intArg("dma_pool_create", 4, align), intArg("dma_pool_create", 5, boundary));
+}
+
+/** dma_pool_alloc(): the block's CPU address (0 for NULL); its bus address through handle. */
+export function dma_pool_alloc(pool: DmaPool, mem_flags: number, handle: Ref<number>): number {
+  const k = currentKernel(), gfp = intArg("dma_pool_alloc", 2, mem_flags);
+  mightSleepIf(k, "dma_pool_alloc", gfp, here(k));
+  return k.dma.pools.alloc(poolArg("dma_pool_alloc", pool), gfp, handle);
+}
+
+export function dma_pool_zalloc(pool: DmaPool, mem_flags: number, handle: Ref<number>): number {
+  return dma_pool_alloc(pool, intArg("dma_pool_zalloc", 2, mem_flags) | __GFP_ZERO, handle);
+}
+
+export function dma_pool_free(pool: DmaPool, vaddr: number, dma: number): void {
+  currentKernel().dma.pools.free(poolArg("dma_pool_free", pool), intArg("dma_pool_free", 2, vaddr), intArg("dma_pool_free", 3, dma));
+}
+
+/** dma_pool_destroy(): NULL is allowed. */
+export function dma_pool_destroy(pool: DmaPool | null): void {
+  if (pool === null) return;
+  currentKernel().dma.pools.destroy(poolArg("dma_pool_destroy", pool));
+}
