@@ -13,7 +13,7 @@ import { GFP_KERNEL } from "../sim-core/src/api/linux/gfp";
 import { kzalloc } from "../sim-core/src/api/linux/slab";
 
 export const TARGET_DMA_CHECKER_RATIO = 1.5;
-export const DMA_CONFIG = { quick: { iters: 8_000, reps: 3 }, full: { iters: 40_000, reps: 5 } };
+export const DMA_CONFIG = { quick: { iters: 3_000, reps: 5 }, full: { iters: 10_000, reps: 7 } };
 
 const BUFS = 256, IN_FLIGHT = 64, LEN = 1536;
 
@@ -71,7 +71,7 @@ function rig(cfg: Partial<DeviceConfig>, mask: number, checker: boolean, stacks 
 export function benchDma(iters: number, reps: number): DmaBenchRow[] {
   return ROUTES.map((r) => {
     const off = rig(r.cfg, r.mask, false), on = rig(r.cfg, r.mask, true), bare = rig(r.cfg, r.mask, true, false);
-    off(Math.min(iters, 10_000)); on(Math.min(iters, 10_000)); bare(Math.min(iters, 10_000)); // warm-up
+    for (let w = 0; w < 2; w++) { off(5_000); on(5_000); bare(5_000); } // warm-up: the JIT first
     const a: number[] = [], b: number[] = [], c: number[] = [];
     // Interleaved, so that drift on a loaded machine hits all three alike.
     for (let i = 0; i < reps; i++) { a.push(off(iters)); b.push(on(iters)); c.push(bare(iters)); }

@@ -47,6 +47,7 @@ function one(k: Kernel, rule: RuleId, line: string | RegExp): Finding {
   const fs = k.findings.filter((f) => f.rule === rule);
   assert.equal(fs.length, 1, `expected one ${rule}, got: ${k.findings.map((f) => `${f.rule}: ${f.message}`).join("; ") || "none"}`);
   const f = fs[0];
+  assert.doesNotMatch(f.message, /\{[a-z_]+\}/, `a catalogue placeholder was left unfilled: ${f.message}`);
   const ok = f.report.some((l) => (typeof line === "string" ? l === line : line.test(l)));
   assert.ok(ok, `no line ${line} in the ${rule} report:\n${f.report.join("\n")}`);
   return f;

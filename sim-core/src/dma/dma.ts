@@ -46,6 +46,38 @@ const EIO = 5;
 const ZONE_DMA_MASK = (1n << 24n) - 1n;
 const ZONE_DMA32_MASK = (1n << 32n) - 1n;
 
+/**
+ * A multimap of entries that allocates nothing in the common case of one
+ * entry per key (the map/unmap path runs through three of these).
+ */
+export class Bags<K> {
+  private readonly m = new Map<K, DmaEntry | DmaEntry[]>();
+  get size(): number { return this.m.size; }
+  /** Adds e; returns another entry already there, if any. */
+  add(k: K, e: DmaEntry): DmaEntry | undefined {
+    const b = this.m.get(k);
+    if (b === undefined) { this.m.set(k, e); return undefined; }
+    if (Array.isArray(b)) { const o = b[0]; b.push(e); return o; }
+    this.m.set(k, [b, e]);
+    return b;
+  }
+  del(k: K, e: DmaEntry): void {
+    const b = this.m.get(k);
+    if (b === undefined) return;
+    if (!Array.isArray(b)) { if (b === e) this.m.delete(k); return; }
+    const i = b.indexOf(e);
+    if (i >= 0) b.splice(i, 1);
+    if (b.length === 1) this.m.set(k, b[0]);
+    else if (!b.length) this.m.delete(k);
+  }
+  get(k: K): readonly DmaEntry[] | undefined {
+    const b = this.m.get(k);
+    return b === undefined ? undefined : Array.isArray(b) ? b : [b];
+  }
+  has(k: K): boolean { return this.m.has(k); }
+  clear(): void { this.m.clear(); }
+}
+
 /** dma-debug's families: dma_map_single and dma_map_page mappings may be released by either unmap. */
 function fam(t: EntryType): EntryType {
   return t === "page" ? "single" : t;
@@ -65,12 +97,13 @@ const BUG_LINES: Record<string, number> = {
 /** Per-device DMA state. */
 export class DevState {
   /** Live entries by device address. */
-  readonly live = new Map<number, DmaEntry[]>();
+  readonly live = new Bags<number>();
   readonly all = new Set<DmaEntry>();
   readonly sg = new Map<Scatterlist, SgGroup>();
   readonly domain: IommuDomain | null;
-  /** Recently unmapped device addresses (DMA003's "already unmapped"). */
-  readonly unmapped = new Set<number>();
+  /** The last 256 unmapped device addresses, a ring (DMA003's "already unmapped"). */
+  readonly unmapped = new Float64Array(256).fill(-1);
+  unmappedAt = 0;
   maskFailed = false;
   coherentMaskFailed = false;
   private maskSeen: bigint | null | undefined = undefined;
@@ -101,9 +134,9 @@ export class Dma {
   readonly shadow = new InitShadow();
   private readonly states = new Map<Device, DevState>();
   /** Live streaming entries by page frame: the CPU-side checks (DMA001) and the cache model look here. */
-  readonly pageMaps = new Map<number, DmaEntry[]>();
+  readonly pageMaps = new Bags<number>();
   /** DMA015: tracked cache lines of live non-TO_DEVICE mappings. */
-  private readonly cachelines = new Map<number, DmaEntry[]>();
+  private readonly cachelines = new Bags<number>();
   /** mm/access.ts calls the cpu* hooks only while this is set: something to check or a cache to model. */
   cpuHooked = false;
   private unsubscribe: (() => void) | null = null;
@@ -254,39 +287,30 @@ export class Dma {
   }
 
   private register(st: DevState, e: DmaEntry): void {
-    const list = st.live.get(e.devAddr);
-    if (list) list.push(e);
-    else st.live.set(e.devAddr, [e]);
+    st.live.add(e.devAddr, e);
     st.all.add(e);
-    st.unmapped.delete(e.devAddr);
     if (e.type === "coherent") {
       if (this.debug.enabled) this.trackCachelines(e);
       return;
     }
     if (this.debug.enabled || e.cached) {
       for (let p = Math.floor(e.paddr / PAGE_SIZE), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / PAGE_SIZE); p <= last; p++) {
-        const l = this.pageMaps.get(p);
-        if (l) l.push(e);
-        else this.pageMaps.set(p, [e]);
+        this.pageMaps.add(p, e);
       }
       this.cpuHooked = true;
     }
     if (this.debug.enabled && e.dir !== DMA_TO_DEVICE) this.trackCachelines(e);
   }
 
-  /** DMA015: dma-debug's active cacheline tracking, on the first and the last line of each mapping. */
+  /** DMA015: dma-debug's active cacheline tracking, on the first line of each mapping (to_cacheline_number()). */
   private trackCachelines(e: DmaEntry): void {
-    const first = Math.floor(e.paddr / L1_CACHE_BYTES), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / L1_CACHE_BYTES);
-    this.trackLine(first, e);
-    if (last !== first) this.trackLine(last, e);
+    this.trackLine(Math.floor(e.paddr / L1_CACHE_BYTES), e);
   }
 
   private trackLine(ln: number, e: DmaEntry): void {
-    const l = this.cachelines.get(ln);
-    if (!l) { this.cachelines.set(ln, [e]); return; }
+    if (this.cachelines.add(ln, e) === undefined) return;
     let other: DmaEntry | undefined;
-    for (const o of l) if (o !== e && (o.group === null || o.group !== e.group)) { other = o; break; }
-    l.push(e);
+    for (const o of this.cachelines.get(ln)!) if (o !== e && (o.group === null || o.group !== e.group)) { other = o; break; }
     if (other && !(e.reported & R_CACHELINE)) {
       e.reported |= R_CACHELINE;
       this.debug.err("DMA015", e.dev, e, "cacheline tracking EEXIST, overlapping mappings aren't supported",
@@ -296,40 +320,20 @@ export class Dma {
   }
 
   private untrackLine(ln: number, e: DmaEntry): void {
-    const l = this.cachelines.get(ln);
-    if (!l) return;
-    const i = l.indexOf(e);
-    if (i >= 0) l.splice(i, 1);
-    if (!l.length) this.cachelines.delete(ln);
+    this.cachelines.del(ln, e);
   }
 
   private unregister(st: DevState, e: DmaEntry): void {
-    const list = st.live.get(e.devAddr);
-    if (list) {
-      const i = list.indexOf(e);
-      if (i >= 0) list.splice(i, 1);
-      if (!list.length) st.live.delete(e.devAddr);
-    }
+    st.live.del(e.devAddr, e);
     st.all.delete(e);
-    if (this.debug.enabled) {
-      if (st.unmapped.size >= 4096) st.unmapped.clear();
-      st.unmapped.add(e.devAddr);
-    }
+    if (this.debug.enabled) st.unmapped[st.unmappedAt++ & 255] = e.devAddr;
     if (e.type !== "coherent") {
       for (let p = Math.floor(e.paddr / PAGE_SIZE), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / PAGE_SIZE); p <= last; p++) {
-        const l = this.pageMaps.get(p);
-        if (!l) continue;
-        const i = l.indexOf(e);
-        if (i >= 0) l.splice(i, 1);
-        if (!l.length) this.pageMaps.delete(p);
+        this.pageMaps.del(p, e);
       }
       if (e.cached) this.evictLines(e);
     }
-    if (this.cachelines.size) {
-      const first = Math.floor(e.paddr / L1_CACHE_BYTES), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / L1_CACHE_BYTES);
-      this.untrackLine(first, e);
-      if (last !== first) this.untrackLine(last, e);
-    }
+    if (this.cachelines.size) this.untrackLine(Math.floor(e.paddr / L1_CACHE_BYTES), e);
     this.rehook();
   }
 
@@ -351,7 +355,7 @@ export class Dma {
     }
   }
 
-  private lineCacheable(list: DmaEntry[] | undefined, ls: number): boolean {
+  private lineCacheable(list: readonly DmaEntry[] | undefined, ls: number): boolean {
     if (!list) return false;
     for (const e of list) if (e.cached && e.paddr < ls + L1_CACHE_BYTES && e.paddr + e.size > ls) return true;
     return false;
@@ -466,7 +470,7 @@ export class Dma {
   private checkUnmap(st: DevState, e: DmaEntry | undefined, type: EntryType, addr: number, size: number, dir: DmaDirection, cpuAddr: number, sgEnts: number): void {
     const d = this.debug, dev = st.dev;
     if (!e) {
-      const state = addr === DMA_MAPPING_ERROR ? "DMA_MAPPING_ERROR" : st.unmapped.has(addr) ? "already unmapped" : "never mapped";
+      const state = addr === DMA_MAPPING_ERROR ? "DMA_MAPPING_ERROR" : st.unmapped.includes(addr) ? "already unmapped" : "never mapped";
       const text = addr === DMA_MAPPING_ERROR
         ? "device driver tries to free an invalid DMA memory address"
         : `device driver tries to free DMA memory it has not allocated [device address=${hexDma(addr)}] [size=${size} bytes]`;
@@ -917,7 +921,7 @@ export class Dma {
 
   // ------------------------------------------------------------ the CPU's side (mm/access.ts)
 
-  private cpuAccessCheck(list: DmaEntry[], pa: number, n: number, vaddr: number, write: boolean, stack: CapturedStack | undefined): void {
+  private cpuAccessCheck(list: readonly DmaEntry[], pa: number, n: number, vaddr: number, write: boolean, stack: CapturedStack | undefined): void {
     if (!this.debug.enabled) return;
     for (const e of list) {
       if (!e.deviceOwned || e.reported & R_CPU_ACCESS || e.paddr >= pa + n || e.paddr + e.size <= pa) continue;
@@ -934,7 +938,7 @@ export class Dma {
     }
   }
 
-  private anyCached(list: DmaEntry[]): boolean {
+  private anyCached(list: readonly DmaEntry[]): boolean {
     for (const e of list) if (e.cached) return true;
     return false;
   }
@@ -957,7 +961,7 @@ export class Dma {
   }
 
   /** DMA025, CPU side: only while the CPU owns the buffer (if the device owns it, DMA001 has said it). */
-  private staleCpuRead(list: DmaEntry[], ls: number, lo: number, va: number, stack: CapturedStack | undefined): void {
+  private staleCpuRead(list: readonly DmaEntry[], ls: number, lo: number, va: number, stack: CapturedStack | undefined): void {
     const e = list.find((x) => x.cached && x.paddr < ls + L1_CACHE_BYTES && x.paddr + x.size > ls);
     if (!e || e.deviceOwned || e.reported & R_STALE_CPU) return;
     e.reported |= R_STALE_CPU;
