@@ -1021,10 +1021,7 @@ export class Dma {
    */
   private emit(body: import("../kernel/events").KernelEventBody): void {
     const ev = this.k.events;
-    if (this.unsubscribe) {
-      const ls = (ev as unknown as { readonly listeners: ReadonlySet<unknown> }).listeners;
-      if (ls.size === 1 && ls.has(this.listener)) return ev.skip();
-    }
+    if (this.unsubscribe && ev.onlyListenerIs(this.listener)) return ev.skip();
     ev.emit(body);
   }
 

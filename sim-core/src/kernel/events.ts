@@ -56,6 +56,9 @@ export class EventStream {
   get lastSeq(): number { return this.seq; }
   get hasListeners(): boolean { return this.listeners.size > 0; }
 
+  /** True when `l` is the only subscriber: a subsystem's own listener need not pay for its own events. */
+  onlyListenerIs(l: EventListener): boolean { return this.listeners.size === 1 && this.listeners.has(l); }
+
   /** Subscribe; returns the unsubscribe function. */
   on(listener: EventListener): () => void {
     this.listeners.add(listener);
