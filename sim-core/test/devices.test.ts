@@ -2,9 +2,9 @@
 // pci_iomap() and the MMIO accessors, interrupts and completions in virtual
 // time, the four device models, and the ISA DMA controller.
 //
-// Until the DMA API is on the kernel, a device's bus address is its
-// physical address (PhysDeviceDma), so these tests program devices with
-// virt_to_phys() of kmalloc() buffers.
+// On the direct route a device's bus address is its physical address, so
+// these tests program devices with virt_to_phys() of kmalloc() buffers
+// (the DMA API's own tests are in dma.test.ts).
 
 import assert from "node:assert/strict";
 

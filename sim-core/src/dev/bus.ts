@@ -4,77 +4,18 @@
 // table, probed against the devices they match and removed again; and the
 // listings (/proc/bus/pci/devices, lspci) the inspector shows.
 //
-// DMA: a device reaches memory only through dev.dma (dma/types.ts). The DMA
-// layer provides it with k.dma.attach(dev). Until that layer exists on the
-// kernel (and for a kernel built without it), the bus installs
-// PhysDeviceDma, where a bus address is a physical address — what a device
-// without an IOMMU sees. The bus reaches the DMA layer only through the
-// optional DmaLayerHooks below, checked at run time:
-//   attach(dev)         gives the device its DeviceDma (sets dev.dma)
-//   releaseDevice(dev)  is told when a driver is unbound from the device
-//                       (dma-debug's BUS_NOTIFY_UNBOUND_DRIVER: what the
-//                       driver still has mapped is reported there, DMA020)
+// DMA: a device reaches memory only through dev.dma (dma/types.ts), which
+// k.dma.attach(dev) provides; k.dma.releaseDevice(dev) is told when a driver
+// is unbound (dma-debug's BUS_NOTIFY_UNBOUND_DRIVER: what the driver still
+// has mapped is reported there, DMA020).
 
 import type { Kernel } from "../kernel";
 import type { Module } from "../kernel/module";
-import type { DeviceDma } from "../dma/types";
-import { PAGE_SIZE } from "../util/addr";
 import { Device } from "./device";
 import { IsaDmaController } from "./isa_dma";
 import { MODELS } from "./models";
 import type { DeviceModel } from "./models/model";
 
-/** What the bus may call on the DMA layer (k.dma), when it is there. */
-export interface DmaLayerHooks {
-  attach?(dev: Device): void;
-  releaseDevice?(dev: Device): void;
-}
-
-function dmaLayer(k: Kernel): DmaLayerHooks | undefined {
-  return (k as unknown as { readonly dma?: DmaLayerHooks }).dma;
-}
-
-/**
- * The fallback DeviceDma, used only while the kernel has no DMA layer:
- * bus address = physical address, straight to RAM (k.phys) or to another
- * device's memory (k.io); nothing decodes the rest (reads as all ones,
- * writes are dropped).
- */
-export class PhysDeviceDma implements DeviceDma {
-  constructor(private readonly k: Kernel, private readonly dev: Device) {}
-
-  read(busAddr: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    this.walk(busAddr, len, (pa, off, n) => {
-      const r = this.k.isRamPhys(pa) ? undefined : this.k.io.regionAt(pa);
-      if (this.k.isRamPhys(pa)) this.k.phys.read(pa, out, off, n);
-      else if (r && pa + n <= r.end) out.set(r.bytes.subarray(pa - r.start, pa - r.start + n), off);
-      else out.fill(0xff, off, off + n);
-    });
-    this.k.events.emit({ type: "dma_transfer", dev: this.dev.name, busAddr, size: len, write: false });
-    return out;
-  }
-
-  write(busAddr: number, bytes: Uint8Array): void {
-    this.walk(busAddr, bytes.length, (pa, off, n) => {
-      if (this.k.isRamPhys(pa)) return this.k.phys.write(pa, bytes, off, n);
-      const r = this.k.io.regionAt(pa);
-      if (r && pa + n <= r.end) r.bytes.set(bytes.subarray(off, off + n), pa - r.start);
-    });
-    this.k.events.emit({ type: "dma_transfer", dev: this.dev.name, busAddr, size: bytes.length, write: true });
-  }
-
-  /** Page-sized pieces: RAM and device memory never share a page. */
-  private walk(pa: number, len: number, fn: (pa: number, off: number, n: number) => void): void {
-    let off = 0;
-    while (off < len) {
-      const n = Math.min(len - off, PAGE_SIZE - (pa % PAGE_SIZE));
-      fn(pa, off, n);
-      pa += n;
-      off += n;
-    }
-  }
-}
 
 /** struct pci_device_id. Fields left out match anything (PCI_ANY_ID), as PCI_DEVICE() does. */
 export interface PciDeviceId {
@@ -200,14 +141,9 @@ export class Devices {
     return make(this.k);
   }
 
-  /** The DMA layer's view when it is there, the physical fallback otherwise. */
+  /** The device's view of memory: routed by the DMA layer (direct, IOMMU or swiotlb). */
   private attachDma(dev: Device): void {
-    const layer = dmaLayer(this.k);
-    if (layer?.attach) {
-      layer.attach(dev);
-      if (dev.dma && !(dev.dma instanceof PhysDeviceDma)) return;
-    }
-    dev.dma ??= new PhysDeviceDma(this.k, dev);
+    this.k.dma.attach(dev);
   }
 
   /** Every PCI function, in slot order. */
@@ -255,8 +191,6 @@ export class Devices {
 
   private bind(r: Registration, p: PciDev): void {
     const k = this.k, id = this.matchId(r.drv, p)!;
-    // The DMA layer may have come up after the device was plugged in.
-    if (p.dev.dma instanceof PhysDeviceDma && dmaLayer(k)?.attach) this.attachDma(p.dev);
     p.driver = r.drv;
     p.dev.driver = r.drv;
     p.dev.boundModule = r.module;
@@ -289,7 +223,7 @@ export class Devices {
       for (const a of k.irqs.actions(p.irq)) {
         if (a.module === r.module && r.module) k.warn(`${drv.name} ${p.dev.name}: remove() left IRQ ${p.irq} requested ("${a.name}"): free_irq() it before the module's code goes away`, undefined);
       }
-      dmaLayer(k)?.releaseDevice?.(p.dev);
+      k.dma.releaseDevice(p.dev);
       this.unbindState(p);
     }
     this.drivers.splice(i, 1);
