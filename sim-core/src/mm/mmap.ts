@@ -189,15 +189,21 @@ export class Mmap {
    * reference and gets vm_ops->open, as in Linux. Returns the upper piece.
    */
   split(mm: MmStruct, vma: VmArea, addr: number): VmArea {
-    const upper = new VmArea(mm, addr, vma.vm_end, vma.vm_flags, vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE, vma.vm_file, vma.vm_page_prot);
-    upper.vm_ops = vma.vm_ops;
-    upper.vm_private_data = vma.vm_private_data;
-    upper.anonName = vma.anonName;
+    const end = vma.vm_end;
     vma.vm_end = addr;
-    mm.insert(upper);
-    if (upper.vm_file) upper.vm_file.f_count++;
-    this.callVmOp(upper, "open");
-    return upper;
+    return this.dupVma(mm, vma, addr, end, vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE);
+  }
+
+  /** vm_area_dup() and vma_link(): a copy of v over [start, end) in mm, holding its file, announced with vm_ops->open. */
+  private dupVma(mm: MmStruct, v: VmArea, start: number, end: number, pgoff: number): VmArea {
+    const c = new VmArea(mm, start, end, v.vm_flags, pgoff, v.vm_file, v.vm_page_prot);
+    c.vm_ops = v.vm_ops;
+    c.vm_private_data = v.vm_private_data;
+    c.anonName = v.anonName;
+    mm.insert(c);
+    if (c.vm_file) c.vm_file.f_count++;
+    this.callVmOp(c, "open");
+    return c;
   }
 
   private callVmOp(vma: VmArea, op: "open" | "close"): void {
@@ -259,13 +265,7 @@ export class Mmap {
     let src = vma;
     if (src.vm_start < oldAddr) src = this.split(mm, src, oldAddr);
     if (src.vm_end > oldAddr + oldLen) this.split(mm, src, oldAddr + oldLen);
-    const moved = new VmArea(mm, target, target + newLen, src.vm_flags, src.vm_pgoff, src.vm_file, src.vm_page_prot);
-    moved.vm_ops = src.vm_ops;
-    moved.vm_private_data = src.vm_private_data;
-    moved.anonName = src.anonName;
-    mm.insert(moved);
-    if (moved.vm_file) moved.vm_file.f_count++;
-    this.callVmOp(moved, "open");
+    this.dupVma(mm, src, target, target + newLen, src.vm_pgoff);
     for (const [a, pte] of [...mm.pgtables.entries(src.vm_start, src.vm_end)]) {
       mm.pgtables.clear(a);
       mm.pgtables.set(target + (a - src.vm_start), pte);
@@ -329,13 +329,7 @@ export class Mmap {
     child.brk = parent.brk;
     for (const v of parent.vmas) {
       if (v.vm_flags & VM_DONTCOPY) continue;
-      const c = new VmArea(child, v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_file, v.vm_page_prot);
-      c.vm_ops = v.vm_ops;
-      c.vm_private_data = v.vm_private_data;
-      c.anonName = v.anonName;
-      child.insert(c);
-      if (c.vm_file) c.vm_file.f_count++;
-      this.callVmOp(c, "open");
+      const c = this.dupVma(child, v, v.vm_start, v.vm_end, v.vm_pgoff);
       this.mem.copyRange(child, parent, v, c);
     }
     parent.pgtables.flushAll();
