@@ -19,6 +19,8 @@ interface SampleConfig {
   params?: Record<string, string>;
   /** Buggy twins and the one rule each must trip. */
   twins?: Record<string, string>;
+  /** Boot options for one driver of the sample, over `boot` (a twin that needs another machine). */
+  bootFor?: Record<string, BootOptions>;
 }
 
 function hex(n: number): string { return n.toString(16); }
@@ -71,7 +73,7 @@ describe("samples", () => {
           const faults: string[] = [];
           const r = runFiles({
             driver: path.join(base, `${drv}.ts`), scenario: path.join(base, "scenario.ts"), module: dir,
-            boot: config.boot, params: config.params,
+            boot: { ...config.boot, ...config.bootFor?.[drv] }, params: config.params,
             onEvent: (e) => { const l = faultLine(e); if (l) faults.push(l); },
           });
           const rules = [...new Set(r.findings.map((f) => f.rule))];

@@ -114,6 +114,15 @@ function eduDma(p: EduPriv, src: number, dst: number, count: number, toRam: bool
 }
 
 describe("PCI bus and drivers", () => {
+  it("takes device options after the model's name: noncoherent, iommu; anything else is refused by name", () => {
+    const k = boot({ devices: ["edu:noncoherent", "nic:iommu", "fb"] });
+    const [edu, nic, fb] = k.devices.list.map((p) => p.dev);
+    assert.deepEqual([edu.coherent, edu.route], [false, "direct"]);
+    assert.deepEqual([nic.coherent, nic.route], [true, "iommu"]);
+    assert.deepEqual([fb.coherent, fb.route], [true, "direct"]);
+    assert.throws(() => boot({ devices: ["edu:fast"] }), /device "edu:fast": unknown option "fast" \(there are: noncoherent, iommu\)/);
+  });
+
   it("places devices at 0000:00:NN.0 with BARs in the MMIO window and an IRQ line each, logged at boot", () => {
     const k = boot({ devices: ["edu", "nic", "fb", "isa"] });
     const names = k.devices.list.map((p) => p.dev.name);

@@ -86,13 +86,23 @@ export class Devices {
     return this.early.splice(0);
   }
 
-  /** Plugs in a device model (by name, or an instance): BARs, IRQ line, DMA view. */
+  /**
+   * Plugs in a device model (by name, or an instance): BARs, IRQ line, DMA view.
+   * A name may carry options after colons: "edu:noncoherent" (a device that
+   * does not snoop the CPU caches), "nic:iommu" (behind an IOMMU).
+   */
   add(model: string | DeviceModel): DeviceModel {
     const k = this.k;
-    const m = typeof model === "string" ? this.create(model) : model;
+    const [name, ...options] = typeof model === "string" ? model.split(":") : [];
+    const m = typeof model === "string" ? this.create(name) : model;
     const slot = this.nextSlot++;
     const busName = `0000:00:${slot.toString(16).padStart(2, "0")}.0`;
-    const cfg = m.config();
+    const cfg = { ...m.config() };
+    for (const o of options) {
+      if (o === "noncoherent") cfg.coherent = false;
+      else if (o === "iommu") cfg.route = "iommu";
+      else throw new Error(`device "${model}": unknown option "${o}" (there are: noncoherent, iommu)`);
+    }
     const dev = new Device(k, cfg, busName);
     for (const [i, bar] of (cfg.bars ?? []).entries()) {
       const h = bar.handlers;
