@@ -18,7 +18,7 @@ import {
   VmArea, VmFault, isCowMapping, vmFlagNames, type pgprot_t, type vm_fault_t,
 } from "./vma";
 
-const EINVAL = 22, EAGAIN = 11, ENOMEM = 12, EBUSY = 16, EFAULT = 14;
+const EINVAL = 22, EBUSY = 16, EFAULT = 14;
 
 /** How a fault ended: resolved, or a signal for the faulting task. */
 export type FaultOutcome = undefined | SigInfo;
@@ -556,4 +556,3 @@ export class Memory {
   }
 }
 
-export { EAGAIN, ENOMEM };

@@ -11,15 +11,15 @@ import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { Owner } from "./memmap";
 import { _PAGE_PCD, _PAGE_PWT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, ptePfn, pteModify } from "./pgtable";
 import {
-  VM_ACCOUNT, VM_DONTCOPY, VM_DONTEXPAND, VM_EXEC, VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VmArea, vm_get_page_prot, type VmFault,
+  VM_ACCOUNT, VM_DONTCOPY, VM_DONTEXPAND, VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
+  VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VmArea, vm_get_page_prot, type VmFault,
 } from "./vma";
 
 export const PROT_NONE = 0x0, PROT_READ = 0x1, PROT_WRITE = 0x2, PROT_EXEC = 0x4;
 export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
 export const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 
-const EPERM = 1, ENOMEM = 12, EACCES = 13, EFAULT = 14, ENODEV = 19, EINVAL = 22, EOVERFLOW = 75;
+const ENOMEM = 12, EACCES = 13, EFAULT = 14, ENODEV = 19, EINVAL = 22, EOVERFLOW = 75;
 
 const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
@@ -342,4 +342,3 @@ export class Mmap {
   }
 }
 
-export { EPERM, VM_GROWSDOWN, VM_SPECIAL };

@@ -91,9 +91,6 @@ export class PageAllocator {
     }
   }
 
-  get minFreeKbytes(): number {
-    return this.zones.filter((z) => z.id !== ZoneId.HIGHMEM).reduce((s, z) => s + z.watermark.min, 0) * (PAGE_SIZE / 1024);
-  }
 
   private watermarkOk(z: Zone, order: number, gfp: number): boolean {
     let min = z.watermark.min;

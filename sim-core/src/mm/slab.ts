@@ -7,7 +7,6 @@ import type { Kernel } from "../kernel";
 import type { CapturedStack } from "../kernel/stack";
 import { PAGE_SIZE } from "../util/addr";
 import { MAX_ORDER } from "./buddy";
-import { dumpPage } from "./dump";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL, gfpNames } from "./gfp";
 import { Owner } from "./memmap";
 import type { Track } from "./page_alloc";
@@ -370,10 +369,6 @@ export class SlabAllocator {
     return out;
   }
 
-  /** Lines describing a slab page for reports. */
-  describePage(pfn: number): string[] {
-    return dumpPage(this.k.memmap, pfn, undefined);
-  }
 }
 
 function kmallocName(prefix: string, size: number): string {
