@@ -1,9 +1,9 @@
 // isa_bounce without dma_set_mask_and_coherent(): the DMA API is never told
-// that the card drives only 24 address lines. The simulator's struct device
-// starts with no DMA mask, so the first dma_map_single() hits dma-debug's
-// WARN_ON_ONCE(!dev->dma_mask) and fails: DMA018 at the map. (On a real PCI
-// device the PCI core presets a 32-bit mask, and the card would silently be
-// given addresses above 16 MiB it cannot reach.)
+// that the card drives only 24 address lines. The PCI core preset a 32-bit
+// mask, so dma_map_single() hands the card the buffer's own address above
+// 16 MiB; the card drives only its low 24 bits and reads some other memory.
+// Linux cannot see this; the simulator knows the card's address lines and
+// reports DMA018 at the map.
 
 import { complete, completion, init_completion, wait_for_completion_timeout } from "linux/completion";
 import { dev_err, dev_info } from "linux/device";

@@ -99,7 +99,7 @@ describe("DMA API: the routes", () => {
     assert.equal(DMA_BIT_MASK(32), 0xffffffffn);
     assert.equal(dma_set_mask(dev, DMA_BIT_MASK(20)), -5);
     assert.equal(dma_set_mask(dev, DMA_BIT_MASK(64)), -5);
-    assert.equal(dev.dma_mask, null);
+    assert.equal(dev.dma_mask, 0xffffffffn, "a refused mask leaves the PCI core's 32-bit default");
     assert.equal(dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32)), 0);
     assert.equal(dev.dma_mask, 0xffffffffn);
     assert.equal(dma_set_coherent_mask(dev, DMA_BIT_MASK(24)), 0);
@@ -500,12 +500,34 @@ describe("DMA API checker: one fixture per rule, and its correct twin", () => {
     silent(k);
   });
 
-  it("DMA018: DMA without a mask: WARN_ON_ONCE and DMA_MAPPING_ERROR", () => {
+  it("DMA018: DMA without a mask (a device no bus core gave one): WARN_ON_ONCE and DMA_MAPPING_ERROR", () => {
     const { k, dev } = setup({}, null);
+    dev.dma_mask = null;
     const buf = kzalloc(64, GFP_KERNEL);
     assert.equal(dma_map_single(dev, buf, 64, DMA_TO_DEVICE), DMA_MAPPING_ERROR);
     assert.equal(dma_map_single(dev, buf, 64, DMA_TO_DEVICE), DMA_MAPPING_ERROR);
     only(k, "DMA018", "testdev 0000:00:04.0: dma_map_single() with no DMA mask set: the map fails with DMA_MAPPING_ERROR");
+  });
+
+  it("DMA018: 24-bit hardware left on the PCI default mask is handed an address it cannot drive", () => {
+    const { k, dev } = setup({ maxMaskBits: 24 }, null);
+    const buf = kmalloc(4096, GFP_KERNEL);
+    assert.ok(phys(k, buf) >= 0x1000000, "kmalloc memory above 16 MiB on this machine");
+    const dma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+    assert.equal(dma, phys(k, buf), "the map succeeds, as it would in Linux");
+    assert.ok(!dma_mapping_error(dev, dma));
+    dma_unmap_single(dev, dma, 4096, DMA_TO_DEVICE);
+    only(k, "DMA018", /^testdev 0000:00:04\.0: dma_map_single\(\) gave the device bus address 0x[0-9a-f]+\+4096, beyond the 24-bit reach of its hardware/);
+  });
+
+  it("DMA018 twin: the 24-bit mask declared, the same buffer is bounced below 16 MiB", () => {
+    const { k, dev } = setup({ maxMaskBits: 24 }, 24);
+    const buf = kmalloc(4096, GFP_KERNEL);
+    const dma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+    assert.ok(!dma_mapping_error(dev, dma));
+    assert.ok(dma + 4096 <= 0x1000000, "a swiotlb slot the card can reach");
+    dma_unmap_single(dev, dma, 4096, DMA_TO_DEVICE);
+    silent(k);
   });
 
   it("DMA018: the result of a failed dma_set_mask() ignored", () => {

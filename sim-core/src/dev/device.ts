@@ -25,8 +25,13 @@ export interface DeviceConfig {
 
 /** struct device (with what struct pci_dev adds). */
 export class Device {
-  dma_mask: bigint | null = null;
-  coherent_dma_mask: bigint = 0xffffffffn; // the PCI core's default: 32-bit coherent allocations
+  // pci_setup_device() presets both masks to 32 bits; a driver for narrower
+  // hardware must say so with dma_set_mask*(), or the card is given addresses
+  // it cannot drive.
+  dma_mask: bigint | null = 0xffffffffn;
+  coherent_dma_mask: bigint = 0xffffffffn;
+  /** A dma_set_mask*() call has succeeded for the streaming or coherent mask. */
+  maskSetByDriver = false;
   readonly dma_parms: DmaParms;
   readonly coherent: boolean;
   readonly route: DmaRouteKind;

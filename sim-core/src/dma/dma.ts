@@ -205,6 +205,7 @@ export class Dma {
     if (streaming) st.maskFailed = !ok;
     if (coherent) st.coherentMaskFailed = !ok;
     if (!ok) return -EIO;
+    dev.maskSetByDriver = true;
     if (streaming) dev.dma_mask = mask;
     if (coherent) dev.coherent_dma_mask = mask;
     return 0;
@@ -247,6 +248,34 @@ export class Dma {
       });
     }
     return true;
+  }
+
+  /**
+   * The PCI default mask is wider than the hardware and the driver never
+   * narrowed it: the bus address handed to the device has bits it cannot
+   * drive. Linux can't see this; the simulator knows the card's address lines.
+   */
+  private unreachable(st: DevState, bus: number, size: number, fn: string): void {
+    const dev = st.dev;
+    if (dev.maskSetByDriver || st.once.has("unreachable")) return;
+    const reach = dmaBitMask(dev.maxMaskBits);
+    if (BigInt(bus + Math.max(size, 1) - 1) <= reach) return;
+    st.once.add("unreachable");
+    const k = this.k, stack = k.stacks.capture();
+    const mask = (dev.dma_mask ?? 0n).toString(16);
+    k.violation({
+      rule: "DMA018",
+      params: {
+        fn: `${fn}()`,
+        problem: `the device drives only ${dev.maxMaskBits} address lines, but dma_set_mask() was never called, so the PCI default 32-bit mask let ${fn}() hand it bus address ${hexDma(bus)}+${size}`,
+        mask: `0x${mask}`, bus_limit: "0",
+      },
+      report: [
+        `${devPrefix(dev)}: ${fn}() gave the device bus address ${hexDma(bus)}+${size}, beyond the ${dev.maxMaskBits}-bit reach of its hardware (mask ${mask} is the PCI default; the driver never called dma_set_mask_and_coherent())`,
+        "Call Trace:", ...k.stacks.formatStack(stack),
+      ],
+      stack,
+    });
   }
 
   private overflow(st: DevState, what: "DMA" | "swiotlb", addr: number, size: number, fn: string): void {
@@ -410,6 +439,7 @@ export class Dma {
       bus = tlb;
       bounce = true;
     }
+    this.unreachable(st, bus, size, fn);
     const e = this.entry(st, type, bus, size, dir, pa, cpuAddr, bounce, iovaPfn, null);
     if (e.cached) this.cache.clean(pa, size); // arch_sync_dma_for_device()
     this.register(st, e);
@@ -647,6 +677,7 @@ export class Dma {
     }
     const group: SgGroup = { head, entries: [], nents, mapped: count, dir, iovaPfn };
     list.forEach((s, i) => {
+      this.unreachable(st, bus[i], s.length, fn);
       const pa = s.page!.pfn * PAGE_SIZE + s.offset;
       const e = this.entry(st, "sg", bus[i], s.length, dir, pa, s.virt ?? 0, bounce[i], -1, group);
       group.entries.push(e);
@@ -769,6 +800,7 @@ export class Dma {
       st.domain.map(iovaPfn, pa, PAGE_SIZE << order);
       bus = iovaPfn * PAGE_SIZE;
     }
+    this.unreachable(st, bus, size, "dma_alloc_coherent");
     const cpu = k.profile.pageOffset + pa;
     this.shadow.markInit(pa, PAGE_SIZE << order);
     const e = this.entry(st, "coherent", bus, size, DMA_BIDIRECTIONAL, pa, cpu, false, iovaPfn, null, order);

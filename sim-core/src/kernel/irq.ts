@@ -81,12 +81,13 @@ export class Irqs {
     }
   }
 
-  /** /proc/interrupts, one CPU column. */
+  /** /proc/interrupts, one CPU column, as show_interrupts() prints a legacy INTx line behind the IO-APIC. */
   procInterrupts(): string {
     let out = "           CPU0\n";
     for (const [irq, list] of [...this.lines].sort((a, b) => a[0] - b[0])) {
       if (!list.length) continue;
-      out += `${String(irq).padStart(3)}: ${String(list.reduce((s, a) => s + a.count, 0)).padStart(10)}   PCI-MSI  ${list.map((a) => a.name).join(", ")}\n`;
+      const count = list.reduce((s, a) => s + a.count, 0);
+      out += `${String(irq).padStart(3)}: ${String(count).padStart(10)}  ${"IO-APIC".padStart(8)} ${String(irq).padStart(3)}-${"fasteoi".padEnd(8)}  ${list.map((a) => a.name).join(", ")}\n`;
     }
     return out;
   }
