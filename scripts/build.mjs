@@ -1,7 +1,12 @@
 // Bundles the entry points with esbuild: one file per program, with source
 // maps so stacks (and the checker's reports) point at the TypeScript.
+//   dist/faultline.js  the command line (and the parent side of the driver host)
+//   dist/host.js       the driver host process, started under Node's permission model
 import { build } from "esbuild";
 
+// Strict mode throughout: a sloppy function would hand its `this` and itself to
+// a driver's Error.prepareStackTrace through a call site.
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" };
 
-await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } });
+await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
+await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });

@@ -24,7 +24,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   return { command: positional.shift(), positional, flags };
 }
 
-const VALUE_FLAGS = new Set(["arch", "mem", "seed"]);
+const VALUE_FLAGS = new Set(["arch", "mem", "seed", "scenario", "cpu-ms", "heap-mb", "format", "reporter", "jobs"]);
 
 /** --arch, --mem, --seed, --pae into boot options. */
 export function bootOptions(flags: Map<string, string | true>): BootOptions {

@@ -1,23 +1,34 @@
-// The `faultline` command. For now: boot a simulated machine and show its
-// memory (`boot`), or that plus the allocation demo (`start`, what `npm start` runs).
+// The `faultline` command: boot a simulated machine and show its memory
+// (`boot`); run drivers against their scenarios in the driver host (`run`);
+// everything `npm start` shows (`start`).
 
 import * as path from "node:path";
 import { Kernel, bindKernel, type BootOptions } from "../../sim-core/src";
 import { allocationDemo } from "./demo";
 import { bootReport } from "./layout";
 import { UsageError, bootOptions, parseArgs } from "./args";
+import { runCommand } from "./run";
+import { runSamples, samplesDir } from "./samples";
 
 const USAGE = `usage: faultline <command> [options]
 
 commands:
-  boot     boot a simulated machine and print its boot log, zones, /proc/buddyinfo and /proc/iomem
-  start    boot, then run the allocation demo and show what the kernel logged
+  run <driver.ts>...  run a driver against the scenarios beside it, each in a driver host of its own:
+                      the kernel log, the program's output, /proc/<pid>/maps and every finding;
+                      exit 1 when a rule fires or the run fails
+  boot                boot a simulated machine and print its boot log, zones, /proc/buddyinfo and /proc/iomem
+  start               boot, run the allocation demo, then every sample through the driver host
 
 options:
   --arch i386|x86_64   architecture profile (default x86_64)
   --mem SIZE           RAM, 16M to 64G (default 256M)
   --seed N             seed for everything random (default 24301)
   --pae                i386: use PAE page tables even below 4 GiB
+  --scenario NAME      run: only this scenario (a name, or a .ts file)
+  --json               run: one JSON document (cli/schema/run.schema.json) instead of text
+  --boot-log           run: include the boot log
+  --cpu-ms N           run: CPU-time limit per run (default 10000)
+  --heap-mb N          run: the host's heap cap (default 512)
 `;
 
 function boot(opts: BootOptions): Kernel {
@@ -26,14 +37,19 @@ function boot(opts: BootOptions): Kernel {
   return k;
 }
 
-export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): number {
-  const { command, flags } = parseArgs(argv);
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  const { command, positional, flags } = parseArgs(argv);
   if (!command || flags.has("help") || command === "help") {
     out(USAGE);
     return command || flags.has("help") ? 0 : 2;
   }
   const opts = bootOptions(flags);
   switch (command) {
+    case "run":
+      return runCommand(positional, stringFlag(flags, "scenario"), opts, {
+        json: flags.has("json"), bootLog: flags.has("boot-log"),
+        limits: { ...numberFlag(flags, "cpu-ms", "cpuMs"), ...numberFlag(flags, "heap-mb", "heapMb") },
+      }, out);
     case "boot":
       out(bootReport(boot(opts)));
       return 0;
@@ -49,21 +65,39 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
       k.slab.shrinkAll();
       out(`$ cat /proc/buddyinfo   # after freeing everything and shrinking the slab caches: ${k.inspect.buddyinfo() === buddyBefore ? "back to the boot state" : "NOT the boot state"}\n`);
       out(k.inspect.buddyinfo() + "\n");
-      out(`findings: ${k.findings.map((f) => `${f.rule} ${f.title} at ${f.location ? `${path.relative(process.cwd(), f.location.file)}:${f.location.line}` : "?"}`).join("; ") || "none"}\n`);
-      return 0;
+      out(`findings: ${k.findings.map((f) => `${f.rule} ${f.title} at ${f.location ? `${path.relative(process.cwd(), f.location.file)}:${f.location.line}` : "?"}`).join("; ") || "none"}\n\n`);
+      bindKernel(undefined);
+      const dir = samplesDir();
+      if (!dir) return 0;
+      const { ok, total } = await runSamples(dir, out);
+      return ok === total ? 0 : 1;
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
+function stringFlag(flags: Map<string, string | true>, name: string): string | undefined {
+  const v = flags.get(name);
+  if (v === true) throw new UsageError(`--${name} needs a value`);
+  return v;
+}
+
+function numberFlag<K extends string>(flags: Map<string, string | true>, name: string, key: K): Partial<Record<K, number>> {
+  const v = stringFlag(flags, name);
+  if (v === undefined) return {};
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`--${name} must be a positive whole number, got "${v}"`);
+  return { [key]: Number(v) } as Partial<Record<K, number>>;
+}
+
 if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
     if (e instanceof UsageError) {
       process.stderr.write(`faultline: ${e.message}\n`);
       process.exitCode = 2;
-    } else throw e;
-  }
+    } else {
+      process.stderr.write(`faultline: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 3;
+    }
+  });
 }

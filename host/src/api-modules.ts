@@ -48,3 +48,6 @@ export function apiModule(spec: string): unknown {
 }
 
 export const API_MODULE_NAMES = Object.keys(MODULES);
+
+/** The modules by import name, for the driver host's sandbox. */
+export const API_MODULES: ReadonlyMap<string, object> = new Map(Object.entries(MODULES) as Array<[string, object]>);

@@ -3,44 +3,44 @@
 // (linux/*, asm/*, faultline/*) as imports to be served by this process's
 // sim-core, so driver and kernel share one kernel instance.
 
-import { buildSync } from "esbuild";
+import { buildSync, type BuildResult, type Message, type Metafile, type OutputFile } from "esbuild";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
+import { TraceMap } from "@jridgewell/trace-mapping";
 import { DRIVER_MODULES } from "../../sim-core/src";
-import type { Frame } from "../../sim-core/src";
 import { apiModule } from "./api-modules";
+import type { Bundle } from "./sourcemap";
+
+export { mapFrame, sourcesOf, fromData, type Bundle } from "./sourcemap";
 
 const API_RE = /^(linux|asm|faultline)\//;
-
-export interface Bundle {
-  /** Where the code pretends to live (stack traces show it until mapped back). */
-  readonly filename: string;
-  readonly code: string;
-  readonly map: TraceMap;
-}
 
 export class BundleError extends Error {
   override readonly name = "BundleError";
 }
 
-/** Bundles one entry file. Imports outside the API and the entry's own folder tree are refused. */
+/** Bundles one entry file. Imports outside the kernel API and the user's own files are refused, with where they are. */
 export function bundle(entry: string): Bundle {
   const abs = path.resolve(entry);
-  const result = buildSync({
-    entryPoints: [abs],
-    bundle: true,
-    write: false,
-    format: "cjs",
-    platform: "neutral",
-    target: "es2022",
-    sourcemap: "external",
-    outfile: abs + ".bundle.js",
-    logLevel: "silent",
-    external: ["linux/*", "asm/*", "faultline/*"],
-    metafile: true,
-  });
-  for (const [file, input] of Object.entries(result.metafile!.inputs)) {
+  let result: BuildResult & { outputFiles: OutputFile[]; metafile: Metafile };
+  try {
+    result = buildSync({
+      entryPoints: [abs],
+      bundle: true,
+      write: false,
+      format: "cjs",
+      platform: "neutral",
+      target: "es2022",
+      sourcemap: "external",
+      outfile: abs + ".bundle.js",
+      logLevel: "silent",
+      external: ["linux/*", "asm/*", "faultline/*"],
+      metafile: true,
+    });
+  } catch (e) {
+    throw new BundleError(describeBuildFailure(e));
+  }
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
     for (const imp of input.imports) {
       if (imp.external && API_RE.test(imp.path) && !(DRIVER_MODULES as readonly string[]).includes(imp.path)) {
         throw new BundleError(`${file}: "${imp.path}" is not part of the kernel API this simulator offers (known: ${DRIVER_MODULES.join(", ")})`);
@@ -50,7 +50,20 @@ export function bundle(entry: string): Bundle {
   const js = result.outputFiles.find((f) => f.path.endsWith(".js"));
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
   if (!js || !map) throw new BundleError(`esbuild produced no output for ${entry}`);
-  return { filename: abs + ".bundle.js", code: js.text, map: new TraceMap(map.text) };
+  return { filename: abs + ".bundle.js", code: js.text, map: new TraceMap(map.text), mapText: map.text };
+}
+
+const NODE_BUILTIN_RE = /^Could not resolve "(node:)?(fs|path|child_process|os|net|http|https|vm|worker_threads|inspector|process|crypto|util|events|stream|buffer|module|url|dns|tls|zlib|readline|cluster|v8|perf_hooks)(\/[^"]*)?"$/;
+
+/** esbuild's errors as compiler lines: file:line:column: message. */
+function describeBuildFailure(e: unknown): string {
+  const errors = (e as { errors?: Message[] }).errors;
+  if (!Array.isArray(errors) || !errors.length) return (e as Error).message ?? String(e);
+  return errors.map((m) => {
+    const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : "";
+    const hint = NODE_BUILTIN_RE.test(m.text) ? " (Node's modules are not part of a kernel: drivers can import only linux/*, asm/* and faultline/*)" : "";
+    return `${where}error: ${m.text}${hint}`;
+  }).join("\n");
 }
 
 /** Evaluates a bundle and returns its exports; API imports resolve to sim-core's modules. */
@@ -66,17 +79,3 @@ export function evaluate(b: Bundle): Record<string, unknown> {
   return module.exports;
 }
 
-/** Maps a stack frame inside a bundle back to the TypeScript line it came from. */
-export function mapFrame(bundles: readonly Bundle[], f: Frame): Frame {
-  const b = bundles.find((x) => x.filename === f.file);
-  if (!b) return f;
-  const pos = originalPositionFor(b.map, { line: f.line, column: Math.max(0, f.column - 1) });
-  if (!pos.source || pos.line === null) return f;
-  const file = path.resolve(path.dirname(b.filename), pos.source);
-  return { fn: pos.name && f.fn === "<anonymous>" ? pos.name : f.fn, file, line: pos.line, column: (pos.column ?? 0) + 1 };
-}
-
-/** The source files a bundle was built from, as absolute paths. */
-export function sourcesOf(b: Bundle): string[] {
-  return b.map.sources.filter((s): s is string => !!s).map((s) => path.resolve(path.dirname(b.filename), s));
-}

@@ -5,7 +5,7 @@ export { Kernel, DEFAULT_SEED, type BootOptions } from "./kernel";
 export { Task } from "./kernel/tasks";
 export { makeProfile, type ArchName, type ArchProfile, MIN_MEM, MAX_MEM } from "./arch/profile";
 export type { KernelEvent, KernelEventBody, KernelEventType, KernelEventOf, EventListener } from "./kernel/events";
-export { KernelOops, type Finding } from "./kernel/report";
+export { KernelOops, RunAborted, type Finding } from "./kernel/report";
 export type { Frame } from "./kernel/stack";
 export type { LogRecord } from "./kernel/printk";
 export { formatDmesg } from "./kernel/printk";

@@ -6,8 +6,8 @@ import { makeProfile, type ArchName, type ArchProfile } from "./arch/profile";
 import { COST_NS, VirtualClock } from "./kernel/clock";
 import { EventStream } from "./kernel/events";
 import { formatDmesg, LogBuffer, type LogRecord } from "./kernel/printk";
-import { KernelOops, makeFinding, type Finding, type FindingInput } from "./kernel/report";
-import { StackTracker, type CapturedStack } from "./kernel/stack";
+import { KernelOops, RunAborted, makeFinding, type Finding, type FindingInput } from "./kernel/report";
+import { StackTracker, type CapturedStack, type Frame } from "./kernel/stack";
 import { vsnprintf, type FormatContext } from "./kernel/vsprintf";
 import { bootLog } from "./kernel/bootlog";
 import { KernelMemory } from "./mm/access";
@@ -84,6 +84,12 @@ export class Kernel {
   readonly inspect: Inspector;
   readonly cost = COST_NS;
   readonly findings: Finding[] = [];
+  /** The driver's entry points being run, outermost first ("init", "read", "fault", ...). */
+  readonly driverCalls: string[] = [];
+  /** Sees each finding as it is made (the driver host streams them). */
+  onFinding: ((f: Finding) => void) | undefined;
+  /** Adds a line of explanation to the oops of a JavaScript error from the driver (the host knows its sandbox). */
+  explainDriverError: ((e: Error, frames: readonly Frame[]) => string | undefined) | undefined;
   readonly mm: Memory;
   readonly mmap: Mmap;
   readonly uaccess: UserMemory;
@@ -222,6 +228,7 @@ export class Kernel {
     this.logLines(3, f.report);
     const finding = makeFinding(this.events.lastSeq + 1, f); // the seq of the violation event below
     this.findings.push(finding);
+    this.onFinding?.(finding);
     this.events.emit({ type: "violation", rule: finding.rule, message: finding.message, location: finding.location, report: [...finding.report] });
     return finding;
   }
@@ -424,12 +431,14 @@ export class Kernel {
     const prevModule = this.currentModule, prevFault = this.inFault;
     this.currentModule = m ?? prevModule;
     this.inFault = what === "fault" || what === "page_mkwrite";
+    this.driverCalls.push(what);
     try {
       return fn.call(self, arg);
     } catch (e) {
-      if (e instanceof KernelOops || e instanceof UserSignal) throw e;
+      if (e instanceof KernelOops || e instanceof UserSignal || e instanceof RunAborted) throw e;
       throw this.driverException(e, what);
     } finally {
+      this.driverCalls.pop();
       this.currentModule = prevModule;
       this.inFault = prevFault;
     }
@@ -441,8 +450,10 @@ export class Kernel {
     const frames = this.stacks.driverFrames(err.stack ?? "");
     const where = frames[0] ? this.stacks.formatFrame(frames[0]) : "<driver>";
     const headline = `BUG: the driver's ${what}() threw ${err.name}: ${err.message}`;
+    const why = this.explainDriverError?.(err, frames);
     const report = [
       headline,
+      ...(why ? [`(${why})`] : []),
       `Oops: 0000 [#${++this.oopsCount}] PREEMPT SMP KASAN${this.profile.arch === "x86_64" ? " NOPTI" : ""}`,
       `CPU: 0 UID: 0 PID: ${this.current.pid} Comm: ${this.current.comm} Tainted: G    B              6.12.0-faultline #1`,
       `${this.profile.arch === "x86_64" ? "RIP: 0010:" : "EIP: "}${where}`,

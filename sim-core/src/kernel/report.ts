@@ -40,6 +40,24 @@ export class KernelOops extends Error {
   }
 }
 
+/**
+ * Ends the whole run, not just the driver's call: a limit the host enforces
+ * (CPU time, kernel log volume) was reached. Passes through every handler of
+ * driver exceptions so nothing in the kernel turns it into an oops.
+ */
+export class RunAborted extends Error {
+  override readonly name = "RunAborted";
+  constructor(
+    readonly kind: string,
+    message: string,
+    /** The driver's frame where it happened, when known. */
+    readonly location: Frame | undefined,
+    readonly stack_: readonly Frame[] = [],
+  ) {
+    super(message);
+  }
+}
+
 export const REPORT_RULE = "==================================================================";
 
 export function makeFinding(seq: number, f: FindingInput): Finding {

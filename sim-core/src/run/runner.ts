@@ -22,6 +22,10 @@ export interface RunSpec {
   readonly scenario: () => void;
   /** Called with the booted kernel before anything runs (the host installs its source-map lookup here). */
   readonly setup?: (k: Kernel) => void;
+  /** Sees the program's output as it is printed. */
+  readonly onStdout?: (s: string) => void;
+  /** Called when the scenario has ended, before the surviving processes exit (snapshots of their maps). */
+  readonly scenarioEnded?: (k: Kernel) => void;
 }
 
 export interface ProcessEnd {
@@ -48,7 +52,8 @@ export function runScenario(spec: RunSpec): RunResult {
   spec.setup?.(k);
   let out = "";
   bindKernel(k);
-  const restore = setStdout((s) => { out += s; });
+  const onStdout = spec.onStdout;
+  const restore = setStdout(onStdout ? (s) => { out += s; onStdout(s); } : (s) => { out += s; });
   let completed = false, failure: string | undefined, rmmod = 0;
   const bootLines = k.log.records().length;
   try {
@@ -66,6 +71,7 @@ export function runScenario(spec: RunSpec): RunResult {
         else if (e instanceof KernelOops) failure = `kernel: ${e.message}`;
         else throw e;
       }
+      spec.scenarioEnded?.(k);
       for (const t of k.tasks.all.values()) if (t.state === "running" && t.mm) k.syscalls.exit(t, 0);
       rmmod = k.modules.unload(spec.module);
       if (rmmod < 0) failure ??= `rmmod: ERROR: could not remove module ${spec.module}: ${errname(rmmod) ?? rmmod}`;

@@ -1,0 +1,170 @@
+// The driver host: the child process a run happens in. It waits for one run
+// request on stdin, runs it against sim-core with the driver and scenario in
+// their sandbox (sandbox.ts), and writes every message (protocol.ts) to fd 3
+// synchronously, as it happens. Node's permission model, the heap cap and the
+// flags it was started with are the parent's doing (host.ts).
+
+import * as fs from "node:fs";
+import * as vm from "node:vm";
+import { RunAborted, runScenario, type Finding, type Frame, type Kernel, type LogRecord } from "../../sim-core/src";
+import { API_MODULES, API_MODULE_NAMES } from "./api-modules";
+import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
+import type { Failure, FindingData, HostMessage, HostRequest, RunRequest, SourceLocation } from "./protocol";
+import { createDriverContext, explainDriverError, lockdownHostRealm } from "./sandbox";
+
+const CHANNEL_FD = 3;
+
+/** Exports of API modules that are the host's business, not the driver's. */
+const HOST_ONLY = new Set(["setStdout"]);
+
+function send(m: HostMessage): void {
+  fs.writeSync(CHANNEL_FD, JSON.stringify(m) + "\n");
+}
+
+export function toLocation(f: Frame): SourceLocation {
+  return { file: f.file, line: f.line, column: f.column, fn: f.fn };
+}
+
+function findingData(f: Finding): FindingData {
+  return { rule: f.rule, title: f.title, message: f.message, location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report };
+}
+
+/** The kernel API as the sandbox serves it. */
+function driverModules(): Map<string, object> {
+  const out = new Map<string, object>();
+  for (const [name, mod] of API_MODULES) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(mod))) if (!HOST_ONLY.has(key)) Object.defineProperty(copy, key, d);
+    out.set(name, copy);
+  }
+  return out;
+}
+
+/** The failure a failure string of runScenario() stands for. */
+function classify(failure: string): Failure {
+  const kind = failure.startsWith("scenario:") ? "assertion" : failure.startsWith("kernel:") ? "oops" : failure.startsWith("insmod:") ? "insmod" : failure.startsWith("rmmod:") ? "rmmod" : "internal";
+  return { kind, message: failure };
+}
+
+let kernel: Kernel | undefined;
+let bundles: Bundle[] = [];
+
+function mapped(stack: string | undefined): SourceLocation[] {
+  if (!kernel || !stack) return [];
+  return kernel.stacks.driverFrames(stack).map(toLocation);
+}
+
+function run(req: RunRequest): void {
+  const driver = fromData(req.driver), scenario = fromData(req.scenario);
+  bundles = [driver, scenario];
+  const sources = new Set(bundles.flatMap(sourcesOf));
+  // Text codecs are not ECMAScript's but every JavaScript has them, and scenarios compare bytes with text.
+  const sandbox = createDriverContext(driverModules(), API_MODULE_NAMES, { TextEncoder, TextDecoder });
+  let logLines = 0, bootLines = 0;
+  const started = performance.now();
+  const phase = (p: "booted" | "driver" | "scenario" | "rmmod") => send({ type: "phase", phase: p, wallMs: performance.now() - started });
+  const onLog = (record: LogRecord) => {
+    send({ type: "log", record });
+    if (++logLines === req.limits.logLines && kernel) {
+      const stack = kernel.stacks.capture();
+      const where = stack?.top;
+      throw new RunAborted("log-flood", `the kernel log reached ${req.limits.logLines} lines: the driver is flooding it${where ? ` (the last line came from ${kernel.stacks.formatFrame(where)})` : ""}`, where, stack?.driverFrames ?? []);
+    }
+  };
+
+  const go = () => runScenario({
+    module: req.module,
+    boot: { ...req.boot, onLog },
+    params: req.params,
+    setup: (k) => {
+      kernel = k;
+      k.stacks.mapFrame = (f) => mapFrame(bundles, f);
+      k.stacks.filter = (file) => sources.has(file);
+      k.onFinding = (f) => send({ type: "finding", finding: findingData(f) });
+      k.explainDriverError = explainDriverError;
+      bootLines = logLines;
+      phase("booted");
+    },
+    loadDriver: () => {
+      phase("driver");
+      sandbox.evaluate(driver.code, driver.filename);
+    },
+    scenario: () => {
+      phase("scenario");
+      const main = sandbox.evaluate(scenario.code, scenario.filename).default;
+      if (typeof main !== "function") throw new TypeError(`${scenario.filename.replace(/\.bundle\.js$/, "")}: a scenario must \`export default function\` the user program`);
+      (main as () => void)();
+    },
+    scenarioEnded: (k) => {
+      for (const t of k.tasks.all.values()) if (t.mm && t.state === "running") send({ type: "maps", pid: t.pid, comm: t.comm, text: t.mm.maps() });
+      phase("rmmod");
+    },
+    onStdout: (text) => send({ type: "stdout", text }),
+  });
+
+  try {
+    // The run is one call from a context of its own, so V8's watchdog can stop it wherever it spins.
+    const result = vm.runInContext("go()", vm.createContext({ go }), { timeout: req.limits.cpuMs }) as ReturnType<typeof runScenario>;
+    if (result.failure) send({ type: "failure", failure: classify(result.failure) });
+    send({ type: "end", summary: { insmod: result.insmod, rmmod: result.rmmod, completed: result.completed, processes: result.processes, bootLines } });
+  } catch (e) {
+    send({ type: "failure", failure: abortFailure(e, req) });
+    send({ type: "end", summary: { insmod: 0, rmmod: 0, completed: false, processes: [], bootLines } });
+  }
+}
+
+function abortFailure(e: unknown, req: RunRequest): Failure {
+  if (e instanceof RunAborted) {
+    return { kind: e.kind as Failure["kind"], message: e.message, location: e.location && toLocation(e.location), stack: e.stack_.map(toLocation) };
+  }
+  const err = e as Error & { code?: string };
+  if (err?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+    const calls = kernel?.driverCalls ?? [];
+    const task = kernel?.current;
+    const inDriver = calls.length ? `in the driver's ${calls[calls.length - 1]}()${task ? ` (pid ${task.pid}, ${task.comm})` : ""}` : "in the scenario";
+    return { kind: "cpu-limit", message: `the run used more than ${req.limits.cpuMs / 1000} s of CPU time, ${inDriver}: a loop that never ends?` };
+  }
+  if (err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message)) {
+    const stack = mapped(err.stack);
+    return { kind: "oops", message: explainDriverError(err, stack.map((s) => ({ fn: s.fn ?? "?", file: s.file, line: s.line, column: s.column }))) ?? err.message, location: stack[0], stack };
+  }
+  const stack = mapped(err?.stack);
+  if (stack.length) return { kind: "oops", message: `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, location: stack[0], stack };
+  return { kind: "internal", message: `Faultline's host failed: ${err?.stack ?? String(e)}` };
+}
+
+function main(): void {
+  lockdownHostRealm();
+  process.on("unhandledRejection", (reason) => {
+    const err = reason instanceof Error ? reason : undefined;
+    const stack = mapped(err?.stack);
+    const why = err ? explainDriverError(err, stack.map((s) => ({ fn: s.fn ?? "?", file: s.file, line: s.line, column: s.column }))) : undefined;
+    send({
+      type: "failure",
+      failure: {
+        kind: "unhandled-rejection",
+        message: `a promise was rejected and nothing handled it: ${err ? `${err.name}: ${err.message}` : String(reason)}${why ? ` (${why})` : ""}`,
+        location: stack[0], stack,
+      },
+    });
+  });
+  let buf = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const req = JSON.parse(line) as HostRequest;
+      if (req.type === "run") {
+        run(req.run);
+        // Rejections surface after the microtasks of the run; let them, then leave.
+        setImmediate(() => setImmediate(() => process.exit(0)));
+      }
+    }
+  });
+  send({ type: "ready", node: process.version });
+}
+
+if (require.main === module) main();

