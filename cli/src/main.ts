@@ -1,14 +1,17 @@
 // The `faultline` command: boot a simulated machine and show its memory
 // (`boot`); run drivers against their scenarios in the driver host (`run`);
-// everything `npm start` shows (`start`).
+// everything `npm start` shows (`start`); every driver under a folder as a
+// test suite (`test`); the static rules, headless (`check`).
 
 import * as path from "node:path";
 import { Kernel, bindKernel, type BootOptions } from "../../sim-core/src";
 import { allocationDemo } from "./demo";
 import { bootReport } from "./layout";
 import { UsageError, bootOptions, parseArgs } from "./args";
+import { checkCommand } from "./check";
 import { runCommand } from "./run";
 import { runSamples, samplesDir } from "./samples";
+import { testCommand } from "./test-command";
 
 const USAGE = `usage: faultline <command> [options]
 
@@ -16,6 +19,12 @@ commands:
   run <driver.ts>...  run a driver against the scenarios beside it, each in a driver host of its own:
                       the kernel log, the program's output, /proc/<pid>/maps and every finding;
                       exit 1 when a rule fires or the run fails
+  test [dir|driver.ts]...
+                      every driver x scenario under the folders (default: .) as a test suite, several hosts at once:
+                      a driver must run clean, a twin its sample.json names must trip exactly its rule;
+                      exit 1 when any test fails
+  check <file.ts>...  the static rules, headless; the analyses arrive with the language server, so today it
+                      lists the rules it will run and reports no results
   boot                boot a simulated machine and print its boot log, zones, /proc/buddyinfo and /proc/iomem
   start               boot, run the allocation demo, then every sample through the driver host
 
@@ -27,8 +36,11 @@ options:
   --scenario NAME      run: only this scenario (a name, or a .ts file)
   --json               run: one JSON document (cli/schema/run.schema.json) instead of text
   --boot-log           run: include the boot log
-  --cpu-ms N           run: CPU-time limit per run (default 10000)
-  --heap-mb N          run: the host's heap cap (default 512)
+  --cpu-ms N           run, test: CPU-time limit per run (default 10000)
+  --heap-mb N          run, test: the host's heap cap (default 512)
+  --jobs N             test: runs at a time (default: one per core)
+  --reporter NAME      test: auto (a progress bar on a terminal, TAP otherwise), progress, tap, junit or json
+  --format NAME        check: text, json (cli/schema/check.schema.json) or sarif (SARIF 2.1.0)
 `;
 
 function boot(opts: BootOptions): Kernel {
@@ -37,7 +49,9 @@ function boot(opts: BootOptions): Kernel {
   return k;
 }
 
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+const stdout = (s: string): void => { process.stdout.write(s); };
+
+export async function main(argv: readonly string[], out: (s: string) => void = stdout): Promise<number> {
   const { command, positional, flags } = parseArgs(argv);
   if (!command || flags.has("help") || command === "help") {
     out(USAGE);
@@ -48,8 +62,15 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     case "run":
       return runCommand(positional, stringFlag(flags, "scenario"), opts, {
         json: flags.has("json"), bootLog: flags.has("boot-log"),
-        limits: { ...numberFlag(flags, "cpu-ms", "cpuMs"), ...numberFlag(flags, "heap-mb", "heapMb") },
+        limits: limitsOf(flags),
       }, out);
+    case "test":
+      return testCommand(positional, { jobs: numberFlag(flags, "jobs", "jobs").jobs, reporter: stringFlag(flags, "reporter"), overrides: opts, limits: limitsOf(flags) }, {
+        out, err: (s) => { process.stderr.write(s); },
+        isTTY: out === stdout && process.stdout.isTTY === true, columns: process.stdout.columns,
+      });
+    case "check":
+      return checkCommand(positional, stringFlag(flags, "format"), out);
     case "boot":
       out(bootReport(boot(opts)));
       return 0;
@@ -81,6 +102,10 @@ function stringFlag(flags: Map<string, string | true>, name: string): string | u
   const v = flags.get(name);
   if (v === true) throw new UsageError(`--${name} needs a value`);
   return v;
+}
+
+function limitsOf(flags: Map<string, string | true>) {
+  return { ...numberFlag(flags, "cpu-ms", "cpuMs"), ...numberFlag(flags, "heap-mb", "heapMb") };
 }
 
 function numberFlag<K extends string>(flags: Map<string, string | true>, name: string, key: K): Partial<Record<K, number>> {
