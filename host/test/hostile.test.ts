@@ -1,0 +1,587 @@
+// The hostile-driver suite: one small driver per thing a driver can do to
+// its host (host/test/hostile/*.ts, each a tiny valid module plus the hostile
+// line, marked `// HOSTILE`), all run through runInHost() against one tiny
+// scenario with small limits. For each, what a user must get: (a) the parent
+// (this mocha process) unharmed, (b) the failure or finding of the right kind
+// with a clear message (what was attempted, and the driver's file:line of
+// the hostile line when it can be known), (c) the kernel log complete up to
+// the failure, (d) for spinning drivers, a stop at the CPU-time limit that
+// names the driver entry that was spinning.
+//
+// Cases the host does not handle yet are written as the behaviour a user
+// should get and marked it.skip, with a "HOST GAP" comment saying what
+// happens instead; flip one to `it` to see it fail.
+
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { BootOptions } from "../../sim-core/src";
+import { runInHost, type HostRunResult } from "../src/host";
+import type { Failure, FailureKind, HostLimits } from "../src/protocol";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const DIR = path.join(ROOT, "host", "test", "hostile");
+const SCENARIO = path.join(DIR, "scenario.ts");
+const LIMITS: HostLimits = { cpuMs: 1500, heapMb: 64, logLines: 2000 };
+/** A stopped spin may overrun the CPU limit by this much (host start, boot, reporting); the parent's own kill comes only 5 s later. */
+const SPIN_SLACK_MS = 2500;
+
+interface Run { readonly r: HostRunResult; readonly wallMs: number }
+
+const runs = new Map<string, Promise<Run>>();
+
+/** Runs host/test/hostile/<name>.ts once; every test of the case shares the result. */
+function run(name: string, boot?: Omit<BootOptions, "onLog">): Promise<Run> {
+  let p = runs.get(name);
+  if (!p) {
+    const t0 = performance.now();
+    p = runInHost({ driver: driverFile(name), scenario: SCENARIO, limits: LIMITS, boot, cwd: ROOT }).then((r) => ({ r, wallMs: performance.now() - t0 }));
+    runs.set(name, p);
+  }
+  return p;
+}
+
+function driverFile(name: string): string {
+  return path.join(DIR, `${name}.ts`);
+}
+
+/** The line of a driver marked `// HOSTILE` (1-based). */
+function hostileLine(name: string): number {
+  const lines = fs.readFileSync(driverFile(name), "utf8").split("\n");
+  const i = lines.findIndex((l) => l.includes("// HOSTILE"));
+  assert.ok(i >= 0, `${name}.ts has no // HOSTILE line`);
+  return i + 1;
+}
+
+/** "hostile/<name>.ts:<line>", as it appears in locations and kernel log lines, absolute or relative. */
+function at(name: string, line: number): string {
+  return `hostile/${name}.ts:${line}`;
+}
+
+function texts(r: HostRunResult): string[] {
+  return r.log.map((x) => x.text);
+}
+
+/** The index of the first kernel log line containing s (fails when there is none). */
+function logIndex(r: HostRunResult, s: string): number {
+  const i = texts(r).findIndex((t) => t.includes(s));
+  assert.ok(i >= 0, `the kernel log has no line with ${JSON.stringify(s)}; it has:\n${texts(r).slice(-15).join("\n")}`);
+  return i;
+}
+
+/** The one failure of a run, of the kind expected. */
+function theFailure(r: HostRunResult, kind: FailureKind): Failure {
+  assert.deepEqual(r.failures.map((f) => f.kind), [kind], `failures: ${JSON.stringify(r.failures, null, 1)}`);
+  return r.failures[0];
+}
+
+function locationOf(f: Failure): string | undefined {
+  return f.location ? `${f.location.file}:${f.location.line}` : undefined;
+}
+
+/** The driver's file:line is in the failure's location or, for an oops, in the oops report in the kernel log. */
+function assertPointsAt(r: HostRunResult, f: Failure, where: string): void {
+  const inFailure = (locationOf(f) ?? "").endsWith(where) || f.message.includes(where);
+  const inLog = texts(r).some((t) => t.includes(where));
+  assert.ok(inFailure || inLog, `neither the failure (${locationOf(f) ?? "no location"}) nor the kernel log names ${where}`);
+}
+
+/** The boot log is whole: it starts at the banner and reaches the slab allocator's line. */
+function assertBootLogWhole(r: HostRunResult): void {
+  assert.match(r.log[0]?.text ?? "", /^Linux version /);
+  logIndex(r, "SLUB: ");
+}
+
+/**
+ * (a) This process is unharmed: its realm's built-ins are its own, nothing
+ * set its exit code, and the host process it started is gone.
+ */
+function assertParentUnharmed(r: HostRunResult, childStarted = true): void {
+  assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "polluted"), false);
+  assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "toJSON"), false);
+  assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "violation"), false);
+  assert.match(Function.prototype.toString.call(Array.prototype.push), /\[native code\]/);
+  assert.equal(globalThis.Object.name, "Object");
+  assert.equal(JSON.stringify({ a: [1] }), '{"a":[1]}');
+  assert.equal(process.exitCode, undefined);
+  if (childStarted) assert.ok(r.exit.code !== null || r.exit.signal !== null, "the host process has ended");
+  else assert.deepEqual(r.exit, { code: null, signal: null }, "no host process was started");
+}
+
+/** A leak of the driver's, reported by kmemleak at rmmod: the checker still works. */
+function assertLeakFound(r: HostRunResult, name: string, marker: string): void {
+  const src = fs.readFileSync(driverFile(name), "utf8").split("\n");
+  const line = src.findIndex((l) => l.includes(marker)) + 1;
+  assert.ok(line > 0);
+  assert.deepEqual(r.findings.map((f) => `${f.rule} ${f.location ? path.basename(f.location.file) : "-"}:${f.location?.line}`), [`MEM008 ${name}.ts:${line}`]);
+  assert.match(r.findings[0].message, /unreferenced object .* \(size 48\) allocated by kmalloc\(\)/);
+}
+
+const LEAK_MARKER = "never freed: the leak the checker must still find";
+
+describe("hostile drivers", function () {
+  this.timeout(20_000);
+
+  describe("a driver that throws in init", () => {
+    const name = "throws";
+    it("leaves the parent unharmed and the log complete up to the oops", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      assertBootLogWhole(r);
+      const before = logIndex(r, "hostile: throws: before the throw");
+      assert.ok(logIndex(r, "BUG: the driver's init() threw") > before);
+      assert.equal(r.exit.code, 0);
+    });
+    // HOST GAP: kind "internal", message "Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error:
+    // Error: hostile: init went wrong on purpose\n    at Kernel.driverException (…/out/sim-core/src/kernel.js:424:16) …",
+    // and the oops in the log says "RIP: 0010:<driver>" with an empty Call Trace. Two causes: an oops in init escapes
+    // runScenario() (only the scenario's oopses are caught), and the driver's Error comes from the driver's realm, so
+    // `e instanceof Error` fails in Kernel.driverException(): its stack (the driver's lines) is dropped and the message
+    // wrapped ("Error: Error: …").
+    it.skip("is an oops in init() with the error's message, pointing at the throw", async () => {
+      const { r } = await run(name);
+      const f = theFailure(r, "oops");
+      assert.match(f.message, /init\(\)/);
+      assert.match(f.message, /hostile: init went wrong on purpose/);
+      assert.doesNotMatch(f.message, /Error: Error:/);
+      assertPointsAt(r, f, at(name, hostileLine(name)));
+    });
+  });
+
+  describe("a driver that throws in a file operation", () => {
+    const name = "throws_read";
+    it("leaves the parent unharmed and the log complete; the run goes on to rmmod", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      assertBootLogWhole(r);
+      const before = logIndex(r, "hostile: throws_read: read() about to throw");
+      assert.ok(logIndex(r, "BUG: the driver's read() threw") > before);
+      assert.ok(logIndex(r, "hostile: exit") > before);
+      assert.equal(r.exit.code, 0);
+    });
+    // HOST GAP: no failure and no finding at all (failures: [], findings: []), so `faultline run` prints
+    // "result: clean" and exits 0. The oops in the log reads "BUG: the driver's read() threw Error: Error: hostile:
+    // read went wrong on purpose" and "RIP: 0010:scenario (host/test/hostile/scenario.ts:14)": the scenario's line,
+    // not the driver's (the driver-realm Error's stack is dropped, see the init case). The process is killed with
+    // SIGSEGV and the scenario ends there, which only the process list shows.
+    it.skip("is an oops in read() with the error's message, pointing at the throw", async () => {
+      const { r } = await run(name);
+      const f = theFailure(r, "oops");
+      assert.match(f.message, /read\(\)/);
+      assert.match(f.message, /hostile: read went wrong on purpose/);
+      assert.doesNotMatch(f.message, /Error: Error:/);
+      assertPointsAt(r, f, at(name, hostileLine(name)));
+    });
+  });
+
+  describe("a driver that loops forever in init", () => {
+    const name = "spin_init";
+    it("is stopped at the CPU-time limit, which names init() as where it spun", async () => {
+      const { r, wallMs } = await run(name);
+      assertParentUnharmed(r);
+      assert.ok(wallMs < LIMITS.cpuMs + SPIN_SLACK_MS, `the run took ${Math.round(wallMs)} ms`);
+      assert.equal(r.exit.code, 0, "the host stopped itself: the parent did not have to kill it");
+      const f = theFailure(r, "cpu-limit");
+      assert.match(f.message, /more than 1\.5 s of CPU time/);
+      assert.match(f.message, /in the driver's init\(\) \(pid 1, insmod\)/);
+      assert.match(f.message, /a loop that never ends/);
+    });
+    it("keeps the log up to the spin", async () => {
+      const { r } = await run(name);
+      assertBootLogWhole(r);
+      assert.equal(texts(r).at(-1), "hostile: spin_init: about to spin");
+    });
+  });
+
+  describe("a driver that loops forever in a file operation", () => {
+    const name = "spin_read";
+    it("is stopped at the CPU-time limit, which names read() and the calling process", async () => {
+      const { r, wallMs } = await run(name);
+      assertParentUnharmed(r);
+      assert.ok(wallMs < LIMITS.cpuMs + SPIN_SLACK_MS, `the run took ${Math.round(wallMs)} ms`);
+      assert.equal(r.exit.code, 0, "the host stopped itself: the parent did not have to kill it");
+      const f = theFailure(r, "cpu-limit");
+      assert.match(f.message, /more than 1\.5 s of CPU time/);
+      assert.match(f.message, /in the driver's read\(\) \(pid \d+, hostile-test\)/);
+    });
+    it("keeps the log and the scenario's output up to the spin", async () => {
+      const { r } = await run(name);
+      assertBootLogWhole(r);
+      assert.ok(logIndex(r, "hostile: spin_read: registered /dev/hostile (0)") < logIndex(r, "hostile: spin_read: read() about to spin"));
+      assert.equal(r.stdout, "scenario: start\n");
+    });
+  });
+
+  describe("a driver that recurses without bound", () => {
+    const name = "recursion";
+    it("leaves the parent unharmed and the log complete up to the oops", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      assertBootLogWhole(r);
+      const before = logIndex(r, "hostile: recursion: about to recurse");
+      assert.ok(logIndex(r, "Maximum call stack size exceeded") > before);
+      assert.equal(r.exit.code, 0);
+    });
+    // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error:
+    // RangeError: Maximum call stack size exceeded …"), and the explanation sandbox.ts has for it ("unbounded
+    // recursion: descend (…) keeps calling itself") never appears: the stack overflow's RangeError is the driver
+    // realm's, so Kernel.driverException() wraps it in a new host Error named "Error" with no driver frames
+    // ("RIP: 0010:<driver>"); and an oops in init escapes runScenario().
+    it.skip("is an oops that says it is unbounded recursion, naming the function and its line", async () => {
+      const { r } = await run(name);
+      const f = theFailure(r, "oops");
+      const report = [f.message, ...texts(r)].join("\n");
+      assert.match(report, /unbounded recursion: descend \(/);
+      assertPointsAt(r, f, at(name, hostileLine(name)));
+    });
+  });
+
+  describe("a driver that exhausts the heap", () => {
+    const name = "heap";
+    it("kills only the host, reported as kind heap, with the log up to it", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      assert.equal(r.summary, undefined, "the host died before its summary");
+      const f = theFailure(r, "heap");
+      assert.match(f.message, /ran out of its 64 MiB heap while the driver loaded/);
+      assert.match(f.message, /allocating JavaScript memory/);
+      assertBootLogWhole(r);
+      assert.equal(texts(r).at(-1), "hostile: heap: about to hoard");
+    });
+  });
+
+  describe("calls outside the kernel API", () => {
+    describe("process.exit(1)", () => {
+      const name = "process_exit";
+      it("does not end the host; the log is complete up to the oops", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        assert.equal(r.exit.code, 0, "the host ended on its own terms, not with the driver's exit code");
+        const before = logIndex(r, "hostile: process_exit: about to exit the host");
+        assert.ok(logIndex(r, "process is not defined") > before);
+      });
+      // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error:
+      // ReferenceError: process is not defined …"), "RIP: 0010:<driver>"; the "`process` is Node's, not the kernel's"
+      // line of sandbox.ts never shows (the driver-realm ReferenceError is wrapped in a host Error named "Error").
+      it.skip("is an oops saying process is Node's, not the kernel's, at the call", async () => {
+        const { r } = await run(name);
+        const f = theFailure(r, "oops");
+        assert.match([f.message, ...texts(r)].join("\n"), /`process` is Node's, not the kernel's/);
+        assertPointsAt(r, f, at(name, hostileLine(name)));
+      });
+    });
+
+    describe("require('fs') through globalThis, left for run time", () => {
+      const name = "global_require";
+      it("finds no require; the parent is unharmed and the log complete", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        const before = logIndex(r, "hostile: global_require: about to require fs");
+        assert.ok(logIndex(r, "globalThis.require is not a function") > before);
+        assert.equal(r.exit.code, 0);
+      });
+      // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error:
+      // TypeError: globalThis.require is not a function …"), "RIP: 0010:<driver>" (driver-realm TypeError, oops in init).
+      it.skip("is an oops naming require, at the call", async () => {
+        const { r } = await run(name);
+        const f = theFailure(r, "oops");
+        assert.match(f.message, /require/);
+        assertPointsAt(r, f, at(name, hostileLine(name)));
+      });
+    });
+
+    describe("require() of a computed name, left for run time", () => {
+      const name = "computed_require";
+      it("is refused by the sandbox's require, with the driver's line in the oops", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        const before = logIndex(r, "hostile: computed_require: about to require child_process");
+        assert.ok(logIndex(r, "cannot find module 'child_process': drivers may import only the kernel API") > before);
+        logIndex(r, `RIP: 0010:Module.hostile_init [as init] (host/test/hostile/computed_require.ts:${hostileLine(name)})`);
+        assert.equal(r.exit.code, 0);
+      });
+      // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error: cannot
+      // find module 'child_process': …"): an oops in init escapes runScenario() and child.ts's abortFailure() finds no
+      // driver frame in the KernelOops's own (host) stack. The oops in the log is right.
+      it.skip("is an oops saying only the kernel API can be loaded, at the call", async () => {
+        const { r } = await run(name);
+        const f = theFailure(r, "oops");
+        assert.match(f.message, /cannot find module 'child_process'/);
+        assertPointsAt(r, f, at(name, hostileLine(name)));
+      });
+    });
+
+    describe("import() of a computed specifier", () => {
+      const name = "dynamic_import";
+      it("is an unhandled rejection saying import() at run time is not possible, at the import", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        const f = theFailure(r, "unhandled-rejection");
+        assert.match(f.message, /A dynamic import callback was not specified/);
+        assert.match(f.message, /import\(\) at run time: a driver can import only the kernel API/);
+        assert.ok(locationOf(f)?.endsWith(at(name, hostileLine(name))), `location: ${locationOf(f)}`);
+        logIndex(r, "hostile: dynamic_import: about to import child_process");
+        assert.equal(r.stdout, "scenario: start\nscenario: end\n");
+      });
+    });
+
+    describe("require('fs') written statically", () => {
+      const name = "static_require";
+      it("is refused at bundle time with the file and line, and no host is started", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r, false);
+        const f = theFailure(r, "bundle");
+        assert.match(f.message, new RegExp(`${at(name, hostileLine(name)).replace(/\./g, "\\.")}:\\d+: error: Could not resolve "fs"`));
+        assert.match(f.message, /Node's modules are not part of a kernel/);
+        assert.deepEqual(r.log, []);
+      });
+    });
+
+    describe("eval('process.exit(3)')", () => {
+      const name = "eval_exit";
+      it("does not end the host; the log is complete up to the oops", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        assert.equal(r.exit.code, 0, "the host ended on its own terms, not with the driver's exit code");
+        const before = logIndex(r, "hostile: eval_exit: about to eval");
+        assert.ok(logIndex(r, "process is not defined") > before);
+      });
+      // HOST GAP: as for process.exit(1): kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's
+      // init() threw Error: ReferenceError: process is not defined …"), "RIP: 0010:<driver>", no explanation line.
+      it.skip("is an oops saying process is Node's, not the kernel's, at the eval", async () => {
+        const { r } = await run(name);
+        const f = theFailure(r, "oops");
+        assert.match([f.message, ...texts(r)].join("\n"), /`process` is Node's, not the kernel's/);
+        assertPointsAt(r, f, at(name, hostileLine(name)));
+      });
+    });
+
+    describe("new Function('return require')()", () => {
+      const name = "new_function";
+      it("finds no global require; the parent is unharmed and the log complete", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        const before = logIndex(r, "hostile: new_function: about to look for require");
+        assert.ok(logIndex(r, "require is not defined") > before);
+        assert.equal(r.exit.code, 0);
+      });
+      // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error:
+      // ReferenceError: require is not defined …"), "RIP: 0010:<driver>", no "`require` is Node's" explanation.
+      it.skip("is an oops saying require is Node's, not the kernel's, at the call", async () => {
+        const { r } = await run(name);
+        const f = theFailure(r, "oops");
+        assert.match([f.message, ...texts(r)].join("\n"), /`require` is Node's, not the kernel's/);
+        assertPointsAt(r, f, at(name, hostileLine(name)));
+      });
+    });
+  });
+
+  describe("tampering with the driver's own realm", () => {
+    describe("replacing globalThis.Object, Array.prototype.push and other built-ins in init", () => {
+      const name = "global_tamper";
+      it("leaves the parent unharmed", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        logIndex(r, "hostile: global_tamper: init done");
+      });
+      // HOST GAP: kind "internal", message "Faultline's host failed: …TypeError: Cannot read properties of undefined
+      // (reading 'hasOwnProperty')\n    at …/host/test/hostile/scenario.ts.bundle.js:5:37 …": the scenario is evaluated
+      // in the driver's context (child.ts uses one createDriverContext() for both), so the driver's replacement of
+      // Object breaks esbuild's prelude in the scenario's bundle. The kernel itself is not affected (tamper_at_exit).
+      it.skip("does not stop the run: it completes and the checker still finds the leak", async () => {
+        const { r } = await run(name);
+        assert.deepEqual(r.failures, []);
+        assert.equal(r.stdout, "scenario: start\nscenario: end\n");
+        assertLeakFound(r, name, LEAK_MARKER);
+        logIndex(r, "hostile: exit");
+      });
+    });
+
+    describe("polluting Object.prototype in init", () => {
+      const name = "proto_pollution";
+      it("leaves the parent unharmed", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        logIndex(r, "hostile: proto_pollution: init done");
+      });
+      // HOST GAP: kind "oops", message "TypeError: Getter must be a function: true", location scenario.ts:1:1: the
+      // scenario shares the driver's realm, and esbuild's __export() in the scenario's bundle walks `for (name in all)`,
+      // so the polluted `polluted: true` becomes an export getter. Nothing says the driver did it.
+      it.skip("does not stop the run: it completes and the checker still finds the leak", async () => {
+        const { r } = await run(name);
+        assert.deepEqual(r.failures, []);
+        assert.equal(r.stdout, "scenario: start\nscenario: end\n");
+        assertLeakFound(r, name, LEAK_MARKER);
+        logIndex(r, "hostile: exit");
+      });
+    });
+
+    describe("the same tampering in exit, after the scenario", () => {
+      const name = "tamper_at_exit";
+      it("leaves the kernel's bookkeeping alone: the run completes and the leak is found", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        assert.deepEqual(r.failures, []);
+        assert.equal(r.summary?.completed, true);
+        assert.equal(r.stdout, "scenario: start\nscenario: end\n");
+        assertLeakFound(r, name, LEAK_MARKER);
+        assert.ok(logIndex(r, "hostile: tamper_at_exit: tampered") < logIndex(r, "unreferenced object"));
+      });
+    });
+  });
+
+  describe("overwriting a kernel API function", () => {
+    describe("(slab as any).kmalloc = …", () => {
+      const name = "api_overwrite";
+      it("is refused at bundle time: an import cannot be assigned", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r, false);
+        const f = theFailure(r, "bundle");
+        assert.match(f.message, new RegExp(`${at(name, hostileLine(name)).replace(/\./g, "\\.")}:\\d+: error: Cannot assign to import "kmalloc"`));
+      });
+    });
+
+    describe("the same through an alias esbuild cannot see", () => {
+      const name = "api_overwrite_alias";
+      it("fails to assign; the parent is unharmed and the log complete", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        const before = logIndex(r, "hostile: api_overwrite_alias: about to replace kmalloc");
+        assert.ok(logIndex(r, "Cannot set property kmalloc") > before);
+        assert.equal(texts(r).some((t) => t.includes("kmalloc now returns")), false, "kmalloc was not replaced");
+      });
+      // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw Error:
+      // TypeError: Cannot set property kmalloc of [object Object] which has only a getter …"), "RIP: 0010:<driver>",
+      // and sandbox.ts's "the kernel API is read-only: the driver tried to replace or change `kmalloc`" never shows
+      // (driver-realm TypeError wrapped in a host Error named "Error"; oops in init).
+      it.skip("is an oops saying the kernel API is read-only, at the assignment", async () => {
+        const { r } = await run(name);
+        const f = theFailure(r, "oops");
+        assert.match([f.message, ...texts(r)].join("\n"), /the kernel API is read-only: the driver tried to replace or change `kmalloc`/);
+        assertPointsAt(r, f, at(name, hostileLine(name)));
+      });
+    });
+  });
+
+  describe("reaching the host through a kernel function's constructor", () => {
+    const name = "fn_constructor";
+    it("is blocked, explained in the oops at the driver's line", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      assert.equal(r.exit.code, 0, "the host did not run the driver's proc.exit(4)");
+      const before = logIndex(r, "hostile: fn_constructor: about to reach the host");
+      assert.ok(logIndex(r, "EvalError: code generation in the host is blocked") > before);
+      logIndex(r, "(the driver reached for the host's Function constructor through a kernel object");
+      logIndex(r, `RIP: 0010:Module.hostile_init [as init] (host/test/hostile/fn_constructor.ts:${hostileLine(name)})`);
+      assert.equal(texts(r).some((t) => t.includes("got the host's process")), false);
+    });
+    // HOST GAP: kind "internal" ("Faultline's host failed: …KernelOops: BUG: the driver's init() threw EvalError: code
+    // generation in the host is blocked\n    at Kernel.driverException …"): an oops in init escapes runScenario(). The
+    // oops in the log is right.
+    it.skip("is an oops saying code generation in the host is blocked", async () => {
+      const { r } = await run(name);
+      const f = theFailure(r, "oops");
+      assert.match(f.message, /code generation in the host is blocked/);
+      assertPointsAt(r, f, at(name, hostileLine(name)));
+    });
+  });
+
+  describe("a log flood", () => {
+    const name = "log_flood";
+    it("is stopped at the log limit, naming the line that printed", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      const f = theFailure(r, "log-flood");
+      assert.match(f.message, /the kernel log reached 2000 lines: the driver is flooding it/);
+      assert.match(f.message, new RegExp(`hostile/log_flood\\.ts:${hostileLine(name)}\\)`));
+      assert.ok(locationOf(f)?.endsWith(at(name, hostileLine(name))), `location: ${locationOf(f)}`);
+    });
+    it("keeps every line up to the limit, none lost", async () => {
+      const { r } = await run(name);
+      assertBootLogWhole(r);
+      assert.equal(r.log.length, LIMITS.logLines);
+      const first = logIndex(r, "hostile: log_flood: about to flood") + 1;
+      const flood = texts(r).slice(first);
+      assert.ok(flood.length > 1000);
+      flood.forEach((t, i) => assert.equal(t, `hostile: flood line ${i}`));
+    });
+  });
+
+  describe("a promise rejected and never handled", () => {
+    const name = "unhandled_rejection";
+    it("is an unhandled rejection with the error's message; the run itself completes", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      const f = theFailure(r, "unhandled-rejection");
+      assert.match(f.message, /a promise was rejected and nothing handled it: Error: hostile: background work failed on purpose/);
+      logIndex(r, "hostile: unhandled_rejection: starting background work");
+      assert.equal(r.stdout, "scenario: start\nscenario: end\n");
+      assert.equal(r.exit.code, 0);
+    });
+    // HOST GAP: the failure has no location and an empty stack: child.ts's unhandledRejection handler tests
+    // `reason instanceof Error`, which a driver-realm Error fails, so its stack is never mapped (the dynamic_import
+    // case, whose TypeError is the host's, does get its line).
+    it.skip("points at the throw", async () => {
+      const { r } = await run(name);
+      const f = theFailure(r, "unhandled-rejection");
+      assert.ok(locationOf(f)?.endsWith(at(name, hostileLine(name))), `location: ${locationOf(f)}`);
+    });
+  });
+
+  describe("switching the checker off from objects the driver is given", () => {
+    describe("(pdev.dev as any).k in a PCI probe", () => {
+      const name = "pdev_kernel";
+      const boot = { devices: ["edu"] };
+      it("leaves the parent unharmed and the log complete", async () => {
+        const { r } = await run(name, boot);
+        assertParentUnharmed(r);
+        assert.ok(logIndex(r, "hostile: pdev_kernel: registering") < logIndex(r, "hostile: pdev_kernel: pdev.dev.k is"));
+      });
+      // NOT BLOCKED (reported, not asserted): pdev.dev is the kernel's Device, whose public `k` is the Kernel itself.
+      // The driver logs "hostile: pdev_kernel: pdev.dev.k is the kernel" and "checker switched off"; with
+      // k.violation replaced and k.onFinding cleared, the leaked kmalloc() is never reported (no finding, no
+      // kmemleak lines in the log) and the run ends with failures: [] and findings: [] ("result: clean").
+      it.skip("cannot reach the kernel: the leak is still found", async () => {
+        const { r } = await run(name, boot);
+        logIndex(r, "hostile: pdev_kernel: pdev.dev.k is not reachable");
+        assertLeakFound(r, name, LEAK_MARKER);
+      });
+    });
+
+    describe("(vma as any).vm_mm.k in mmap", () => {
+      const name = "vma_kernel";
+      it("leaves the parent unharmed and the log complete", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        assert.ok(logIndex(r, "hostile: vma_kernel: registering /dev/hostile") < logIndex(r, "hostile: vma_kernel: vma.vm_mm.k is"));
+        assert.equal(r.stdout, "scenario: start\nscenario: read returned -1\nscenario: mmap succeeded\nscenario: end\n");
+      });
+      // NOT BLOCKED (reported, not asserted): vma.vm_mm is the kernel's MmStruct, whose public `k` is the Kernel.
+      // Same outcome as pdev.dev.k: "vma.vm_mm.k is the kernel", "checker switched off", the leak never reported,
+      // failures: [] and findings: [].
+      it.skip("cannot reach the kernel: the leak is still found", async () => {
+        const { r } = await run(name);
+        logIndex(r, "hostile: vma_kernel: vma.vm_mm.k is not reachable");
+        assertLeakFound(r, name, LEAK_MARKER);
+      });
+    });
+
+    describe("the host realm's Object.prototype through a kernel function's prototype chain", () => {
+      const name = "host_proto";
+      it("leaves the parent unharmed; the kmemleak report reaches the log", async () => {
+        const { r } = await run(name);
+        assertParentUnharmed(r);
+        assert.ok(logIndex(r, "hostile: host_proto: about to pollute the host realm") < logIndex(r, "unreferenced object"));
+      });
+      // NOT BLOCKED (reported, not asserted): Object.getPrototypeOf(Object.getPrototypeOf(kmalloc)) is the host
+      // realm's Object.prototype, and it is writable (lockdownHostRealm() locks only the `constructor`s). The driver's
+      // toJSON() there is called by child.ts's JSON.stringify() of every message, and turns each finding into
+      // {"type":"ignored"}: the driver logs "host Object.prototype polluted", the kmemleak lines still reach the log,
+      // but findings: [] and failures: [] ("result: clean").
+      it.skip("cannot silence the checker: the leak is still found", async () => {
+        const { r } = await run(name);
+        assertLeakFound(r, name, LEAK_MARKER);
+      });
+    });
+  });
+});
