@@ -104,7 +104,8 @@ function run(req: RunRequest): void {
 
   try {
     // The run is one call from a context of its own, so V8's watchdog can stop it wherever it spins.
-    const result = vm.runInContext("go()", vm.createContext({ go }), { timeout: req.limits.cpuMs }) as ReturnType<typeof runScenario>;
+    // A debug run has no time limit: it may sit at a breakpoint.
+    const result = vm.runInContext("go()", vm.createContext({ go }), req.debug ? {} : { timeout: req.limits.cpuMs }) as ReturnType<typeof runScenario>;
     if (result.failure) send({ type: "failure", failure: classify(result.failure) });
     send({ type: "end", summary: { insmod: result.insmod, rmmod: result.rmmod, completed: result.completed, processes: result.processes, bootLines } });
   } catch (e) {
@@ -133,6 +134,48 @@ function abortFailure(e: unknown, req: RunRequest): Failure {
   return { kind: "internal", message: `Faultline's host failed: ${err?.stack ?? String(e)}` };
 }
 
+// The relay runs in a worker because the main thread stops at breakpoints.
+// It connects to the main thread's inspector and passes CDP both ways as
+// lines of JSON: commands from fd 4, answers and events to fd 5. No port is
+// opened; only the process that started the host can talk to its inspector.
+const RELAY = `
+const fs = require("node:fs");
+const { Session } = require("node:inspector");
+const { parentPort } = require("node:worker_threads");
+const session = new Session();
+session.connectToMainThread();
+const out = (m) => fs.writeSync(5, JSON.stringify(m) + "\\n");
+session.on("inspectorNotification", (m) => out(m));
+let buf = "";
+// A socket, not fs.createReadStream: a blocking read of a pipe would pin a thread-pool thread and hold the exit.
+const input = new (require("node:net").Socket)({ fd: 4, readable: true, writable: false });
+input.setEncoding("utf8");
+input.on("data", (chunk) => {
+  buf += chunk;
+  let nl;
+  while ((nl = buf.indexOf("\\n")) >= 0) {
+    const line = buf.slice(0, nl);
+    buf = buf.slice(nl + 1);
+    let c;
+    try { c = JSON.parse(line); } catch (e) { out({ error: { message: "not JSON: " + line.slice(0, 80) } }); continue; }
+    session.post(c.method, c.params, (err, result) => out(err ? { id: c.id, error: { message: err.message } } : { id: c.id, result }));
+  }
+});
+parentPort.postMessage("ready");
+`;
+
+let relay: import("node:worker_threads").Worker | undefined;
+
+function startInspectorRelay(ready: () => void): void {
+  // Loaded only for debug runs: the permission model refuses workers otherwise.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const w = (relay = new Worker(RELAY, { eval: true }));
+  w.once("message", ready);
+  w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the inspector relay failed: ${e.message}` } }));
+  w.unref();
+}
+
 function main(): void {
   lockdownHostRealm();
   process.on("unhandledRejection", (reason) => {
@@ -148,7 +191,17 @@ function main(): void {
       },
     });
   });
-  let buf = "";
+  let buf = "", pending: RunRequest | undefined;
+  const go = (r: RunRequest) => {
+    run(r);
+    // Rejections surface after the microtasks of the run; let them, then leave.
+    // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
+    setImmediate(() => setImmediate(() => {
+      if (!relay) process.exit(0);
+      void relay.terminate().then(() => process.exit(0));
+      setTimeout(() => process.exit(0), 500).unref();
+    }));
+  };
   process.stdin.setEncoding("utf8");
   process.stdin.on("data", (chunk: string) => {
     buf += chunk;
@@ -157,11 +210,11 @@ function main(): void {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       const req = JSON.parse(line) as HostRequest;
-      if (req.type === "run") {
-        run(req.run);
-        // Rejections surface after the microtasks of the run; let them, then leave.
-        setImmediate(() => setImmediate(() => process.exit(0)));
-      }
+      if (req.type === "run" && req.run.debug) {
+        pending = req.run;
+        startInspectorRelay(() => send({ type: "debug-ready" }));
+      } else if (req.type === "run") go(req.run);
+      else if (req.type === "start" && pending) { const r = pending; pending = undefined; go(r); }
     }
   });
   send({ type: "ready", node: process.version });

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { BundleError, bundle } from "./bundle";
-import { hostEntry, hostFlags, parseVersion } from "./node";
+import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
 import {
   DEFAULT_LIMITS, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary,
 } from "./protocol";
@@ -28,6 +28,11 @@ export interface HostRunSpec {
   readonly node?: string;
   /** Folder paths print relative to (default: the current directory). */
   readonly cwd?: string;
+  /**
+   * A debug run: the host gets the V8 inspector (a Node with --allow-inspector,
+   * see node.ts), relayed over pipes by a worker inside it, and no time limit.
+   */
+  readonly debug?: boolean;
 }
 
 export interface HostRunResult {
@@ -52,12 +57,54 @@ function toData(b: ReturnType<typeof bundle>): BundleData {
   return { filename: b.filename, code: b.code, map: b.mapText };
 }
 
+/** A debug run's line to the V8 inspector of the host, relayed inside it (no port is opened). */
+export interface InspectorChannel {
+  /** Sends a CDP command; the answer arrives through onMessage with the same id. */
+  send(command: { id: number; method: string; params?: unknown }): void;
+  /** Sees CDP answers and events. */
+  onMessage(listener: (m: CdpMessage) => void): void;
+}
+
+export interface CdpMessage { readonly id?: number; readonly method?: string; readonly params?: unknown; readonly result?: unknown; readonly error?: { message: string } }
+
+export interface HostSession {
+  readonly done: Promise<HostRunResult>;
+  /** Debug runs only: the inspector relay (ready once debugReady has resolved). */
+  readonly inspector?: InspectorChannel;
+  /** Debug runs: resolves when the relay is up; the run waits for start(). */
+  readonly debugReady?: Promise<void>;
+  /** Debug runs: lets the run begin (breakpoints set by then are hit). */
+  start(): void;
+  /** Ends the host now. */
+  kill(): void;
+}
+
 export function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
+  return startHost(spec).done;
+}
+
+/** Lines of JSON from a stream, one callback each. */
+function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buf = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      onLine(line);
+    }
+  });
+}
+
+export function startHost(spec: HostRunSpec): HostSession {
   const limits: HostLimits = { ...DEFAULT_LIMITS, ...spec.limits };
   const result = {
     log: [] as LogRecord[], stdout: "", findings: [] as FindingData[], maps: [] as HostRunResult["maps"], failures: [] as Failure[],
     summary: undefined as RunSummary | undefined, phases: {} as HostRunResult["phases"], exit: { code: null as number | null, signal: null as string | null }, stderr: "",
   };
+  const idle: HostSession = { done: Promise.resolve(result), start() {}, kill() {} };
   let driver, scenario;
   try {
     driver = bundle(spec.driver);
@@ -67,70 +114,78 @@ export function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
     const failure: Failure = { kind: "bundle", message: e.message };
     result.failures.push(failure);
     spec.onMessage?.({ type: "failure", failure });
-    return Promise.resolve(result);
+    return idle;
   }
-  const node = spec.node ?? process.execPath;
+  const debug = spec.debug === true;
+  const node = spec.node ?? (debug ? debugNode() : undefined) ?? process.execPath;
   const version = parseVersion(node === process.execPath ? process.version : nodeVersionOf(node));
   const { entry, read } = hostEntry();
   const folders = [path.dirname(path.resolve(spec.driver)), path.dirname(path.resolve(spec.scenario))];
-  const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb }), entry];
+  const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug }), entry];
   const request: HostRequest = {
     type: "run",
     run: {
       driver: toData(driver), scenario: toData(scenario), limits,
       module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
-      boot: spec.boot, params: spec.params,
+      boot: spec.boot, params: spec.params, debug,
     },
   };
 
-  return new Promise((resolve) => {
-    const child = spawn(node, args, { stdio: ["pipe", "ignore", "pipe", "pipe"], cwd: spec.cwd ?? process.cwd(), env: {} });
-    const emit = (m: HostMessage) => {
-      switch (m.type) {
-        case "ready": child.stdin!.write(JSON.stringify(request) + "\n"); break;
-        case "log": result.log.push(m.record); break;
-        case "stdout": result.stdout += m.text; break;
-        case "finding": result.findings.push(m.finding); break;
-        case "maps": result.maps.push({ pid: m.pid, comm: m.comm, text: m.text }); break;
-        case "failure": result.failures.push(m.failure); break;
-        case "phase": result.phases[m.phase] = m.wallMs; break;
-        case "end": result.summary = m.summary; break;
-        default: break;
-      }
-      spec.onMessage?.(m);
-    };
-    let buf = "";
-    const channel = child.stdio[3] as NodeJS.ReadableStream;
-    channel.setEncoding("utf8");
-    channel.on("data", (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          emit(JSON.parse(line) as HostMessage);
-        } catch (e) {
-          emit({ type: "failure", failure: { kind: "internal", message: `unreadable message from the host: ${(e as Error).message}` } });
-        }
-      }
-    });
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (s: string) => { if (result.stderr.length < STDERR_KEEP) result.stderr += s.slice(0, STDERR_KEEP - result.stderr.length); });
-    child.stdin!.on("error", () => { /* the host died before reading its request: the exit handler reports it */ });
-    let killedForTime = false;
-    const timer = setTimeout(() => { killedForTime = true; child.kill("SIGKILL"); }, limits.cpuMs + KILL_GRACE_MS);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
+  // fd 3: messages; debug runs add fd 4 (CDP in) and fd 5 (CDP out) for the inspector relay.
+  const stdio: Array<"pipe" | "ignore"> = ["pipe", "ignore", "pipe", "pipe", ...(debug ? ["pipe", "pipe"] as const : [])];
+  const child = spawn(node, args, { stdio, cwd: spec.cwd ?? process.cwd(), env: {} });
+  let readyForDebug: (() => void) | undefined;
+  const debugReady = debug ? new Promise<void>((r) => { readyForDebug = r; }) : undefined;
+  const emit = (m: HostMessage) => {
+    switch (m.type) {
+      case "ready": child.stdin!.write(JSON.stringify(request) + "\n"); break;
+      case "debug-ready": readyForDebug?.(); break;
+      case "log": result.log.push(m.record); break;
+      case "stdout": result.stdout += m.text; break;
+      case "finding": result.findings.push(m.finding); break;
+      case "maps": result.maps.push({ pid: m.pid, comm: m.comm, text: m.text }); break;
+      case "failure": result.failures.push(m.failure); break;
+      case "phase": result.phases[m.phase] = m.wallMs; break;
+      case "end": result.summary = m.summary; break;
+      default: break;
+    }
+    spec.onMessage?.(m);
+  };
+  readLines(child.stdio[3] as NodeJS.ReadableStream, (line) => {
+    try {
+      emit(JSON.parse(line) as HostMessage);
+    } catch (e) {
+      emit({ type: "failure", failure: { kind: "internal", message: `unreadable message from the host: ${(e as Error).message}` } });
+    }
+  });
+  let inspector: InspectorChannel | undefined;
+  if (debug) {
+    const listeners: Array<(m: CdpMessage) => void> = [];
+    readLines((child.stdio as unknown[])[5] as NodeJS.ReadableStream, (line) => { const m = JSON.parse(line) as CdpMessage; for (const l of listeners) l(m); });
+    const cdpIn = (child.stdio as unknown[])[4] as NodeJS.WritableStream;
+    cdpIn.on("error", () => { /* the host is gone; the run's result says why */ });
+    inspector = { send: (c) => { cdpIn.write(JSON.stringify(c) + "\n"); }, onMessage: (l) => { listeners.push(l); } };
+  }
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (s: string) => { if (result.stderr.length < STDERR_KEEP) result.stderr += s.slice(0, STDERR_KEEP - result.stderr.length); });
+  child.stdin!.on("error", () => { /* the host died before reading its request: the close handler reports it */ });
+  let killedForTime = false;
+  // A debug run may sit at a breakpoint for as long as its user likes.
+  const timer = debug ? undefined : setTimeout(() => { killedForTime = true; child.kill("SIGKILL"); }, limits.cpuMs + KILL_GRACE_MS);
+  const done = new Promise<HostRunResult>((resolve) => {
+    // "close" comes after the process has exited and its pipes are drained: every message sent is in.
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
       result.exit = { code, signal };
-      // The channel may still hold the last lines: read them before judging.
-      channel.once("end", () => {
-        if (!result.summary) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime) });
-        resolve(result);
-      });
-      setImmediate(() => channel.emit("end"));
+      if (!result.summary) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime) });
+      resolve(result);
     });
   });
+  return {
+    done, inspector, debugReady,
+    start: () => { if (debug) child.stdin!.write(JSON.stringify({ type: "start" }) + "\n"); },
+    kill: () => { child.kill("SIGKILL"); },
+  };
 }
 
 /** Why a host that sent no end message died. */

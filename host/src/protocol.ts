@@ -41,11 +41,11 @@ export interface RunRequest {
   readonly boot?: Omit<BootOptions, "onLog">;
   readonly params?: Readonly<Record<string, string>>;
   readonly limits: HostLimits;
-  /** Spin-probe positions of an instrumented driver (a diagnosis run): probe id → where it is. */
-  readonly probes?: readonly SourceLocation[];
+  /** A debug run: start the inspector relay, say debug-ready, and wait for start. */
+  readonly debug?: boolean;
 }
 
-export type HostRequest = { readonly type: "run"; readonly run: RunRequest };
+export type HostRequest = { readonly type: "run"; readonly run: RunRequest } | { readonly type: "start" };
 
 export interface FindingData {
   readonly rule: RuleId;
@@ -96,12 +96,12 @@ export interface RunSummary {
 
 export type HostMessage =
   | { readonly type: "ready"; readonly node: string }
+  /** A debug run's inspector relay is up: CDP flows on fds 4 and 5; the run waits for a start request. */
+  | { readonly type: "debug-ready" }
   | { readonly type: "phase"; readonly phase: "booted" | "driver" | "scenario" | "rmmod"; readonly wallMs: number }
   | { readonly type: "log"; readonly record: LogRecord }
   | { readonly type: "stdout"; readonly text: string }
   | { readonly type: "finding"; readonly finding: FindingData }
   | { readonly type: "maps"; readonly pid: number; readonly comm: string; readonly text: string }
   | { readonly type: "failure"; readonly failure: Failure }
-  /** Hit counts of the spin probes of a diagnosis run, by probe id. */
-  | { readonly type: "probes"; readonly hits: readonly number[] }
   | { readonly type: "end"; readonly summary: RunSummary };
