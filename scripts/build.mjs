@@ -8,5 +8,6 @@ import { build } from "esbuild";
 // a driver's Error.prepareStackTrace through a call site.
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" };
 
-await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
+// esbuild stays a package: its JavaScript API finds its binary beside itself and cannot be bundled.
+await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });

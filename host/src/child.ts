@@ -6,7 +6,7 @@
 
 import * as fs from "node:fs";
 import * as vm from "node:vm";
-import { RunAborted, runScenario, type Finding, type Frame, type Kernel, type LogRecord } from "../../sim-core/src";
+import { RunAborted, isError, runScenario, type Finding, type Frame, type Kernel, type LogRecord } from "../../sim-core/src";
 import { API_MODULES, API_MODULE_NAMES } from "./api-modules";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import type { Failure, FindingData, HostMessage, HostRequest, RunRequest, SourceLocation } from "./protocol";
@@ -59,7 +59,11 @@ function run(req: RunRequest): void {
   bundles = [driver, scenario];
   const sources = new Set(bundles.flatMap(sourcesOf));
   // Text codecs are not ECMAScript's but every JavaScript has them, and scenarios compare bytes with text.
-  const sandbox = createDriverContext(driverModules(), API_MODULE_NAMES, { TextEncoder, TextDecoder });
+  // The driver and the scenario get a realm each: what one breaks in its globals, the other does not see.
+  const modules = driverModules();
+  const sandbox = createDriverContext(modules, API_MODULE_NAMES, { TextEncoder, TextDecoder });
+  const userland = createDriverContext(modules, API_MODULE_NAMES, { TextEncoder, TextDecoder });
+  let oopsSent = false;
   let logLines = 0, bootLines = 0;
   const started = performance.now();
   const phase = (p: "booted" | "driver" | "scenario" | "rmmod") => send({ type: "phase", phase: p, wallMs: performance.now() - started });
@@ -81,6 +85,10 @@ function run(req: RunRequest): void {
       k.stacks.mapFrame = (f) => mapFrame(bundles, f);
       k.stacks.filter = (file) => sources.has(file);
       k.onFinding = (f) => send({ type: "finding", finding: findingData(f) });
+      k.onOops = (message, location) => {
+        oopsSent = true;
+        send({ type: "failure", failure: { kind: "oops", message, location: location && toLocation(location) } });
+      };
       k.explainDriverError = explainDriverError;
       bootLines = logLines;
       phase("booted");
@@ -91,7 +99,7 @@ function run(req: RunRequest): void {
     },
     scenario: () => {
       phase("scenario");
-      const main = sandbox.evaluate(scenario.code, scenario.filename).default;
+      const main = userland.evaluate(scenario.code, scenario.filename).default;
       if (typeof main !== "function") throw new TypeError(`${scenario.filename.replace(/\.bundle\.js$/, "")}: a scenario must \`export default function\` the user program`);
       (main as () => void)();
     },
@@ -106,7 +114,8 @@ function run(req: RunRequest): void {
     // The run is one call from a context of its own, so V8's watchdog can stop it wherever it spins.
     // A debug run has no time limit: it may sit at a breakpoint.
     const result = vm.runInContext("go()", vm.createContext({ go }), req.debug ? {} : { timeout: req.limits.cpuMs }) as ReturnType<typeof runScenario>;
-    if (result.failure) send({ type: "failure", failure: classify(result.failure) });
+    // An oops was reported as it happened; the runner's "kernel:" line would say it twice.
+    if (result.failure && !(oopsSent && result.failure.startsWith("kernel:"))) send({ type: "failure", failure: classify(result.failure) });
     send({ type: "end", summary: { insmod: result.insmod, rmmod: result.rmmod, completed: result.completed, processes: result.processes, bootLines } });
   } catch (e) {
     send({ type: "failure", failure: abortFailure(e, req) });
@@ -118,14 +127,14 @@ function abortFailure(e: unknown, req: RunRequest): Failure {
   if (e instanceof RunAborted) {
     return { kind: e.kind as Failure["kind"], message: e.message, location: e.location && toLocation(e.location), stack: e.stack_.map(toLocation) };
   }
-  const err = e as Error & { code?: string };
-  if (err?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+  const err = (isError(e) ? e : new Error(String(e))) as Error & { code?: string };
+  if (err.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
     const calls = kernel?.driverCalls ?? [];
     const task = kernel?.current;
     const inDriver = calls.length ? `in the driver's ${calls[calls.length - 1]}()${task ? ` (pid ${task.pid}, ${task.comm})` : ""}` : "in the scenario";
     return { kind: "cpu-limit", message: `the run used more than ${req.limits.cpuMs / 1000} s of CPU time, ${inDriver}: a loop that never ends?` };
   }
-  if (err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message)) {
+  if (err.name === "RangeError" && /Maximum call stack size exceeded/.test(err.message)) {
     const stack = mapped(err.stack);
     return { kind: "oops", message: explainDriverError(err, stack.map((s) => ({ fn: s.fn ?? "?", file: s.file, line: s.line, column: s.column }))) ?? err.message, location: stack[0], stack };
   }
@@ -179,7 +188,7 @@ function startInspectorRelay(ready: () => void): void {
 function main(): void {
   lockdownHostRealm();
   process.on("unhandledRejection", (reason) => {
-    const err = reason instanceof Error ? reason : undefined;
+    const err = isError(reason) ? reason : undefined;
     const stack = mapped(err?.stack);
     const why = err ? explainDriverError(err, stack.map((s) => ({ fn: s.fn ?? "?", file: s.file, line: s.line, column: s.column }))) : undefined;
     send({

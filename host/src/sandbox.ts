@@ -83,6 +83,23 @@ export function lockdownHostRealm(): void {
   for (const f of kinds) {
     Object.defineProperty(Object.getPrototypeOf(f), "constructor", { value: blocked, writable: false, configurable: false });
   }
+  // Any kernel object leads to these (its prototype chain, its constructor): a
+  // driver that changed them would change the kernel's own code paths, and
+  // could make every message the host sends say something else (toJSON).
+  // Error's prepareStackTrace is pinned (stack formatting is how findings
+  // find the driver's lines); its stackTraceLimit stays the host's to set.
+  Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });
+  const typedArray = Object.getPrototypeOf(Uint8Array) as object;
+  const intrinsics: object[] = [
+    Object, Function, Array, String, Number, Boolean, Symbol, BigInt, RegExp, Date, Map, Set, WeakMap, WeakSet, Promise,
+    ArrayBuffer, DataView, typedArray, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array,
+    Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray, JSON, Math, Reflect,
+  ];
+  for (const c of intrinsics) {
+    Object.freeze(c);
+    if (typeof c === "function" && c.prototype) Object.freeze(c.prototype);
+  }
+  for (const e of [Error, TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError]) Object.freeze(e.prototype);
 }
 
 /** A frozen copy of an API module: functions and plain constants frozen too, getters kept. */

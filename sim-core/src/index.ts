@@ -1,7 +1,7 @@
 // sim-core's public entry: the kernel, its events and inspection queries,
 // the rule catalogue, and the driver API (by header, as a driver imports it).
 
-export { Kernel, DEFAULT_SEED, type BootOptions } from "./kernel";
+export { Kernel, DEFAULT_SEED, isError, type BootOptions } from "./kernel";
 export { Task } from "./kernel/tasks";
 export { makeProfile, type ArchName, type ArchProfile, MIN_MEM, MAX_MEM } from "./arch/profile";
 export type { KernelEvent, KernelEventBody, KernelEventType, KernelEventOf, EventListener } from "./kernel/events";

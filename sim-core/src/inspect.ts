@@ -80,10 +80,13 @@ export interface AddressWalk {
 }
 
 export class Inspector {
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   zones(): ZoneSnapshot[] {
-    return this.k.pages.zones.map((z) => ({
+    return this.#k.pages.zones.map((z) => ({
       name: z.name, startPfn: z.startPfn, endPfn: z.endPfn,
       presentPages: z.presentPages, managedPages: z.managedPages, freePages: z.freePages,
       watermark: { ...z.watermark }, nrFree: [...z.nrFree],
@@ -92,13 +95,13 @@ export class Inspector {
 
   /** Heads of the free blocks of one zone and order, head of the list first. */
   freeList(zone: string, order: number, max = 64): number[] {
-    const z = this.k.pages.zones.find((x) => x.name === zone);
+    const z = this.#k.pages.zones.find((x) => x.name === zone);
     if (!z || order < 0 || order >= NR_PAGE_ORDERS) return [];
-    return this.k.pages.buddy.list(z, order, max);
+    return this.#k.pages.buddy.list(z, order, max);
   }
 
   frame(pfn: number): FrameSnapshot | undefined {
-    const k = this.k, mm = k.memmap;
+    const k = this.#k, mm = k.memmap;
     if (!mm.pfnValid(pfn)) return undefined;
     const free = mm.owner(pfn) === Owner.Free && k.pages.buddy.freeBlockOf(pfn) !== undefined;
     return {
@@ -112,8 +115,8 @@ export class Inspector {
   /** Frames that are not free, grouped by owner (free frames are summarised by zones()). */
   framesByOwner(): Record<OwnerName, number> {
     const counts = Object.fromEntries(OWNER_NAMES.map((n) => [n, 0])) as Record<OwnerName, number>;
-    this.k.memmap.forEachTouched((pfn) => { counts[OWNER_NAMES[this.k.memmap.owner(pfn)]]++; });
-    counts.free = this.k.pages.totalFreePages();
+    this.#k.memmap.forEachTouched((pfn) => { counts[OWNER_NAMES[this.#k.memmap.owner(pfn)]]++; });
+    counts.free = this.#k.pages.totalFreePages();
     return counts;
   }
 
@@ -121,35 +124,35 @@ export class Inspector {
   frames(owner: OwnerName, max = 256): FrameSnapshot[] {
     const out: FrameSnapshot[] = [];
     const want = OWNER_NAMES.indexOf(owner);
-    this.k.memmap.forEachTouched((pfn) => {
-      if (out.length < max && this.k.memmap.owner(pfn) === want) out.push(this.frame(pfn)!);
+    this.#k.memmap.forEachTouched((pfn) => {
+      if (out.length < max && this.#k.memmap.owner(pfn) === want) out.push(this.frame(pfn)!);
     });
     return out;
   }
 
   caches(): CacheSnapshot[] {
-    return this.k.slab.caches.map((c) => ({
+    return this.#k.slab.caches.map((c) => ({
       name: c.name, objectSize: c.objectSize, slotSize: c.size, objsPerSlab: c.objsPerSlab,
       pagesPerSlab: 1 << c.order, activeObjs: c.activeObjs, numObjs: c.numObjs, slabs: c.slabs.length,
     }));
   }
 
   kmapSlots() {
-    const h = this.k.highmem;
+    const h = this.#k.highmem;
     return {
       pkmap: h.pkmapSlots(),
-      lastPkmap: this.k.profile.lastPkmap,
+      lastPkmap: this.#k.profile.lastPkmap,
       local: h.local.map((cpu, i) => ({ cpu: i, slots: cpu.map((s, idx) => ({ idx, addr: s.addr, pfn: s.pfn, kind: s.kind })) })),
     };
   }
 
   vmallocAreas() {
-    return this.k.vmalloc.list().map((a) => ({ addr: a.addr, size: a.size, requested: a.requested, kind: a.kind, pfns: [...a.pfns], phys: a.phys }));
+    return this.#k.vmalloc.list().map((a) => ({ addr: a.addr, size: a.size, requested: a.requested, kind: a.kind, pfns: [...a.pfns], phys: a.phys }));
   }
 
   /** Where a kernel virtual address leads. */
   walk(addr: number): AddressWalk {
-    const k = this.k, p = k.profile;
+    const k = this.#k, p = k.profile;
     if (addr >= 0 && addr < PAGE_SIZE) return { addr, region: "null" };
     if (addr >= 0 && addr < p.taskSize) return { addr, region: "user" };
     if (addr >= p.pageOffset && addr < p.highMemory) {
@@ -170,7 +173,7 @@ export class Inspector {
 
   /** Every process: pid, comm, state, how it ended, its VMA count and RSS. */
   processes(): ProcessSnapshot[] {
-    return [...this.k.tasks.all.values()].map((t) => ({
+    return [...this.#k.tasks.all.values()].map((t) => ({
       pid: t.pid, comm: t.comm, state: t.state, parent: t.parent?.pid ?? 0,
       exitCode: t.exitCode, killedBy: t.killedBy ? describeSignal(t.killedBy) : undefined,
       vmas: t.mm?.vmas.length ?? 0, rssAnon: t.mm?.rssAnon ?? 0, rssFile: t.mm?.rssFile ?? 0,
@@ -180,7 +183,7 @@ export class Inspector {
 
   /** A process's VMAs, as the Variables view shows vm_area_struct. */
   vmas(pid: number): VmaSnapshot[] {
-    const mm = this.k.tasks.all.get(pid)?.mm;
+    const mm = this.#k.tasks.all.get(pid)?.mm;
     if (!mm) return [];
     return mm.vmas.map((v) => ({
       start: v.vm_start, end: v.vm_end, pgoff: v.vm_pgoff, flags: vmFlagNames(v.vm_flags), pageProt: v.vm_page_prot,
@@ -190,26 +193,26 @@ export class Inspector {
   }
 
   /** /proc/<pid>/maps. */
-  maps(pid: number): string { return this.k.tasks.all.get(pid)?.mm?.maps() ?? ""; }
+  maps(pid: number): string { return this.#k.tasks.all.get(pid)?.mm?.maps() ?? ""; }
 
   /** Every level of the page-table walk for a user address of a process. */
   walkUser(pid: number, addr: number): WalkLevel[] {
-    return this.k.tasks.all.get(pid)?.mm?.pgtables.walk(addr) ?? [];
+    return this.#k.tasks.all.get(pid)?.mm?.pgtables.walk(addr) ?? [];
   }
 
-  buddyinfo(): string { return this.k.pages.buddyinfo(); }
-  slabinfo(): string { return this.k.slab.slabinfo(); }
-  vmallocinfo(): string { return this.k.vmalloc.vmallocinfo(); }
-  iomem(): string { return this.k.io.iomemText(); }
+  buddyinfo(): string { return this.#k.pages.buddyinfo(); }
+  slabinfo(): string { return this.#k.slab.slabinfo(); }
+  vmallocinfo(): string { return this.#k.vmalloc.vmallocinfo(); }
+  iomem(): string { return this.#k.io.iomemText(); }
   /** /proc/bus/pci/devices. */
-  pciDevices(): string { return this.k.devices.procBusPciDevices(); }
-  lspci(): string { return this.k.devices.lspci(); }
-  interrupts(): string { return this.k.irqs.procInterrupts(); }
-  dma(): string { return this.k.devices.isaDma.procDma(); }
+  pciDevices(): string { return this.#k.devices.procBusPciDevices(); }
+  lspci(): string { return this.#k.devices.lspci(); }
+  interrupts(): string { return this.#k.irqs.procInterrupts(); }
+  dma(): string { return this.#k.devices.isaDma.procDma(); }
 
   /** /proc/meminfo's first lines. */
   meminfo(): string {
-    const k = this.k, kb = (pages: number) => `${String(pages * (PAGE_SIZE / 1024)).padStart(8)} kB`;
+    const k = this.#k, kb = (pages: number) => `${String(pages * (PAGE_SIZE / 1024)).padStart(8)} kB`;
     const total = k.pages.zones.reduce((s, z) => s + z.managedPages, 0);
     const free = k.pages.totalFreePages();
     const high = k.pages.zones.filter((z) => z.name === "HighMem");

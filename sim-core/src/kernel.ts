@@ -8,6 +8,7 @@ import { EventStream } from "./kernel/events";
 import { formatDmesg, LogBuffer, type LogRecord } from "./kernel/printk";
 import { KernelOops, RunAborted, makeFinding, type Finding, type FindingInput } from "./kernel/report";
 import { StackTracker, type CapturedStack, type Frame } from "./kernel/stack";
+import type { RuleId } from "./rules/catalogue";
 import { vsnprintf, type FormatContext } from "./kernel/vsprintf";
 import { bootLog } from "./kernel/bootlog";
 import { KernelMemory } from "./mm/access";
@@ -64,6 +65,11 @@ export interface BootOptions {
 
 export const DEFAULT_SEED = 0x5eed;
 
+/** An Error from any realm (the driver's context has its own Error). */
+export function isError(e: unknown): e is Error {
+  return Object.prototype.toString.call(e) === "[object Error]";
+}
+
 export class Kernel {
   readonly profile: ArchProfile;
   readonly seed: number;
@@ -86,6 +92,8 @@ export class Kernel {
   readonly findings: Finding[] = [];
   /** The driver's entry points being run, outermost first ("init", "read", "fault", ...). */
   readonly driverCalls: string[] = [];
+  /** Sees each oops as it happens, with the rule behind it if a catalogue rule is (the driver host streams them). */
+  onOops: ((message: string, location: Frame | undefined, rule: RuleId | undefined) => void) | undefined;
   /** Sees each finding as it is made (the driver host streams them). */
   onFinding: ((f: Finding) => void) | undefined;
   /** Adds a line of explanation to the oops of a JavaScript error from the driver (the host knows its sandbox). */
@@ -295,7 +303,7 @@ export class Kernel {
       "---[ end trace 0000000000000000 ]---",
     ];
     this.logLines(4, report);
-    this.events.emit({ type: "oops", message: headline, address: 0, location: stack?.top, report });
+    this.noteOops(headline, 0, stack?.top, report, undefined);
     throw new KernelOops(headline, 0, report, stack?.top, undefined);
   }
 
@@ -308,8 +316,15 @@ export class Kernel {
     this.logLines(1, report);
     const f = makeFinding(this.events.lastSeq + 1, { rule, params, report, stack });
     this.findings.push(f);
-    this.events.emit({ type: "oops", message: headline, address: addr, location: f.location, report });
+    this.onFinding?.(f);
+    this.noteOops(headline, addr, f.location, report, rule);
     throw new KernelOops(headline, addr, report, f.location, rule);
+  }
+
+  /** Every oops passes here: the event, and the host's hook. */
+  noteOops(message: string, address: number, location: Frame | undefined, report: string[], rule: RuleId | undefined): void {
+    this.events.emit({ type: "oops", message, address, location, report });
+    this.onOops?.(message, location, rule);
   }
 
   /** might_sleep(): a sleeping call while a kmap_atomic() mapping is held. */
@@ -446,7 +461,8 @@ export class Kernel {
 
   /** A JavaScript error escaping driver code: logged as an oops in the driver's own lines. */
   private driverException(e: unknown, what: string): KernelOops {
-    const err = e instanceof Error ? e : new Error(String(e));
+    // An Error of the driver's own realm is not `instanceof Error` here: recognise it by its brand.
+    const err = isError(e) ? e : new Error(String(e));
     const frames = this.stacks.driverFrames(err.stack ?? "");
     const where = frames[0] ? this.stacks.formatFrame(frames[0]) : "<driver>";
     const headline = `BUG: the driver's ${what}() threw ${err.name}: ${err.message}`;
@@ -461,7 +477,7 @@ export class Kernel {
       "---[ end trace 0000000000000000 ]---",
     ];
     this.logLines(1, report);
-    this.events.emit({ type: "oops", message: headline, address: 0, location: frames[0], report });
+    this.noteOops(headline, 0, frames[0], report, undefined);
     return new KernelOops(headline, 0, report, frames[0], undefined);
   }
 

@@ -34,7 +34,7 @@ interface Setup { k: Kernel; dev: Device }
 
 function setup(cfg: Partial<DeviceConfig> = {}, mask: number | null = 64, bootOpts = {}): Setup {
   const k = boot(bootOpts);
-  const dev = new Device(k, { name: "testdev", vendor: 0x1234, device: 0x11, ...cfg }, "0000:00:04.0");
+  const dev = new Device({ name: "testdev", vendor: 0x1234, device: 0x11, ...cfg }, "0000:00:04.0");
   k.dma.attach(dev);
   if (mask !== null) assert.equal(dma_set_mask_and_coherent(dev, DMA_BIT_MASK(mask)), 0);
   return { k, dev };

@@ -17,10 +17,14 @@ let kept = 0;
 function hostile_init(): number {
   pr_info("hostile: host_proto: about to pollute the host realm\n");
   const hostObjectProto = Object.getPrototypeOf(Object.getPrototypeOf(kmalloc));
-  hostObjectProto.toJSON = function (this: { type?: string }) { // HOSTILE: pollute the host realm's Object.prototype
-    return this.type === "finding" ? { type: "ignored" } : this;
-  };
-  pr_info("hostile: host_proto: host Object.prototype %s\n", hostObjectProto === Object.prototype ? "is ours" : "polluted");
+  try {
+    hostObjectProto.toJSON = function (this: { type?: string }) { // HOSTILE: pollute the host realm's Object.prototype
+      return this.type === "finding" ? { type: "ignored" } : this;
+    };
+    pr_info("hostile: host_proto: host Object.prototype %s\n", hostObjectProto === Object.prototype ? "is ours" : "polluted");
+  } catch (e) {
+    pr_info("hostile: host_proto: refused: %s\n", (e as Error).message);
+  }
   kept = kmalloc(48, GFP_KERNEL); // never freed: the leak the checker must still find
   return 0;
 }

@@ -75,7 +75,9 @@ export class Devices {
   /** The ISA DMA controller (two cascaded 8237s) <asm/dma.h> programs. */
   readonly isaDma: IsaDmaController;
 
-  constructor(private readonly k: Kernel, boot: readonly string[] = []) {
+  readonly #k: Kernel;
+  constructor(k: Kernel, boot: readonly string[] = []) {
+    this.#k = k;
     this.isaDma = new IsaDmaController(k);
     for (const name of boot) this.add(name);
   }
@@ -92,7 +94,7 @@ export class Devices {
    * does not snoop the CPU caches), "nic:iommu" (behind an IOMMU).
    */
   add(model: string | DeviceModel): DeviceModel {
-    const k = this.k;
+    const k = this.#k;
     const [name, ...options] = typeof model === "string" ? model.split(":") : [];
     const m = typeof model === "string" ? this.create(name) : model;
     const slot = this.nextSlot++;
@@ -103,7 +105,7 @@ export class Devices {
       else if (o === "iommu") cfg.route = "iommu";
       else throw new Error(`device "${model}": unknown option "${o}" (there are: noncoherent, iommu)`);
     }
-    const dev = new Device(k, cfg, busName);
+    const dev = new Device(cfg, busName);
     for (const [i, bar] of (cfg.bars ?? []).entries()) {
       const h = bar.handlers;
       // Memory decoding follows the command register: until pci_enable_device(), the BAR does not answer.
@@ -140,7 +142,7 @@ export class Devices {
   private undecoded(dev: Device, bar: number, w: number): number | bigint {
     if (!this.warnedUndecoded.has(dev)) {
       this.warnedUndecoded.add(dev);
-      this.k.printk(`\x014${dev.config.name} ${dev.name}: access to BAR ${bar} while memory decoding is off (pci_enable_device() not called): reads all ones, writes dropped\n`);
+      this.#k.printk(`\x014${dev.config.name} ${dev.name}: access to BAR ${bar} while memory decoding is off (pci_enable_device() not called): reads all ones, writes dropped\n`);
     }
     return w === 8 ? 0xffffffffffffffffn : 2 ** (8 * w) - 1;
   }
@@ -148,12 +150,12 @@ export class Devices {
   private create(name: string): DeviceModel {
     const make = MODELS[name];
     if (!make) throw new Error(`no device model "${name}" (there are: ${Object.keys(MODELS).join(", ")})`);
-    return make(this.k);
+    return make(this.#k);
   }
 
   /** The device's view of memory: routed by the DMA layer (direct, IOMMU or swiotlb). */
   private attachDma(dev: Device): void {
-    this.k.dma.attach(dev);
+    this.#k.dma.attach(dev);
   }
 
   /** Every PCI function, in slot order. */
@@ -185,7 +187,7 @@ export class Devices {
 
   /** pci_register_driver(): probes every unbound device the ID table matches; 0 even if probes fail. */
   registerDriver(drv: PciDriver, module: Module | null): number {
-    const k = this.k;
+    const k = this.#k;
     if (!drv || typeof drv.name !== "string" || !Array.isArray(drv.id_table) || typeof drv.probe !== "function") {
       throw new TypeError("pci_register_driver(): the argument must be a struct pci_driver with name, id_table and probe");
     }
@@ -200,7 +202,7 @@ export class Devices {
   }
 
   private bind(r: Registration, p: PciDev): void {
-    const k = this.k, id = this.matchId(r.drv, p)!;
+    const k = this.#k, id = this.matchId(r.drv, p)!;
     p.driver = r.drv;
     p.dev.driver = r.drv;
     p.dev.boundModule = r.module;
@@ -220,7 +222,7 @@ export class Devices {
 
   /** pci_unregister_driver(): remove() for each bound device, then the driver is gone. */
   unregisterDriver(drv: PciDriver): void {
-    const k = this.k;
+    const k = this.#k;
     const i = this.drivers.findIndex((r) => r.drv === drv);
     if (i < 0) {
       k.warn(`pci_unregister_driver: driver '${drv?.name}' was never registered`, undefined);
@@ -250,7 +252,7 @@ export class Devices {
     const r = p.dev.bars[bar];
     if (!r) return -EINVAL;
     if (p.regionOwners[bar] !== null) {
-      this.k.printk(`\x014${p.driver?.name ?? "pci"} ${p.dev.name}: BAR ${bar} [mem 0x${r.start.toString(16).padStart(8, "0")}-0x${(r.end - 1).toString(16).padStart(8, "0")}]: can't reserve (held by ${p.regionOwners[bar]})\n`);
+      this.#k.printk(`\x014${p.driver?.name ?? "pci"} ${p.dev.name}: BAR ${bar} [mem 0x${r.start.toString(16).padStart(8, "0")}-0x${(r.end - 1).toString(16).padStart(8, "0")}]: can't reserve (held by ${p.regionOwners[bar]})\n`);
       return -EBUSY;
     }
     p.regionOwners[bar] = name;

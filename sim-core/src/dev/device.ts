@@ -2,7 +2,6 @@
 // line, and the DMA properties the DMA API consults (masks, segment limits,
 // whether the device is cache-coherent, whether an IOMMU sits in front of it).
 
-import type { Kernel } from "../kernel";
 import type { IoRegion, MmioHandlers } from "../mm/iomem";
 import type { DeviceDma, DmaParms, DmaRouteKind } from "../dma/types";
 
@@ -48,7 +47,7 @@ export class Device {
   /** The device's view of memory, set up by the DMA layer. */
   dma!: DeviceDma;
 
-  constructor(readonly k: Kernel, readonly config: DeviceConfig, readonly busName: string) {
+  constructor(readonly config: DeviceConfig, readonly busName: string) {
     this.coherent = config.coherent ?? true;
     this.route = config.route ?? "direct";
     this.maxMaskBits = config.maxMaskBits ?? 64;

@@ -45,7 +45,9 @@ export class IsaDmaController {
   /** dma_spin_lock: claim_dma_lock() nesting. */
   lockDepth = 0;
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     this.channels = Array.from({ length: MAX_DMA_CHANNELS }, (_, nr) => ({ nr, owner: nr === 4 ? "cascade" : null, mode: 0, addr: 0, count: 0, residue: 0, enabled: false, truncated: false }));
   }
 
@@ -66,11 +68,11 @@ export class IsaDmaController {
   free(nr: number): void {
     const c = this.channels[nr];
     if (!c) {
-      this.k.printk(`\x014Trying to free DMA${nr}\n`);
+      this.#k.printk(`\x014Trying to free DMA${nr}\n`);
       return;
     }
     if (c.owner === null) {
-      this.k.printk(`\x014Trying to free free DMA${nr}\n`);
+      this.#k.printk(`\x014Trying to free free DMA${nr}\n`);
       return;
     }
     c.owner = null;
@@ -86,12 +88,12 @@ export class IsaDmaController {
     c.addr = ((addr % ISA_DMA_LIMIT) + ISA_DMA_LIMIT) % ISA_DMA_LIMIT;
     if (nr >= 5) c.addr -= c.addr % 2; // word channels address words
     if (c.truncated) {
-      const stack = this.k.stacks.capture();
+      const stack = this.#k.stacks.capture();
       const problem = `physical address 0x${addr.toString(16)} is beyond the ISA DMA controller's 24 address bits: it would DMA to 0x${c.addr.toString(16)} instead (allocate the buffer with GFP_DMA, below MAX_DMA_ADDRESS)`;
-      this.k.violation({
+      this.#k.violation({
         rule: "DMA018",
         params: { fn: "set_dma_addr", problem, mask: "0xffffff", bus_limit: "0xffffff" },
-        report: [`set_dma_addr(${nr}, 0x${addr.toString(16)}): ${problem}`, "Call Trace:", ...this.k.stacks.formatStack(stack)],
+        report: [`set_dma_addr(${nr}, 0x${addr.toString(16)}): ${problem}`, "Call Trace:", ...this.#k.stacks.formatStack(stack)],
         stack,
       });
     }
@@ -110,9 +112,9 @@ export class IsaDmaController {
     const c = this.chan("enable_dma", nr);
     const max = this.boundary(nr);
     const crosses = Math.floor(c.addr / max) !== Math.floor((c.addr + Math.max(c.count, 1) - 1) / max);
-    if (c.owner === null) this.k.warn(`enable_dma(${nr}): the channel was never request_dma()ed`, undefined);
+    if (c.owner === null) this.#k.warn(`enable_dma(${nr}): the channel was never request_dma()ed`, undefined);
     if (c.count > max || crosses) {
-      this.k.warn(`enable_dma(${nr}): a ${c.count}-byte transfer at 0x${c.addr.toString(16)} crosses a ${max >> 10} KiB boundary: the 8237's address counter would wrap inside its page (split the transfer, or use a buffer that does not straddle the boundary); the channel was not enabled`, undefined);
+      this.#k.warn(`enable_dma(${nr}): a ${c.count}-byte transfer at 0x${c.addr.toString(16)} crosses a ${max >> 10} KiB boundary: the 8237's address counter would wrap inside its page (split the transfer, or use a buffer that does not straddle the boundary); the channel was not enabled`, undefined);
       return;
     }
     if (c.truncated) return; // reported at set_dma_addr()
@@ -133,7 +135,7 @@ export class IsaDmaController {
   transfer(nr: number, fromDevice: Uint8Array | null, maxLen: number): { moved: number; data: Uint8Array } | null {
     const c = this.channels[nr];
     if (!c || !c.enabled) return null;
-    const k = this.k;
+    const k = this.#k;
     const n = Math.min(c.residue, fromDevice ? fromDevice.length : maxLen, maxLen);
     const at = c.addr + (c.count - c.residue);
     let data: Uint8Array;
@@ -155,7 +157,7 @@ export class IsaDmaController {
   }
 
   private physIo(pa: number, len: number, buf: Uint8Array, toMemory: boolean): void {
-    const k = this.k;
+    const k = this.#k;
     let off = 0;
     while (off < len) {
       const n = Math.min(len - off, PAGE_SIZE - (pa % PAGE_SIZE));

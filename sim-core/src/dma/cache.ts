@@ -24,21 +24,24 @@ export interface Line { data: Uint8Array; dirty: boolean; stale: boolean }
 
 export class CpuCache {
   readonly lines = new Map<number, Line>();
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** The line, filled from RAM when absent. */
   fill(ln: number): Line {
     let l = this.lines.get(ln);
     if (!l) {
       l = { data: new Uint8Array(L1_CACHE_BYTES), dirty: false, stale: false };
-      this.k.phys.read(ln * L1_CACHE_BYTES, l.data);
+      this.#k.phys.read(ln * L1_CACHE_BYTES, l.data);
       this.lines.set(ln, l);
     }
     return l;
   }
 
   writeBack(ln: number, l: Line): void {
-    if (l.dirty) this.k.phys.write(ln * L1_CACHE_BYTES, l.data);
+    if (l.dirty) this.#k.phys.write(ln * L1_CACHE_BYTES, l.data);
     l.dirty = false;
   }
 

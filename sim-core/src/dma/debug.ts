@@ -107,7 +107,10 @@ export class DmaDebug {
   errorCount = 0;
   private shown = 0;
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** Whether a report for this device would be shown (counts the error either way). */
   private admit(dev: Device): boolean {
@@ -121,8 +124,8 @@ export class DmaDebug {
   /** err_printk(): a WARN with "DMA-API: <driver> <device>: text", then the entry's "Mapped at:" stack. */
   err(rule: RuleId, dev: Device, entry: DmaEntry | null, text: string, params: Record<string, string | number>, extra: string[] = []): void {
     if (!this.admit(dev)) return;
-    const k = this.k, stack = k.stacks.capture();
-    this.k.violation({
+    const k = this.#k, stack = k.stacks.capture();
+    this.#k.violation({
       rule,
       params,
       report: [
@@ -141,13 +144,13 @@ export class DmaDebug {
   /** A report in the simulator's own words (the checks beyond dma-debug), with the same options. */
   note(rule: RuleId, dev: Device, entry: DmaEntry | null, lines: string[], params: Record<string, string | number>, stack?: CapturedStack): void {
     if (!this.admit(dev)) return;
-    const k = this.k;
+    const k = this.#k;
     stack ??= k.stacks.capture();
     k.violation({ rule, params, report: [...lines, "Call Trace:", ...k.stacks.formatStack(stack), ...this.mappedAt(entry)], stack });
   }
 
   mappedAt(entry: DmaEntry | null): string[] {
     if (!entry) return [];
-    return ["Mapped at:", ...(entry.stack || this.recordStacks ? this.k.stacks.formatStack(entry.stack) : [" (not recorded: k.dma.debug.recordStacks is off)"])];
+    return ["Mapped at:", ...(entry.stack || this.recordStacks ? this.#k.stacks.formatStack(entry.stack) : [" (not recorded: k.dma.debug.recordStacks is off)"])];
   }
 }

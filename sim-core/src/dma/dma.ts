@@ -142,7 +142,9 @@ export class Dma {
   private unsubscribe: (() => void) | null = null;
   private readonly listener = (e: import("../kernel/events").KernelEvent): void => this.onEvent(e);
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     this.debug = new DmaDebug(k);
     this.swiotlb = new Swiotlb(k);
     this.cache = new CpuCache(k);
@@ -163,7 +165,7 @@ export class Dma {
       write: (busAddr, bytes) => this.deviceWrite(s, busAddr, bytes),
     };
     dev.dma = view;
-    if (this.debug.enabled && this.debug.initTracking && !this.unsubscribe) this.unsubscribe = this.k.events.on(this.listener);
+    if (this.debug.enabled && this.debug.initTracking && !this.unsubscribe) this.unsubscribe = this.#k.events.on(this.listener);
     return st;
   }
 
@@ -217,7 +219,7 @@ export class Dma {
     if (dev.dma_mask === null) {
       if (!st.once.has("nomask")) {
         st.once.add("nomask");
-        const k = this.k, stack = k.stacks.capture();
+        const k = this.#k, stack = k.stacks.capture();
         k.violation({
           rule: "DMA018",
           params: { fn: `${fn}()`, problem: "DMA without a DMA mask (dev->dma_mask is NULL): call dma_set_mask_and_coherent() at probe", mask: "none", bus_limit: "0" },
@@ -235,7 +237,7 @@ export class Dma {
     }
     if (st.maskFailed && !st.once.has("maskfail")) {
       st.once.add("maskfail");
-      const k = this.k, stack = k.stacks.capture();
+      const k = this.#k, stack = k.stacks.capture();
       const mask = dev.dma_mask.toString(16);
       k.violation({
         rule: "DMA018",
@@ -261,7 +263,7 @@ export class Dma {
     const reach = dmaBitMask(dev.maxMaskBits);
     if (BigInt(bus + Math.max(size, 1) - 1) <= reach) return;
     st.once.add("unreachable");
-    const k = this.k, stack = k.stacks.capture();
+    const k = this.#k, stack = k.stacks.capture();
     const mask = (dev.dma_mask ?? 0n).toString(16);
     k.violation({
       rule: "DMA018",
@@ -282,7 +284,7 @@ export class Dma {
     const key = `overflow-${what}`;
     if (st.once.has(key)) return;
     st.once.add(key);
-    const k = this.k, dev = st.dev, stack = k.stacks.capture();
+    const k = this.#k, dev = st.dev, stack = k.stacks.capture();
     const mask = (dev.dma_mask ?? 0n).toString(16);
     const line = `${devPrefix(dev)}: ${what} addr ${hexDma(addr)}+${size} overflow (mask ${mask}, bus limit 0).`;
     k.violation({
@@ -302,7 +304,7 @@ export class Dma {
   /** BUG_ON(!valid_dma_direction(dir)): an oops that ends the driver's call. */
   checkDirection(dir: unknown, fn: string): void {
     if (validDirection(dir)) return;
-    const k = this.k, stack = k.stacks.capture();
+    const k = this.#k, stack = k.stacks.capture();
     const headline = `kernel BUG at kernel/dma/mapping.c:${BUG_LINES[fn] ?? 158}!`;
     const report = [
       "------------[ cut here ]------------", headline,
@@ -409,7 +411,7 @@ export class Dma {
   private entry(st: DevState, type: EntryType, devAddr: number, size: number, dir: DmaDirection, paddr: number, cpuAddr: number, bounce: boolean, iovaPfn: number, group: SgGroup | null, order = 0): DmaEntry {
     return {
       dev: st.dev, type, devAddr, size, dir, paddr, cpuAddr, bounce, iovaPfn, group, order,
-      stack: this.debug.enabled && this.debug.recordStacks ? this.k.stacks.capture() : undefined,
+      stack: this.debug.enabled && this.debug.recordStacks ? this.#k.stacks.capture() : undefined,
       cached: !st.dev.coherent && !bounce && type !== "coherent",
       mapErrChecked: false,
       deviceOwned: type !== "coherent",
@@ -423,7 +425,7 @@ export class Dma {
   mapPhys(dev: Device, type: "single" | "page", pa: number, cpuAddr: number, size: number, dir: DmaDirection, fn: string): number {
     const st = this.state(dev);
     if (!this.maskOk(st, fn)) return DMA_MAPPING_ERROR;
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.pageAlloc);
     let bus: number, bounce = false, iovaPfn = -1;
     if (st.domain) {
@@ -450,7 +452,7 @@ export class Dma {
   private iovaAlloc(st: DevState, pages: number): number {
     const limit = st.limit + 1;
     const pfn = st.domain!.alloc(pages, limit);
-    if (pfn < 0) this.k.printk(`\x014${devPrefix(st.dev)}: IOVA space exhausted (${pages} pages below ${hexDma(limit)})\n`);
+    if (pfn < 0) this.#k.printk(`\x014${devPrefix(st.dev)}: IOVA space exhausted (${pages} pages below ${hexDma(limit)})\n`);
     return pfn;
   }
 
@@ -467,7 +469,7 @@ export class Dma {
     }
     const tlb = t.map(pa, size);
     if (tlb >= 0) return tlb;
-    const k = this.k, dev = st.dev, stack = k.stacks.capture();
+    const k = this.#k, dev = st.dev, stack = k.stacks.capture();
     const line = `${devPrefix(dev)}: swiotlb buffer is full (sz: ${size} bytes), total ${t.nslabs} (slots), used ${t.usedSlots} (slots)`;
     k.violation({
       rule: "DMA019",
@@ -623,7 +625,7 @@ export class Dma {
       if (s.virt !== null && this.badArea(dev, s.virt, s.length)) return 0;
       if (!s.page) throw new TypeError(`${fn}(): scatterlist entry ${s.index} has no page: set it with sg_set_page() or sg_set_buf()`);
     }
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.pageAlloc);
     const head = list[0];
     const bus: number[] = [], bounce: boolean[] = [];
@@ -746,7 +748,7 @@ export class Dma {
 
   /** Memory dma_map_single() cannot map: reported, and the map fails (true). Kernel text is reported but mapped. */
   badArea(dev: Device, addr: number, len: number): boolean {
-    const k = this.k, p = k.profile;
+    const k = this.#k, p = k.profile;
     let area: string | null = null;
     if (k.vmalloc.isVmallocAddr(addr)) area = "vmalloc area";
     else if (p.arch === "i386" && ((addr >= p.pkmapBase && addr < p.pkmapBase + p.lastPkmap * PAGE_SIZE) || (addr >= k.highmem.fixmapAddr(p.kmapSlotsPerCpu * p.nrCpus - 1) && addr <= p.fixaddrTop))) area = "kmap address";
@@ -770,7 +772,7 @@ export class Dma {
 
   /** The physical address behind a linear-map (or x86_64 image) address. */
   linearPhys(addr: number): number {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     if (addr >= p.pageOffset && addr < p.highMemory) return addr - p.pageOffset;
     return addr - (p.kernel.virtStart - p.kernel.physStart);
   }
@@ -779,7 +781,7 @@ export class Dma {
 
   /** dma_alloc_coherent(): the CPU address (0 for NULL); the bus address goes through handle. */
   allocCoherent(dev: Device, size: number, handle: Ref<number>, gfp: number, stack: CapturedStack | undefined): number {
-    const k = this.k, st = this.state(dev);
+    const k = this.#k, st = this.state(dev);
     if (size <= 0) return 0;
     const order = Math.max(0, Math.ceil(Math.log2(Math.ceil(size / PAGE_SIZE))));
     const mask = dev.coherent_dma_mask, limit = Number(mask);
@@ -811,7 +813,7 @@ export class Dma {
 
   /** dma_free_coherent(). */
   freeCoherent(dev: Device, size: number, cpuAddr: number, handle: number, fn = "dma_free_coherent", checkContext = true): void {
-    const k = this.k, st = this.state(dev);
+    const k = this.#k, st = this.state(dev);
     if (checkContext && k.irqs.depth > 0) this.irqContext(dev, fn);
     const e = this.exact(st, handle, "coherent");
     if (this.debug.enabled) this.checkUnmap(st, e, "coherent", handle, size, DMA_BIDIRECTIONAL, cpuAddr, 0);
@@ -823,7 +825,7 @@ export class Dma {
 
   /** DMA023: WARN_ON(irqs_disabled()) in dma_free_attrs(); dma_pool_destroy()'s might_sleep(). */
   irqContext(dev: Device, fn: string): void {
-    const k = this.k, stack = k.stacks.capture();
+    const k = this.#k, stack = k.stacks.capture();
     const head = fn === "dma_pool_destroy"
       ? [`BUG: sleeping function called from invalid context at mm/dmapool.c:278`, `in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: ${k.current.pid}, name: ${k.current.comm}`, "preempt_count: 10000, expected: 0"]
       : ["------------[ cut here ]------------", `WARNING: CPU: 0 PID: ${k.current.pid} at kernel/dma/mapping.c:704 dma_free_attrs+0x94/0xb0`];
@@ -845,7 +847,7 @@ export class Dma {
     const key = `${Math.floor(bus / PAGE_SIZE)}:${write ? "w" : "r"}`;
     if (!st.faulted.has(key)) {
       st.faulted.add(key);
-      const k = this.k, dev = st.dev, stack = k.stacks.capture();
+      const k = this.#k, dev = st.dev, stack = k.stacks.capture();
       const bdf = dev.name.replace(/^[0-9a-f]{4}:/i, "");
       const line = write
         ? `DMAR: [DMA Write NO_PASID] Request device [${bdf}] fault addr 0x${bus.toString(16)} [fault reason 0x05] PTE Write access is not set`
@@ -861,7 +863,7 @@ export class Dma {
   }
 
   deviceRead(st: DevState, bus: number, len: number): Uint8Array {
-    const k = this.k, out = new Uint8Array(len);
+    const k = this.#k, out = new Uint8Array(len);
     k.clock.advance(len * k.cost.bytes);
     this.emit({ type: "dma_transfer", dev: st.dev.name, busAddr: bus, size: len, write: false });
     for (let off = 0; off < len;) {
@@ -880,7 +882,7 @@ export class Dma {
   }
 
   deviceWrite(st: DevState, bus: number, bytes: Uint8Array): void {
-    const k = this.k, len = bytes.length;
+    const k = this.#k, len = bytes.length;
     k.clock.advance(len * k.cost.bytes);
     this.emit({ type: "dma_transfer", dev: st.dev.name, busAddr: bus, size: len, write: true });
     for (let off = 0; off < len;) {
@@ -903,7 +905,7 @@ export class Dma {
 
   /** Peer-to-peer: a bus address inside another device's memory; nothing else decodes (reads as all ones). */
   private peer(pa: number, n: number, hit: (bytes: Uint8Array, off: number) => void, miss: () => void): void {
-    const r = this.k.io.regionAt(pa);
+    const r = this.#k.io.regionAt(pa);
     if (r && pa + n <= r.end) hit(r.bytes, pa - r.start);
     else miss();
   }
@@ -946,7 +948,7 @@ export class Dma {
   }
 
   private kernelAddr(pa: number): string {
-    const k = this.k, pfn = Math.floor(pa / PAGE_SIZE);
+    const k = this.#k, pfn = Math.floor(pa / PAGE_SIZE);
     const va = k.highmem.pageAddress(pfn);
     return va ? `0x${k.px(va + (pa - pfn * PAGE_SIZE))}` : `phys 0x${pa.toString(16)}`;
   }
@@ -958,7 +960,7 @@ export class Dma {
     for (const e of list) {
       if (!e.deviceOwned || e.reported & R_CPU_ACCESS || e.paddr >= pa + n || e.paddr + e.size <= pa) continue;
       e.reported |= R_CPU_ACCESS;
-      const lo = Math.max(pa, e.paddr), at = vaddr + (lo - pa), k = this.k;
+      const lo = Math.max(pa, e.paddr), at = vaddr + (lo - pa), k = this.#k;
       const single = e.type !== "sg";
       const mapFn = e.type === "sg" ? "dma_map_sg" : e.type === "page" ? "dma_map_page" : "dma_map_single";
       const toCpu = single ? "dma_sync_single_for_cpu" : "dma_sync_sg_for_cpu", toDev = single ? "dma_sync_single_for_device" : "dma_sync_sg_for_device";
@@ -997,7 +999,7 @@ export class Dma {
     const e = list.find((x) => x.cached && x.paddr < ls + L1_CACHE_BYTES && x.paddr + x.size > ls);
     if (!e || e.deviceOwned || e.reported & R_STALE_CPU) return;
     e.reported |= R_STALE_CPU;
-    const k = this.k, sync = e.type === "sg" ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu";
+    const k = this.#k, sync = e.type === "sg" ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu";
     const busAt = e.devAddr + Math.max(0, lo - e.paddr);
     this.debug.note("DMA025", e.dev, e, [
       `DMA-API: ${devPrefix(e.dev)}: CPU read stale data at 0x${k.px(va)} [device address=${hexDma(busAt)}]: ${sync}() was not called after the device wrote it`,
@@ -1010,13 +1012,13 @@ export class Dma {
   cpuWrite(pa: number, src: Uint8Array, off: number, n: number, vaddr: number, stack: CapturedStack | undefined): void {
     if (this.shadow.size) this.shadow.markInit(pa, n);
     const list = this.pageMaps.get(Math.floor(pa / PAGE_SIZE));
-    if (!list) { this.k.phys.write(pa, src, off, n); return; }
+    if (!list) { this.#k.phys.write(pa, src, off, n); return; }
     this.cpuAccessCheck(list, pa, n, vaddr, true, stack);
-    if (!this.anyCached(list)) { this.k.phys.write(pa, src, off, n); return; }
+    if (!this.anyCached(list)) { this.#k.phys.write(pa, src, off, n); return; }
     const end = pa + n;
     for (let ln = Math.floor(pa / L1_CACHE_BYTES), last = Math.floor((end - 1) / L1_CACHE_BYTES); ln <= last; ln++) {
       const ls = ln * L1_CACHE_BYTES, lo = Math.max(ls, pa), hi = Math.min(ls + L1_CACHE_BYTES, end);
-      if (!this.lineCacheable(list, ls)) { this.k.phys.write(lo, src, off + (lo - pa), hi - lo); continue; }
+      if (!this.lineCacheable(list, ls)) { this.#k.phys.write(lo, src, off + (lo - pa), hi - lo); continue; }
       const l = this.cache.fill(ln);
       l.data.set(src.subarray(off + (lo - pa), off + (hi - pa)), lo - ls);
       l.dirty = true;
@@ -1029,7 +1031,7 @@ export class Dma {
 
   /** What the CPU sees at [pa, pa+len): RAM under any cached lines (swiotlb's memcpy). */
   cpuView(pa: number, buf: Uint8Array): void {
-    this.k.phys.read(pa, buf);
+    this.#k.phys.read(pa, buf);
     if (!this.cache.lines.size) return;
     for (let ln = Math.floor(pa / L1_CACHE_BYTES), last = Math.floor((pa + buf.length - 1) / L1_CACHE_BYTES); ln <= last; ln++) {
       const l = this.cache.lines.get(ln);
@@ -1041,7 +1043,7 @@ export class Dma {
 
   /** A CPU-side copy into RAM made by the DMA layer itself (swiotlb's copy back): no checks, lines dropped. */
   cpuStore(pa: number, buf: Uint8Array): void {
-    this.k.phys.write(pa, buf);
+    this.#k.phys.write(pa, buf);
     if (this.shadow.size) this.shadow.markInit(pa, buf.length);
     if (this.cache.lines.size) this.cache.invalidate(pa, buf.length);
   }
@@ -1052,7 +1054,7 @@ export class Dma {
    * sequence number only, as it does everywhere else with nobody listening.
    */
   private emit(body: import("../kernel/events").KernelEventBody): void {
-    const ev = this.k.events;
+    const ev = this.#k.events;
     if (this.unsubscribe && ev.onlyListenerIs(this.listener)) return ev.skip();
     ev.emit(body);
   }
@@ -1060,7 +1062,7 @@ export class Dma {
   // ------------------------------------------------------------ allocation tracking for DMA022
 
   private onEvent(e: import("../kernel/events").KernelEvent): void {
-    const p = this.k.profile, s = this.shadow;
+    const p = this.#k.profile, s = this.shadow;
     switch (e.type) {
       case "kmalloc":
         if (e.addr >= p.pageOffset && e.addr < p.highMemory) {
@@ -1072,7 +1074,7 @@ export class Dma {
         if (e.addr >= p.pageOffset && e.addr < p.highMemory) s.markInit(e.addr - p.pageOffset, e.size);
         break;
       case "page_alloc":
-        if (e.gfp & __GFP_ZERO || this.k.currentModule === null) s.markInit(e.pfn * PAGE_SIZE, PAGE_SIZE << e.order);
+        if (e.gfp & __GFP_ZERO || this.#k.currentModule === null) s.markInit(e.pfn * PAGE_SIZE, PAGE_SIZE << e.order);
         else s.markUninit(e.pfn * PAGE_SIZE, PAGE_SIZE << e.order);
         break;
       case "page_free":

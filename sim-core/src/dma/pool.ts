@@ -29,7 +29,10 @@ export class DmaPool {
 }
 
 export class DmaPools {
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** dma_pool_create(): null for a bad size, alignment or boundary. */
   create(name: string, dev: Device, size: number, align: number, boundary: number): DmaPool | null {
@@ -42,12 +45,12 @@ export class DmaPools {
     if (!boundary) boundary = allocation;
     else if (boundary < size || boundary & (boundary - 1)) return null;
     boundary = Math.min(boundary, allocation);
-    this.k.dma.state(dev);
+    this.#k.dma.state(dev);
     return new DmaPool(name, dev, size, boundary, allocation);
   }
 
   private report(pool: DmaPool, fn: string, vaddr: number, dma: number, problem: string, line: string, extra: string[] = []): void {
-    const k = this.k, stack = k.stacks.capture();
+    const k = this.#k, stack = k.stacks.capture();
     k.violation({
       rule: "DMA021",
       params: { fn, pool: pool.name, addr: `0x${k.px(vaddr)}`, dev_addr: hexDma(dma), problem },
@@ -58,7 +61,7 @@ export class DmaPools {
 
   /** pool_initialise_page(): blocks never straddle a boundary. */
   private grow(pool: DmaPool, gfp: number): boolean {
-    const k = this.k, handle: Ref<number> = { value: 0 };
+    const k = this.#k, handle: Ref<number> = { value: 0 };
     const vaddr = k.dma.allocCoherent(pool.dev, pool.allocation, handle, gfp & ~__GFP_ZERO, k.stacks.capture());
     if (!vaddr) return false;
     const page: PoolPage = { vaddr, dma: handle.value, inUse: new Map() };
@@ -78,7 +81,7 @@ export class DmaPools {
 
   /** dma_pool_alloc()/dma_pool_zalloc(): the block's CPU address (0 for NULL); its bus address through handle. */
   alloc(pool: DmaPool, gfp: number, handle: Ref<number>): number {
-    const k = this.k;
+    const k = this.#k;
     if (!pool.free.length && !this.grow(pool, gfp)) return 0;
     const { page, off } = pool.free.pop()!;
     const vaddr = page.vaddr + off, pa = vaddr - k.profile.pageOffset;
@@ -102,7 +105,7 @@ export class DmaPools {
 
   /** dma_pool_free(). */
   free(pool: DmaPool, vaddr: number, dma: number): void {
-    const k = this.k;
+    const k = this.#k;
     const page = pool.pages.find((p) => dma >= p.dma && dma < p.dma + pool.allocation);
     if (!page) {
       this.report(pool, "dma_pool_free", vaddr, dma, "bad dma", `dma_pool_free ${pool.name}, 0x${k.px(vaddr)}/${hexDma(dma)} (bad dma)`);
@@ -126,7 +129,7 @@ export class DmaPools {
 
   /** dma_pool_destroy(): a busy pool's pages are leaked, as in Linux. */
   destroy(pool: DmaPool): void {
-    const k = this.k;
+    const k = this.#k;
     if (k.irqs.depth > 0) k.dma.irqContext(pool.dev, "dma_pool_destroy");
     if (pool.nrActive > 0) {
       let vaddr = 0, dma = 0;

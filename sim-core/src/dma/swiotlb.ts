@@ -39,7 +39,10 @@ export class Swiotlb {
   /** One past the highest pool address: a mask must reach it for bouncing to help. */
   end = 0;
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   get nslabs(): number { return this.used.length; }
   get ready(): boolean { return this.segBase.length > 0; }
@@ -48,7 +51,7 @@ export class Swiotlb {
   init(): void {
     if (this.ready || this.tried) return;
     this.tried = true;
-    const k = this.k;
+    const k = this.#k;
     const segs = this.size > 0 ? Math.max(1, Math.ceil(this.size / SEG_BYTES)) : 0;
     let left = segs * SEG_BYTES;
     k.withModule(null, () => {
@@ -139,7 +142,7 @@ export class Swiotlb {
 
   /** swiotlb_bounce(): TO_DEVICE copies orig → tlb, FROM_DEVICE tlb → orig. */
   private bounce(tlb: number, orig: number, size: number, dir: DmaDirection): void {
-    const k = this.k, buf = new Uint8Array(size);
+    const k = this.#k, buf = new Uint8Array(size);
     if (dir === DMA_TO_DEVICE) {
       k.dma.cpuView(orig, buf);
       k.phys.write(tlb, buf);

@@ -41,7 +41,9 @@ export class CharDevices {
   private readonly miscMinors = new Set<number>();
   private readonly misc = new Map<number, { dev: MiscDevice; module: Module | null }>();
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     for (const [major, name] of STANDARD) this.regions.push({ major, baseminor: 0, count: 256, name, cdev: null, module: null });
   }
 
@@ -64,7 +66,7 @@ export class CharDevices {
       major = this.dynamicMajor();
       if (major < 0) return major;
     } else if (this.overlaps(major, baseminor, count)) return -EBUSY;
-    const r: Region = { major, baseminor, count, name, cdev: null, module: this.k.currentModule };
+    const r: Region = { major, baseminor, count, name, cdev: null, module: this.#k.currentModule };
     this.regions.push(r);
     return r;
   }
@@ -115,7 +117,7 @@ export class CharDevices {
     if (count <= 0) return -EINVAL;
     cdev.dev = dev;
     cdev.count = count;
-    this.cdevs.push({ dev, count, cdev, module: this.k.currentModule });
+    this.cdevs.push({ dev, count, cdev, module: this.#k.currentModule });
     return 0;
   }
 
@@ -144,8 +146,8 @@ export class CharDevices {
     const path = `/dev/${m.nodename ?? m.name}`;
     if (this.nodes.has(path)) return -EEXIST;
     this.miscMinors.add(minor);
-    this.misc.set(minor, { dev: m, module: this.k.currentModule });
-    this.nodes.set(path, new Inode(this.k.nextId("ino"), MKDEV(MISC_MAJOR, minor), S_IFCHR | (m.mode ?? 0o600)));
+    this.misc.set(minor, { dev: m, module: this.#k.currentModule });
+    this.nodes.set(path, new Inode(this.#k.nextId("ino"), MKDEV(MISC_MAJOR, minor), S_IFCHR | (m.mode ?? 0o600)));
     return 0;
   }
 
@@ -160,7 +162,7 @@ export class CharDevices {
   mknod(path: string, dev: dev_t, mode = 0o666): number {
     if (this.nodes.has(path)) return -EEXIST;
     if (!path.startsWith("/dev/")) return -ENOENT;
-    this.nodes.set(path, new Inode(this.k.nextId("ino"), dev, S_IFCHR | mode));
+    this.nodes.set(path, new Inode(this.#k.nextId("ino"), dev, S_IFCHR | mode));
     return 0;
   }
 
@@ -170,7 +172,7 @@ export class CharDevices {
 
   /** chrdev_open() and misc_open(): a File, or -errno. */
   open(path: string, flags: number): File | number {
-    const k = this.k;
+    const k = this.#k;
     const inode = this.nodes.get(path);
     if (!inode) return -ENOENT;
     let fops: file_operations | null = null, module: Module | null = null;

@@ -18,7 +18,10 @@ export class Irqs {
   /** Interrupts raised with no handler, per line (the "nobody cared" count). */
   private readonly unhandled = new Map<number, number>();
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** A line for a new device (legacy PCI INTx numbers are small; these start at 16). */
   allocate(): number { return this.nextIrq++; }
@@ -27,7 +30,7 @@ export class Irqs {
     const list = this.lines.get(irq) ?? [];
     if (list.length && (!(flags & IRQF_SHARED) || !list.every((a) => a.flags & IRQF_SHARED))) return -16; // -EBUSY
     if (flags & IRQF_SHARED && dev_id == null) return -22; // -EINVAL: a shared line needs a dev_id
-    list.push({ handler, flags, name, dev_id, module: this.k.currentModule, count: 0 });
+    list.push({ handler, flags, name, dev_id, module: this.#k.currentModule, count: 0 });
     this.lines.set(irq, list);
     return 0;
   }
@@ -36,7 +39,7 @@ export class Irqs {
     const list = this.lines.get(irq);
     const i = list?.findIndex((a) => a.dev_id === dev_id) ?? -1;
     if (!list || i < 0) {
-      this.k.warn(`Trying to free already-free IRQ ${irq}`, undefined);
+      this.#k.warn(`Trying to free already-free IRQ ${irq}`, undefined);
       return;
     }
     list.splice(i, 1);
@@ -56,11 +59,11 @@ export class Irqs {
 
   /** A device asserts its line after delayNs of virtual time; handlers run in interrupt context then. */
   raise(irq: number, delayNs = 0): void {
-    this.k.sched.defer(delayNs, `irq ${irq}`, () => this.deliver(irq));
+    this.#k.sched.defer(delayNs, `irq ${irq}`, () => this.deliver(irq));
   }
 
   deliver(irq: number): void {
-    const k = this.k;
+    const k = this.#k;
     const list = this.lines.get(irq) ?? [];
     let handled = false;
     this.depth++;

@@ -28,7 +28,10 @@ export class Modules {
   /** The module whose code is being evaluated by load(). */
   private loading: Module | null = null;
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** The module module_init()/module_param() are talking about. */
   registering(fn: string): Module {
@@ -42,9 +45,9 @@ export class Modules {
     const given = m.args.get(name);
     let value = def;
     if (given !== undefined) {
-      const parsed = parseParam(type, given, this.k.profile.bits);
+      const parsed = parseParam(type, given, this.#k.profile.bits);
       if (parsed === undefined) {
-        this.k.printk(`\x013${m.name}: \`${given}' invalid for parameter \`${name}'\n`);
+        this.#k.printk(`\x013${m.name}: \`${given}' invalid for parameter \`${name}'\n`);
         m.paramError = true;
       } else value = parsed;
     }
@@ -54,7 +57,7 @@ export class Modules {
 
   /** insmod: 0 on success, or init's error (the module is not left loaded). */
   load(name: string, evaluate: () => void, args: Readonly<Record<string, string>> = {}): number {
-    const k = this.k;
+    const k = this.#k;
     if (this.loaded.has(name)) return -EEXIST;
     const mod = new Module(name, new Map(Object.entries(args)));
     this.loading = mod;
@@ -83,7 +86,7 @@ export class Modules {
 
   /** rmmod: -EBUSY while open files hold the module. */
   unload(name: string): number {
-    const k = this.k;
+    const k = this.#k;
     const mod = this.loaded.get(name);
     if (!mod) return -ENOENT;
     if (mod.refcnt > 0) return -EBUSY;
@@ -98,7 +101,7 @@ export class Modules {
 
   /** Everything the module took and did not give back. */
   leaks(mod: Module): Leak[] {
-    const k = this.k, out: Leak[] = [];
+    const k = this.#k, out: Leak[] = [];
     const mine = (t: Track | undefined) => t?.module === mod;
     for (const c of k.slab.caches) {
       for (const s of c.slabs) {
@@ -122,7 +125,7 @@ export class Modules {
   }
 
   private reportLeaks(mod: Module, why: string): void {
-    const k = this.k;
+    const k = this.#k;
     for (const l of this.leaks(mod)) {
       const t = l.track;
       const dump = l.rule === "MEM008" && l.allocFn !== "get_page()" && l.allocFn !== "alloc_pages()" ? this.hexDump(l.addr, Math.min(32, l.size)) : [];
@@ -146,7 +149,7 @@ export class Modules {
   }
 
   private hexDump(addr: number, n: number): string[] {
-    const k = this.k;
+    const k = this.#k;
     let bytes: Uint8Array;
     try {
       const wasEnabled = k.kasan.enabled;

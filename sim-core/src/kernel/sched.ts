@@ -15,11 +15,14 @@ export class Scheduler {
   private queue: Deferred[] = [];
   private seq = 0;
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** Run fn `delayNs` from now; returns a handle that can be cancelled. */
   defer(delayNs: number, label: string, run: () => void): Deferred {
-    const d: Deferred = { seq: ++this.seq, due: this.k.clock.now + Math.max(0, delayNs), label, run, cancelled: false };
+    const d: Deferred = { seq: ++this.seq, due: this.#k.clock.now + Math.max(0, delayNs), label, run, cancelled: false };
     let i = this.queue.length;
     while (i > 0 && (this.queue[i - 1].due > d.due)) i--;
     this.queue.splice(i, 0, d);
@@ -35,7 +38,7 @@ export class Scheduler {
       const d = this.queue.shift();
       if (!d) return false;
       if (d.cancelled) continue;
-      if (d.due > this.k.clock.now) this.k.clock.advance(d.due - this.k.clock.now);
+      if (d.due > this.#k.clock.now) this.#k.clock.advance(d.due - this.#k.clock.now);
       d.run();
       if (++n >= maxItems) return false;
     }

@@ -27,11 +27,14 @@ export class Syscalls {
   /** AIO requests submitted and not yet completed. */
   private readonly inflight = new Set<AioRequest>();
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** Runs a system call as t; a driver oops kills t and the call returns -EFAULT. */
   private call<T>(t: Task, name: string, fn: () => T, onOops: T): T {
-    const k = this.k;
+    const k = this.#k;
     if (t.state !== "running") throw new Error(`${t} has exited and cannot call ${name}()`);
     k.clock.advance(k.cost.syscall);
     try {
@@ -54,7 +57,7 @@ export class Syscalls {
       const fd = t.files.findIndex((f) => f === null);
       const slot = fd >= 0 ? fd : t.files.length;
       if (slot >= MAX_FDS) return -EMFILE;
-      const f = this.k.chrdev.open(path, flags);
+      const f = this.#k.chrdev.open(path, flags);
       if (typeof f === "number") return f;
       t.files[slot] = f;
       return slot;
@@ -66,7 +69,7 @@ export class Syscalls {
       const f = this.file(t, fd);
       if (!f) return -EBADF;
       t.files[fd] = null;
-      this.k.fput(f);
+      this.#k.fput(f);
       return 0;
     }, 0);
   }
@@ -81,7 +84,7 @@ export class Syscalls {
 
   private rw(t: Task, fd: number, buf: number, count: number, write: boolean): number {
     return this.call(t, write ? "write" : "read", () => {
-      const k = this.k;
+      const k = this.#k;
       const f = this.file(t, fd);
       if (!f) return -EBADF;
       if (!(f.f_mode & (write ? 2 : 1))) return -EBADF;
@@ -110,7 +113,7 @@ export class Syscalls {
   /** io_submit() of one IOCB_CMD_PREAD/PWRITE: the driver may finish it later through ki_complete. */
   aio(t: Task, fd: number, buf: number, count: number, offset: number, write: boolean): AioRequest | number {
     return this.call<AioRequest | number>(t, "io_submit", () => {
-      const k = this.k;
+      const k = this.#k;
       const f = this.file(t, fd);
       if (!f || !(f.f_mode & (write ? 2 : 1))) return -EBADF;
       const iter = write ? f.f_op.write_iter : f.f_op.read_iter;
@@ -142,8 +145,8 @@ export class Syscalls {
   /** io_getevents() for one request: runs deferred work until the driver completes it. */
   aioWait(t: Task, req: AioRequest): number {
     return this.call(t, "io_getevents", () => {
-      if (!this.k.sched.runUntil(() => req.done)) {
-        this.k.printk(`\x014${t.comm}[${t.pid}]: io_getevents: the request was never completed (no ki_complete() and no work left to run)\n`);
+      if (!this.#k.sched.runUntil(() => req.done)) {
+        this.#k.printk(`\x014${t.comm}[${t.pid}]: io_getevents: the request was never completed (no ki_complete() and no work left to run)\n`);
         return -EINVAL;
       }
       return req.res;
@@ -157,7 +160,7 @@ export class Syscalls {
       if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) return -EINVAL;
       const llseek = f.f_op.llseek;
       if (!llseek) return -ESPIPE;
-      return this.k.callDriver(f.module, "llseek", () => llseek(f, offset, whence));
+      return this.#k.callDriver(f.module, "llseek", () => llseek(f, offset, whence));
     }, -EFAULT);
   }
 
@@ -167,7 +170,7 @@ export class Syscalls {
       if (!f) return -EBADF;
       const ioctl = f.f_op.unlocked_ioctl;
       if (!ioctl) return -ENOTTY;
-      return this.k.callDriver(f.module, "ioctl", () => ioctl(f, cmd >>> 0, arg));
+      return this.#k.callDriver(f.module, "ioctl", () => ioctl(f, cmd >>> 0, arg));
     }, -EFAULT);
   }
 
@@ -177,35 +180,35 @@ export class Syscalls {
       const f = anon ? null : this.file(t, fd);
       if (!anon && !f) return -EBADF;
       if (offset % 4096) return -EINVAL;
-      return this.k.mmap.mmap(t.mm!, addr, len, prot, flags, f ?? null, offset / 4096);
+      return this.#k.mmap.mmap(t.mm!, addr, len, prot, flags, f ?? null, offset / 4096);
     }, -EFAULT);
   }
 
   munmap(t: Task, addr: number, len: number): number {
-    return this.call(t, "munmap", () => this.k.mmap.munmap(t.mm!, addr, len), -EFAULT);
+    return this.call(t, "munmap", () => this.#k.mmap.munmap(t.mm!, addr, len), -EFAULT);
   }
 
   mremap(t: Task, addr: number, oldLen: number, newLen: number, flags: number): number {
-    return this.call(t, "mremap", () => this.k.mmap.mremap(t.mm!, addr, oldLen, newLen, flags), -EFAULT);
+    return this.call(t, "mremap", () => this.#k.mmap.mremap(t.mm!, addr, oldLen, newLen, flags), -EFAULT);
   }
 
   mprotect(t: Task, addr: number, len: number, prot: number): number {
-    return this.call(t, "mprotect", () => this.k.mmap.mprotect(t.mm!, addr, len, prot), -EFAULT);
+    return this.call(t, "mprotect", () => this.#k.mmap.mprotect(t.mm!, addr, len, prot), -EFAULT);
   }
 
   brk(t: Task, addr: number): number {
-    return this.call(t, "brk", () => this.k.mmap.brk(t.mm!, addr), -EFAULT);
+    return this.call(t, "brk", () => this.#k.mmap.brk(t.mm!, addr), -EFAULT);
   }
 
   fork(t: Task): Task {
-    return this.call(t, "fork", () => this.k.tasks.fork(t), t);
+    return this.call(t, "fork", () => this.#k.tasks.fork(t), t);
   }
 
   exit(t: Task, code: number): void {
     if (t.state !== "running") return;
     // exit_aio(): the process waits for the requests it still has in flight.
     const mine = [...this.inflight].filter((r) => r.pid === t.pid);
-    if (mine.length) this.k.sched.runUntil(() => mine.every((r) => r.done));
-    this.k.withCurrent(t, () => this.k.tasks.exit(t, code));
+    if (mine.length) this.#k.sched.runUntil(() => mine.every((r) => r.done));
+    this.#k.withCurrent(t, () => this.#k.tasks.exit(t, code));
   }
 }

@@ -28,7 +28,10 @@ export class Tasks {
   /** The program every scenario process runs, as a file on the root filesystem (08:01). */
   private readonly programs = new Map<string, File>();
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** A kernel thread: no mm. */
   kthread(comm: string): Task {
@@ -40,7 +43,7 @@ export class Tasks {
   private program(comm: string): File {
     let f = this.programs.get(comm);
     if (!f) {
-      f = new File(this.k.nextId("file"), `/usr/bin/${comm}`, new Inode(this.k.nextId("rootino"), 0, 0o100755, "08:01"), {}, O_RDONLY, FMODE_READ);
+      f = new File(this.#k.nextId("file"), `/usr/bin/${comm}`, new Inode(this.#k.nextId("rootino"), 0, 0o100755, "08:01"), {}, O_RDONLY, FMODE_READ);
       this.programs.set(comm, f);
     }
     return f;
@@ -48,7 +51,7 @@ export class Tasks {
 
   /** A process as exec leaves it: program segments, [vvar]/[vdso] and [stack]. */
   spawn(comm: string): Task {
-    const k = this.k;
+    const k = this.#k;
     const mm = new MmStruct(k, layoutFor(k));
     const prog = this.program(comm);
     const P = PAGE_SIZE;
@@ -78,7 +81,7 @@ export class Tasks {
 
   /** fork(): a copy of the address space (dup_mmap) and of the file table. */
   fork(parent: Task): Task {
-    const k = this.k;
+    const k = this.#k;
     const mm = new MmStruct(k, parent.mm!.layout);
     const child = new Task(this.nextPid++, parent.comm, mm, parent);
     this.all.set(child.pid, child);
@@ -94,7 +97,7 @@ export class Tasks {
 
   /** do_exit(): files closed, the address space torn down (vm_ops->close on every VMA). */
   exit(t: Task, code: number, signal?: SigInfo): void {
-    const k = this.k;
+    const k = this.#k;
     if (t.state !== "running") return;
     if (signal?.signo === SIGSEGV && signal.error !== undefined) {
       // show_signal_msg(); ip and sp are the scenario program's nominal text and stack.

@@ -59,6 +59,6 @@ export function hungTask(k: Kernel, what: string, hint: string | undefined, stac
   ];
   k.log.flush();
   for (const l of report) k.printk(`\x013${l}\n`);
-  k.events.emit({ type: "oops", message: report[0], address: 0, location: stack?.top, report });
+  k.noteOops(report[0], 0, stack?.top, report, undefined);
   throw new KernelOops(report[0], 0, report, stack?.top, undefined);
 }

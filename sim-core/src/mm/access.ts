@@ -18,11 +18,14 @@ interface Target { pa: number; io: boolean }
 export class KernelMemory {
   private readonly scratch = new Uint8Array(8);
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** The physical address behind a kernel virtual address, or an oops. */
   translate(addr: number, write: boolean, stack: CapturedStack | undefined, size = 1): Target {
-    const k = this.k, p = k.profile;
+    const k = this.#k, p = k.profile;
     if (addr >= p.pageOffset && addr < p.highMemory) {
       const pa = addr - p.pageOffset;
       if (k.memmap.pfnValid(Math.floor(pa / PAGE_SIZE))) return { pa, io: false };
@@ -47,7 +50,7 @@ export class KernelMemory {
   }
 
   readInto(addr: number, out: Uint8Array, stack: CapturedStack | undefined, fn: string): void {
-    const k = this.k;
+    const k = this.#k;
     k.kasan.check(addr, out.length, false, stack, fn);
     k.clock.advance(out.length * k.cost.bytes);
     this.chunks(addr, out.length, false, stack, fn, (t, off, n) => {
@@ -60,7 +63,7 @@ export class KernelMemory {
   }
 
   write(addr: number, src: Uint8Array, stack?: CapturedStack, fn = "memcpy"): void {
-    const k = this.k;
+    const k = this.#k;
     k.kasan.check(addr, src.length, true, stack, fn);
     k.clock.advance(src.length * k.cost.bytes);
     this.chunks(addr, src.length, true, stack, fn, (t, off, n) => {
@@ -75,7 +78,7 @@ export class KernelMemory {
   }
 
   fill(addr: number, value: number, len: number, stack?: CapturedStack, fn = "memset"): void {
-    const k = this.k;
+    const k = this.#k;
     k.kasan.check(addr, len, true, stack, fn);
     k.clock.advance(len * k.cost.bytes);
     this.chunks(addr, len, true, stack, fn, (t, off, n) => {
@@ -111,23 +114,23 @@ export class KernelMemory {
   /** readl()-style device access: one transaction of the given width. */
   ioRead(addr: number, width: IoWidth, stack: CapturedStack | undefined, fn: string): number | bigint {
     const t = this.translate(addr, false, stack);
-    this.k.clock.advance(this.k.cost.mmio);
+    this.#k.clock.advance(this.#k.cost.mmio);
     if (!t.io) {
-      this.k.reportIoMisuse(fn, addr, "RAM", stack);
+      this.#k.reportIoMisuse(fn, addr, "RAM", stack);
       return this.load(addr, width, stack, fn);
     }
-    return this.k.io.read(t.pa, width);
+    return this.#k.io.read(t.pa, width);
   }
 
   ioWrite(addr: number, width: IoWidth, value: number | bigint, stack: CapturedStack | undefined, fn: string): void {
     const t = this.translate(addr, true, stack);
-    this.k.clock.advance(this.k.cost.mmio);
+    this.#k.clock.advance(this.#k.cost.mmio);
     if (!t.io) {
-      this.k.reportIoMisuse(fn, addr, "RAM", stack);
+      this.#k.reportIoMisuse(fn, addr, "RAM", stack);
       this.store(addr, width, value, stack, fn);
       return;
     }
-    this.k.io.write(t.pa, width, value);
+    this.#k.io.write(t.pa, width, value);
   }
 
   /** Splits [addr, addr+len) at page boundaries and translates each piece. */
@@ -140,7 +143,7 @@ export class KernelMemory {
       const t = this.translate(a, write, stack, n);
       if (t.io && !ioWarned) {
         ioWarned = true;
-        this.k.reportIoMisuse(caller, a, "I/O", stack);
+        this.#k.reportIoMisuse(caller, a, "I/O", stack);
       }
       fn(t, off, n);
       off += n;

@@ -38,11 +38,14 @@ export class Gup {
   /** Pages handed out and not yet released, per frame. */
   readonly grants = new Map<number, Grant[]>();
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** __get_user_pages(): how many pages were taken, or -errno when none were. */
   get(mm: MmStruct, start: number, nrPages: number, gupFlags: number, pages: Array<Page | null> | null, pin: boolean): number {
-    const k = this.k;
+    const k = this.#k;
     const fn = pin ? "pin_user_pages" : "get_user_pages";
     if (nrPages < 0) return -EINVAL;
     start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE; // the page containing start, as __get_user_pages() walks it
@@ -90,7 +93,7 @@ export class Gup {
 
   /** Releases one grant of the frame: which kind it was, or false if it had none. */
   release(pfn: number, pin: boolean, makeDirty = false): "pin" | "get" | false {
-    const k = this.k;
+    const k = this.#k;
     const list = this.grants.get(pfn);
     if (!list?.length) return false;
     let i = list.findIndex((g) => g.pin === pin);

@@ -29,32 +29,34 @@ export class Highmem {
   /** Who holds each persistent kmap, for leak reports. */
   readonly kmapHolders = new Map<number, Track[]>();
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     const n = k.profile.lastPkmap;
     this.pkmapCount = new Int32Array(n);
     this.pkmapPfn = new Int32Array(n).fill(-1);
     this.local = Array.from({ length: k.profile.nrCpus }, () => []);
   }
 
-  isHighmem(pfn: number): boolean { return pfn >= this.k.profile.maxLowPfn; }
+  isHighmem(pfn: number): boolean { return pfn >= this.#k.profile.maxLowPfn; }
 
-  pkmapAddr(slot: number): number { return this.k.profile.pkmapBase + slot * PAGE_SIZE; }
+  pkmapAddr(slot: number): number { return this.#k.profile.pkmapBase + slot * PAGE_SIZE; }
 
   /** __fix_to_virt(FIX_KMAP_BEGIN + idx + KM_MAX_IDX * cpu). FIX_KMAP_BEGIN sits a few entries below the top. */
   fixmapAddr(idx: number, cpu = 0): number {
     const FIX_KMAP_BEGIN = 1;
-    return this.k.profile.fixaddrTop - (FIX_KMAP_BEGIN + idx + this.k.profile.kmapSlotsPerCpu * cpu) * PAGE_SIZE;
+    return this.#k.profile.fixaddrTop - (FIX_KMAP_BEGIN + idx + this.#k.profile.kmapSlotsPerCpu * cpu) * PAGE_SIZE;
   }
 
   /** page_address(): the lowmem logical address, a pkmap address, or 0. */
   pageAddress(pfn: number): number {
-    if (!this.isHighmem(pfn)) return this.k.profile.pageOffset + pfn * PAGE_SIZE;
+    if (!this.isHighmem(pfn)) return this.#k.profile.pageOffset + pfn * PAGE_SIZE;
     const slot = this.pkmapOf.get(pfn);
     return slot === undefined ? 0 : this.pkmapAddr(slot);
   }
 
   kmap(page: Page, stack: CapturedStack | undefined): number {
-    const k = this.k;
+    const k = this.#k;
     k.mightSleep("kmap", stack);
     k.clock.advance(k.cost.kmap);
     const pfn = page.pfn;
@@ -90,7 +92,7 @@ export class Highmem {
 
   /** map_new_virtual(): scan from the last slot; on wrap, flush_all_zero_pkmaps() frees unused ones. */
   private findFreeSlot(): number {
-    const n = this.k.profile.lastPkmap;
+    const n = this.#k.profile.lastPkmap;
     for (let tries = 0; tries < 2 * n; tries++) {
       this.lastPkmapNr = (this.lastPkmapNr + 1) % n;
       if (this.lastPkmapNr === 0) this.flushAllZeroPkmaps();
@@ -103,14 +105,14 @@ export class Highmem {
     for (let i = 0; i < this.pkmapCount.length; i++) {
       if (this.pkmapCount[i] !== 1) continue;
       this.pkmapCount[i] = 0;
-      this.k.kpt.unmap(this.pkmapAddr(i));
+      this.#k.kpt.unmap(this.pkmapAddr(i));
       this.pkmapOf.delete(this.pkmapPfn[i]);
       this.pkmapPfn[i] = -1;
     }
   }
 
   kunmap(page: unknown, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     if (!(page instanceof Page)) {
       k.violation({
         rule: "PG004",
@@ -138,7 +140,7 @@ export class Highmem {
   }
 
   kmapLocal(page: Page, kind: "kmap_atomic" | "kmap_local", stack: CapturedStack | undefined): number {
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.kmap);
     const stackOfCpu = this.local[0];
     const idx = stackOfCpu.length;
@@ -162,7 +164,7 @@ export class Highmem {
   }
 
   kunmapLocal(addr: unknown, kind: "kmap_atomic" | "kmap_local", stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     const fn = kind === "kmap_atomic" ? "kunmap_atomic" : "kunmap_local";
     if (typeof addr !== "number") {
       k.violation({

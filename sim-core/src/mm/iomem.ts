@@ -27,13 +27,15 @@ export class IoMem {
   private readonly regions: IoRegion[] = [];
   private nextFree: number;
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     this.nextFree = k.profile.mmioStart;
   }
 
   /** Add device memory; without a base it is placed in the PCI hole, naturally aligned like a BAR. */
   addRegion(name: string, size: number, opts: { phys?: number; handlers?: MmioHandlers } = {}): IoRegion {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     const bar = 2 ** Math.ceil(Math.log2(Math.max(size, PAGE_SIZE)));
     const start = opts.phys ?? alignUp(this.nextFree, bar);
     if (opts.phys === undefined) this.nextFree = start + bar;
@@ -41,7 +43,7 @@ export class IoMem {
     for (const r of this.regions) {
       if (start < r.end && r.start < start + size) throw new RangeError(`${name} at 0x${start.toString(16)} overlaps ${r.name}`);
     }
-    if (this.k.isRamPhys(start) || this.k.isRamPhys(start + size - 1)) throw new RangeError(`${name} at 0x${start.toString(16)} overlaps System RAM`);
+    if (this.#k.isRamPhys(start) || this.#k.isRamPhys(start + size - 1)) throw new RangeError(`${name} at 0x${start.toString(16)} overlaps System RAM`);
     const r = new IoRegion(name, start, size, opts.handlers);
     this.regions.push(r);
     this.regions.sort((a, b) => a.start - b.start);
@@ -56,7 +58,7 @@ export class IoMem {
 
   /** ioremap(): 0 for RAM (x86 refuses it: "ioremap on RAM") and for ranges no device claims. */
   ioremap(phys: number, size: number, stack: CapturedStack | undefined): number {
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.ioremap);
     if (!Number.isFinite(size) || size <= 0 || phys + size < phys) return 0;
     const d = k.profile.physDigits;
@@ -76,7 +78,7 @@ export class IoMem {
   }
 
   iounmap(addr: number, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     if (addr === 0) return;
     const base = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
     const a = k.vmalloc.find(base);
@@ -113,7 +115,7 @@ export class IoMem {
 
   /** /proc/iomem with the RAM ranges, the kernel image and the devices. */
   iomemText(): string {
-    const k = this.k, p = k.profile;
+    const k = this.#k, p = k.profile;
     const rows: Array<[number, number, string, number]> = [];
     for (const e of p.e820) rows.push([e.start, e.end, e.type === "usable" ? "System RAM" : "Reserved", 0]);
     const img = p.kernel;

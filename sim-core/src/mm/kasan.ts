@@ -30,7 +30,10 @@ export class Kasan {
   multiShot = true;
   private reported = false;
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** kasan_check_range(): report the first bad byte of an access, if any. The access still happens. */
   check(addr: number, size: number, write: boolean, stack: CapturedStack | undefined, fn: string): void {
@@ -46,7 +49,7 @@ export class Kasan {
         let bad = seg;
         while (this.classify(bad).ok) bad++;
         const poison = this.classify(bad) as Exclude<Poison, { ok: true }>;
-        this.report(poison, addr, size, write, bad, stack ?? this.k.stacks.capture(), fn);
+        this.report(poison, addr, size, write, bad, stack ?? this.#k.stacks.capture(), fn);
         return;
       }
       seg = segEnd;
@@ -55,7 +58,7 @@ export class Kasan {
 
   /** Both addresses in one slab object, one large kmalloc, one vmalloc area or one page block. */
   private sameAllocation(a: number, b: number): boolean {
-    const k = this.k, s = k.slab, p = k.profile;
+    const k = this.#k, s = k.slab, p = k.profile;
     const oa = s.objectAt(a);
     if (oa) {
       const ob = s.objectAt(b);
@@ -75,14 +78,14 @@ export class Kasan {
   }
 
   private unitEnd(a: number): number {
-    const o = this.k.slab.objectAt(a);
+    const o = this.#k.slab.objectAt(a);
     if (o && a >= o.start && a < o.start + o.cache.size) return o.start + o.cache.size;
     return (Math.floor(a / PAGE_SIZE) + 1) * PAGE_SIZE;
   }
 
   /** The shadow's verdict on one byte. */
   classify(addr: number): Poison {
-    const k = this.k, p = k.profile;
+    const k = this.#k, p = k.profile;
     if (addr >= p.pageOffset && addr < p.highMemory) {
       const pfn = Math.floor((addr - p.pageOffset) / PAGE_SIZE);
       if (!k.memmap.pfnValid(pfn)) return OK;
@@ -114,7 +117,7 @@ export class Kasan {
   }
 
   private freePage(pfn: number): Poison {
-    const k = this.k;
+    const k = this.#k;
     let head = pfn, last = k.pages.freed.get(pfn);
     for (let o = 1; !last && o <= 10; o++) {
       head = pfn - (pfn % (1 << o));
@@ -147,14 +150,14 @@ export class Kasan {
       shadow: uaf ? SHADOW.slabFree : SHADOW.slabRedzone,
       bugType: uaf ? "slab-use-after-free" : "slab-out-of-bounds",
       rule: uaf ? "MEM002" : "MEM001",
-      what: `object ${this.k.px(o.start)} of cache ${o.cache.name}`,
+      what: `object ${this.#k.px(o.start)} of cache ${o.cache.name}`,
       rel: (a) => relation(a - o.start, live ? o.meta!.requested : o.cache.objectSize),
       describe: () => this.describeObject(addr, o),
     };
   }
 
   private describeObject(addr: number, o: ObjectInfo): string[] {
-    const k = this.k, size = o.cache.objectSize;
+    const k = this.#k, size = o.cache.objectSize;
     const lines: string[] = [];
     if (o.meta) {
       lines.push(...this.track("Allocated", o.meta.alloc), "");
@@ -174,7 +177,7 @@ export class Kasan {
   }
 
   private vmallocByte(addr: number): Poison {
-    const k = this.k;
+    const k = this.#k;
     const a = k.vmalloc.find(addr);
     if (a && (a.kind !== "vmalloc" || addr < a.addr + a.requested)) return OK;
     const freed = a ? undefined : k.vmalloc.findFreed(addr);
@@ -190,7 +193,7 @@ export class Kasan {
   }
 
   private describeArea(addr: number, a: VmArea, freed: boolean): string[] {
-    const k = this.k;
+    const k = this.#k;
     const lines = [
       "The buggy address belongs to the virtual mapping at",
       ` [${k.px(a.addr)}, ${k.px(a.addr + a.size)}) created by:`,
@@ -204,11 +207,11 @@ export class Kasan {
   }
 
   private track(prefix: string, t: Track): string[] {
-    return [`${prefix} by task ${t.pid}:`, ...this.k.stacks.formatStack(t.stack)];
+    return [`${prefix} by task ${t.pid}:`, ...this.#k.stacks.formatStack(t.stack)];
   }
 
   private report(poison: Exclude<Poison, { ok: true }>, addr: number, size: number, write: boolean, bad: number, stack: CapturedStack | undefined, fn: string): void {
-    const k = this.k;
+    const k = this.#k;
     if (!this.multiShot && this.reported) return;
     this.reported = true;
     k.violation({
@@ -236,7 +239,7 @@ export class Kasan {
 
   /** print_memory_metadata(): five rows of 16 shadow bytes around the first bad byte. */
   memoryState(bad: number): string[] {
-    const k = this.k;
+    const k = this.#k;
     const rowBytes = 16 * GRANULE;
     const lines = ["Memory state around the buggy address:"];
     const first = alignDown(bad, rowBytes) - 2 * rowBytes;
@@ -263,7 +266,7 @@ export class Kasan {
 
   /** kfree() of something that is not a live kmalloc object. */
   reportBadFree(addr: number, kind: "double-free" | "invalid-free" | "mismatch-or-invalid", fn: string, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     // kasan_report_invalid_free() goes through the same report_enabled() gate as kasan_report().
     if (!this.multiShot && this.reported) return;
     this.reported = true;
@@ -304,7 +307,7 @@ export class Kasan {
 
   /** Which allocator an address really came from, when it is not kmalloc's. */
   private allocatorOf(addr: number): { what: string; allocatedBy: string; freeWith: string } | undefined {
-    const k = this.k, p = k.profile;
+    const k = this.#k, p = k.profile;
     if (k.vmalloc.isVmallocAddr(addr)) {
       const a = k.vmalloc.find(addr);
       if (a?.kind === "ioremap") return { what: "an ioremap() mapping", allocatedBy: "ioremap()", freeWith: "iounmap()" };
@@ -323,7 +326,7 @@ export class Kasan {
 
   /** vfree() of something that is not the start of a live vmalloc area. */
   reportBadVfree(addr: number, a: VmArea | undefined, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     const cut = ["------------[ cut here ]------------", `Trying to vfree() nonexistent vm area (${k.px(addr)})`, `WARNING: CPU: 0 PID: ${k.current.pid} at mm/vmalloc.c: vfree`];
     const trace = ["Call Trace:", ...k.stacks.formatStack(stack), "---[ end trace 0000000000000000 ]---"];
     const o = k.slab.objectAt(addr);

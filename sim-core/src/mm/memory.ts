@@ -41,22 +41,24 @@ export class Memory {
   private faultSeq = 0;
   /** Set as vmf->page's hook: where the handler stored a page that looks unreferenced (made once, not per fault). */
   private readonly onAssign = (p: Page | null): CapturedStack | undefined =>
-    p && this.missingReference(p.pfn, this.faultSeq) ? this.k.stacks.capture() : undefined;
+    p && this.missingReference(p.pfn, this.faultSeq) ? this.#k.stacks.capture() : undefined;
   /** Frames reported under MM008, until their last user mapping goes. */
   private readonly mappedFreeReported = new Set<number>();
   faults = 0;
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     const img = k.profile.kernel;
     this.zeroPfn = (img.physStart + img.textSize + img.rodataSize + img.dataSize) / PAGE_SIZE;
     k.phys.zeroFrame(this.zeroPfn);
   }
 
-  userMapCount(pfn: number): number { return this.k.memmap.userMaps(pfn); }
+  userMapCount(pfn: number): number { return this.#k.memmap.userMaps(pfn); }
 
   /** Where a frame is mapped in user space: the first process and address found. */
   findUserMapping(pfn: number): { pid: number; comm: string; addr: number } | undefined {
-    for (const t of this.k.tasks.all.values()) {
+    for (const t of this.#k.tasks.all.values()) {
       const mm = t.mm;
       if (!mm || t.state !== "running") continue;
       for (const v of mm.vmas) for (const [a, pte] of mm.pgtables.entries(v.vm_start, v.vm_end)) if (ptePfn(pte) === pfn) return { pid: t.pid, comm: t.comm, addr: a };
@@ -70,7 +72,7 @@ export class Memory {
    * Returns false once reported, so a block gives one finding.
    */
   reportMappedFree(frames: readonly number[], what: string, by: string, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     const fresh = frames.filter((p) => this.userMapCount(p) > 0 && !this.mappedFreeReported.has(p));
     if (!fresh.length) return;
     for (const p of fresh) this.mappedFreeReported.add(p);
@@ -93,17 +95,17 @@ export class Memory {
   private install(mm: MmStruct, addr: number, pte: number): void {
     mm.pgtables.set(addr, pte);
     const pfn = ptePfn(pte);
-    if (this.k.memmap.addUserMaps(pfn, 1) === 1) this.userMappedFrames++;
-    if (this.k.events.hasListeners) this.k.events.emit({ type: "pte_set", mm: mm.id, addr, pfn, flags: pteFlags(pte) });
-    else this.k.events.skip();
+    if (this.#k.memmap.addUserMaps(pfn, 1) === 1) this.userMappedFrames++;
+    if (this.#k.events.hasListeners) this.#k.events.emit({ type: "pte_set", mm: mm.id, addr, pfn, flags: pteFlags(pte) });
+    else this.#k.events.skip();
   }
 
   /** zap_pte_range() for one PTE: drop the mapping's reference; the page may go. */
   private zap(mm: MmStruct, vma: VmArea, addr: number): void {
     const pte = mm.pgtables.clear(addr);
     if (!pte) return;
-    const k = this.k, pfn = ptePfn(pte);
-    if (this.k.memmap.addUserMaps(pfn, -1) === 0) {
+    const k = this.#k, pfn = ptePfn(pte);
+    if (this.#k.memmap.addUserMaps(pfn, -1) === 0) {
       this.userMappedFrames--;
       this.mappedFreeReported.delete(pfn);
     }
@@ -135,7 +137,7 @@ export class Memory {
    * the driver still uses (MM004; Linux frees it just the same).
    */
   private reportLostReference(vma: VmArea, addr: number, pfn: number): void {
-    const k = this.k;
+    const k = this.#k;
     this.lostReported.add(pfn);
     k.violation({
       rule: "MM004",
@@ -149,8 +151,8 @@ export class Memory {
 
   /** Pages whose own reference is held by something other than a mapping: slab, vmalloc, the kernel, reserved memory. */
   private ownedElsewhere(pfn: number): boolean {
-    const o = this.k.memmap.owner(pfn);
-    return o === Owner.Slab || o === Owner.Vmalloc || o === Owner.Kernel || o === Owner.Reserved || o === Owner.MemMap || this.k.memmap.testFlag(pfn, PG.reserved);
+    const o = this.#k.memmap.owner(pfn);
+    return o === Owner.Slab || o === Owner.Vmalloc || o === Owner.Kernel || o === Owner.Reserved || o === Owner.MemMap || this.#k.memmap.testFlag(pfn, PG.reserved);
   }
 
   /** The user bit of PTEs a driver installs: a PROT_NONE VMA's pages are not user-accessible (PAGE_NONE). */
@@ -165,7 +167,7 @@ export class Memory {
 
   /** A new zeroed anonymous page, or -1. */
   private anonPage(): number {
-    return this.k.pages.alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, Owner.User);
+    return this.#k.pages.alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, Owner.User);
   }
 
   /**
@@ -173,7 +175,7 @@ export class Memory {
    * Runs under mmap_read_lock, like Linux.
    */
   handleFault(mm: MmStruct, addr: number, write: boolean, user: boolean): FaultOutcome {
-    const k = this.k;
+    const k = this.#k;
     this.faults++;
     k.clock.advance(k.cost.fault);
     let vma = mm.findVma(addr);
@@ -200,7 +202,7 @@ export class Memory {
 
   /** A not-present PTE: the driver's fault(), or the zero page / a fresh anonymous page. */
   private doFault(mm: MmStruct, vma: VmArea, page: number, flags: number, addr: number): FaultOutcome {
-    const k = this.k;
+    const k = this.#k;
     const write = (flags & FAULT_FLAG_WRITE) !== 0;
     const fault = vma.vm_ops?.fault;
     if (!fault) {
@@ -267,7 +269,7 @@ export class Memory {
    */
   /** A page that was someone's before this fault, with no reference beyond its owner's and its mappings'. */
   private missingReference(pfn: number, seqBefore: number): boolean {
-    const k = this.k, mm = k.memmap;
+    const k = this.#k, mm = k.memmap;
     const head = k.pages.head(pfn);
     if (mm.refcount(head) >= 1 + (mm.mapcount(pfn) + 1) + 1) return false; // enough for an owner, the mappings and this one
     const block = k.pages.blockOf(head);
@@ -278,7 +280,7 @@ export class Memory {
   }
 
   private checkHandedReference(vma: VmArea, pfn: number, seqBefore: number, at: CapturedStack | undefined): void {
-    const k = this.k, mm = k.memmap;
+    const k = this.#k, mm = k.memmap;
     if (!this.missingReference(pfn, seqBefore)) return;
     const head = k.pages.head(pfn);
     const mappings = mm.mapcount(pfn) + 1;
@@ -305,7 +307,7 @@ export class Memory {
 
   /** do_wp_page(): a write to a present read-only PTE. */
   private wpFault(mm: MmStruct, vma: VmArea, page: number, pte: number, addr: number): FaultOutcome {
-    const k = this.k;
+    const k = this.#k;
     const pfn = ptePfn(pte);
     // The zero page is never made writable, not even in a shared mapping: it is copied like any COW page.
     if (vma.vm_flags & VM_SHARED && !(pte & _PAGE_SPECIAL && pfn === this.zeroPfn)) {
@@ -339,13 +341,13 @@ export class Memory {
   }
 
   private oom(addr: number): SigInfo {
-    this.k.printk(`\x013Out of memory: Killed process ${this.k.current.pid} (${this.k.current.comm})\n`);
+    this.#k.printk(`\x013Out of memory: Killed process ${this.#k.current.pid} (${this.#k.current.comm})\n`);
     return { signo: SIGKILL, code: 0, addr };
   }
 
   /** copy_user_highpage(): frame contents, RAM or device. */
   private copyFrame(from: number, to: number): void {
-    const k = this.k;
+    const k = this.#k;
     if (k.isRamPhys(from * PAGE_SIZE)) k.phys.frame(to).set(k.phys.frame(from));
     else for (let i = 0; i < PAGE_SIZE; i++) k.phys.frame(to)[i] = Number(k.io.read(from * PAGE_SIZE + i, 1));
   }
@@ -356,7 +358,7 @@ export class Memory {
    * cannot be faulted back; shared file pages are left to fault in again.
    */
   copyRange(dst: MmStruct, src: MmStruct, vma: VmArea, dstVma: VmArea): void {
-    const k = this.k;
+    const k = this.#k;
     const cow = isCowMapping(vma.vm_flags);
     const sharedAnon = !vma.vm_file && (vma.vm_flags & VM_SHARED) !== 0; // shmem: both processes keep the same pages
     const mustCopy = (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) !== 0 || cow || sharedAnon;
@@ -384,7 +386,7 @@ export class Memory {
 
   /** remap_pfn_range(): map [pfn, pfn + size) at addr, all at once. */
   remapPfnRange(vma: VmArea, addr: number, pfn: number, size: number, prot: pgprot_t, fn = "remap_pfn_range"): number {
-    const k = this.k;
+    const k = this.#k;
     const end = addr + size;
     if (addr % PAGE_SIZE || size % PAGE_SIZE || pfn !== Math.floor(pfn)) {
       this.reportRemapMisuse(vma, fn, `unaligned ${addr % PAGE_SIZE ? "address" : "size"} (addr 0x${addr.toString(16)}, size 0x${size.toString(16)})`, addr, size, true);
@@ -418,11 +420,11 @@ export class Memory {
   }
 
   private reportRemapMisuse(vma: VmArea, fn: string, problem: string, addr: number, size: number, warnOnce: boolean): void {
-    this.k.violation({
+    this.#k.violation({
       rule: "MM005",
       params: { fn, problem, addr: `0x${addr.toString(16)}`, size: `0x${size.toString(16)}`, vm_start: vma.vm_start.toString(16), vm_end: vma.vm_end.toString(16) },
       report: [
-        ...(warnOnce ? [`WARNING: CPU: 0 PID: ${this.k.current.pid} at mm/memory.c: ${fn}: WARN_ON_ONCE(!PAGE_ALIGNED(addr))`] : []),
+        ...(warnOnce ? [`WARNING: CPU: 0 PID: ${this.#k.current.pid} at mm/memory.c: ${fn}: WARN_ON_ONCE(!PAGE_ALIGNED(addr))`] : []),
         `${fn}() returns -EINVAL: ${problem}`,
       ],
     });
@@ -434,7 +436,7 @@ export class Memory {
    * uncached mapping (MM007).
    */
   private checkRemapTarget(vma: VmArea, fn: string, addr: number, pfn: number, n: number, prot: pgprot_t): void {
-    const k = this.k, mm = k.memmap;
+    const k = this.#k, mm = k.memmap;
     const first = pfn * PAGE_SIZE;
     if (k.isRamPhys(first)) {
       const block = k.pages.blockOf(pfn);
@@ -496,7 +498,7 @@ export class Memory {
 
   /** vm_insert_page(): one struct page, with a reference, into a VM_MIXEDMAP VMA. */
   vmInsertPage(vma: VmArea, addr: number, page: Page): number {
-    const k = this.k, pfn = page.pfn;
+    const k = this.#k, pfn = page.pfn;
     if (addr < vma.vm_start || addr >= vma.vm_end) return this.insertMisuse(vma, "vm_insert_page", `address 0x${addr.toString(16)} is outside the VMA`, addr, -EFAULT);
     if (vma.vm_flags & VM_PFNMAP) return this.insertMisuse(vma, "vm_insert_page", "the VMA is VM_PFNMAP (BUG_ON(vma->vm_flags & VM_PFNMAP))", addr, -EINVAL);
     if (k.memmap.owner(pfn) === Owner.Slab || k.memmap.owner(pfn) === Owner.User) {
@@ -530,7 +532,7 @@ export class Memory {
   }
 
   private insertMisuse(vma: VmArea, fn: string, problem: string, addr: number, ret: number): number {
-    this.k.violation({
+    this.#k.violation({
       rule: "MM006",
       params: { fn, problem, addr: `0x${addr.toString(16)}`, vm_flags: vmFlagNames(vma.vm_flags), vm_start: vma.vm_start.toString(16), vm_end: vma.vm_end.toString(16) },
       report: [`${fn}(): ${problem}`, `vm_flags: ${vmFlagNames(vma.vm_flags)}`],

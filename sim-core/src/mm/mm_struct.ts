@@ -43,7 +43,9 @@ export class MmStruct {
   rssFile = 0;
   rssAnon = 0;
 
-  constructor(readonly k: Kernel, readonly layout: MmLayout) {
+  readonly #k: Kernel;
+  constructor(k: Kernel, readonly layout: MmLayout) {
+    this.#k = k;
     this.id = k.nextId("mm");
     this.pgtables = new PageTables(k);
   }
@@ -114,7 +116,7 @@ export class MmStruct {
   /** /proc/<pid>/maps, as show_map_vma() writes it. */
   maps(): string {
     // seq_setwidth(m, 25 + sizeof(void *) * 6 - 1), then seq_pad(m, ' ') before the name.
-    const width = 25 + (this.k.profile.bits / 8) * 6 - 1;
+    const width = 25 + (this.#k.profile.bits / 8) * 6 - 1;
     let out = "";
     const line = (start: number, end: number, flags: number, pgoff: number, dev: string, ino: number, name: string) => {
       const perms = `${flags & VM_READ ? "r" : "-"}${flags & VM_WRITE ? "w" : "-"}${flags & VM_EXEC ? "x" : "-"}${flags & VM_MAYSHARE ? "s" : "p"}`;
@@ -126,7 +128,7 @@ export class MmStruct {
       const name = v.vm_ops?.name?.(v) ?? (f ? f.path : v.anonName ?? "");
       line(v.vm_start, v.vm_end, v.vm_flags, f ? v.vm_pgoff : 0, f ? f.inode.devString : "00:00", f ? f.inode.i_ino : 0, name);
     }
-    if (this.k.profile.arch === "x86_64") {
+    if (this.#k.profile.arch === "x86_64") {
       const vsys = -0x0000000000a00000; // 0xffffffffff600000
       out += `${`${hexAddr(vsys, 16)}-${hexAddr(vsys + PAGE_SIZE, 16)} --xp 00000000 00:00 0 `.padEnd(width)} [vsyscall]\n`;
     }

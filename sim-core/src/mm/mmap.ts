@@ -37,13 +37,16 @@ export class Mmap {
   /** Inode numbers of the shmem files behind shared anonymous mappings (get_next_ino()). */
   private shmemIno = 0;
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
-  private get mem() { return this.k.mm; }
+  private get mem() { return this.#k.mm; }
 
   /** do_mmap(): the new mapping's address, or -errno. */
   mmap(mm: MmStruct, addr: number, len: number, prot: number, flags: number, file: File | null, pgoff: number): number {
-    const k = this.k;
+    const k = this.#k;
     if (len <= 0) return -EINVAL;
     len = pageUp(len);
     if (pgoff + len / PAGE_SIZE < pgoff || !Number.isSafeInteger(pgoff * PAGE_SIZE)) return -EOVERFLOW;
@@ -119,13 +122,13 @@ export class Mmap {
         next!.vm_start = addr;
         next!.vm_pgoff = pg;
       }
-      this.k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
+      this.#k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
       return addr;
     }
     const vma = new VmArea(mm, addr, addr + len, vmFlags, addr / PAGE_SIZE, null);
     vma.anonName = name;
     mm.insert(vma);
-    this.k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
+    this.#k.events.emit({ type: "vma_add", mm: mm.id, start: addr, end: addr + len, flags: vmFlags, file: null });
     return addr;
   }
 
@@ -137,7 +140,7 @@ export class Mmap {
    * holds another. The pages go when the last VMA drops the file.
    */
   private shmemZeroSetup(mm: MmStruct, addr: number, len: number, vmFlags: number): number {
-    const k = this.k;
+    const k = this.#k;
     const cache = new Map<number, number>(); // pgoff → pfn
     const size = len / PAGE_SIZE; // i_size: the object does not grow with a later mremap()
     const release = (): number => {
@@ -208,7 +211,7 @@ export class Mmap {
 
   private callVmOp(vma: VmArea, op: "open" | "close"): void {
     const fn = vma.vm_ops?.[op];
-    if (fn) this.k.callDriver(vma.vm_file?.module ?? null, op, () => fn.call(vma.vm_ops, vma));
+    if (fn) this.#k.callDriver(vma.vm_file?.module ?? null, op, () => fn.call(vma.vm_ops, vma));
   }
 
   /** remove_vma() after its pages are gone: vm_ops->close and the file reference. */
@@ -216,8 +219,8 @@ export class Mmap {
     this.mem.zapRange(mm, vma, vma.vm_start, vma.vm_end);
     mm.remove(vma);
     this.callVmOp(vma, "close");
-    if (vma.vm_file) this.k.fput(vma.vm_file);
-    this.k.events.emit({ type: "vma_remove", mm: mm.id, start: vma.vm_start, end: vma.vm_end });
+    if (vma.vm_file) this.#k.fput(vma.vm_file);
+    this.#k.events.emit({ type: "vma_remove", mm: mm.id, start: vma.vm_start, end: vma.vm_end });
   }
 
   /** do_munmap(): 0 or -errno. Splits VMAs the range cuts through. */
@@ -255,7 +258,7 @@ export class Mmap {
     const delta = newLen - oldLen;
     if (oldAddr + oldLen === vma.vm_end && mm.overlapping(vma.vm_end, vma.vm_end + delta).length === 0 && vma.vm_end + delta <= mm.layout.taskSize) {
       vma.vm_end += delta;
-      this.k.events.emit({ type: "vma_add", mm: mm.id, start: vma.vm_end - delta, end: vma.vm_end, flags: vma.vm_flags, file: vma.vm_file?.path ?? null });
+      this.#k.events.emit({ type: "vma_add", mm: mm.id, start: vma.vm_end - delta, end: vma.vm_end, flags: vma.vm_flags, file: vma.vm_file?.path ?? null });
       return oldAddr;
     }
     if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;

@@ -47,7 +47,9 @@ export class PageAllocator {
   /** Tail → head for compound pages. */
   private readonly compoundHead = new Map<number, number>();
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     this.zones = k.profile.zones.map((s) => new Zone(s));
     this.buddy = new BuddyAllocator(this.zones);
   }
@@ -102,13 +104,13 @@ export class PageAllocator {
     return z.freePages - (1 << order) >= min;
   }
 
-  track(stack = this.k.stacks.capture()): Track {
-    return { pid: this.k.current.pid, comm: this.k.current.comm, seq: this.k.events.lastSeq + 1, stack, module: this.k.currentModule, tsNs: this.k.clock.now };
+  track(stack = this.#k.stacks.capture()): Track {
+    return { pid: this.#k.current.pid, comm: this.#k.current.comm, seq: this.#k.events.lastSeq + 1, stack, module: this.#k.currentModule, tsNs: this.#k.clock.now };
   }
 
   /** alloc_pages(): the head PFN, or -1 for NULL. */
   alloc(gfp: number, order: number, owner: Owner = Owner.Pages, stack?: CapturedStack): number {
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.pageAlloc);
     if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) {
       // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): __GFP_NOWARN silences it
@@ -133,7 +135,7 @@ export class PageAllocator {
   }
 
   private prepNewPages(pfn: number, order: number, gfp: number, owner: Owner, stack: CapturedStack | undefined): void {
-    const mm = this.k.memmap;
+    const mm = this.#k.memmap;
     const n = 1 << order;
     const compound = (gfp & __GFP_COMP) !== 0 && order > 0;
     for (let i = 0; i < n; i++) {
@@ -147,13 +149,13 @@ export class PageAllocator {
     }
     if (compound) mm.setFlag(pfn, PG.head);
     mm.setOwner(pfn, owner, n);
-    if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) this.k.phys.zeroFrame(pfn + i);
+    if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) this.#k.phys.zeroFrame(pfn + i);
     this.blocks.set(pfn, { pfn, order, gfp, compound, owner, alloc: this.track(stack) });
     this.freed.delete(pfn);
   }
 
   /** compound_head(): the head of a compound page, or the page itself. */
-  head(pfn: number): number { return this.k.memmap.testFlag(pfn, PG_TAIL) ? this.compoundHead.get(pfn) ?? pfn : pfn; }
+  head(pfn: number): number { return this.#k.memmap.testFlag(pfn, PG_TAIL) ? this.compoundHead.get(pfn) ?? pfn : pfn; }
 
   /** The live block containing pfn, if any. */
   blockOf(pfn: number): PageBlock | undefined {
@@ -172,7 +174,7 @@ export class PageAllocator {
    * elsewhere loses its tail pages only, as in Linux.
    */
   free(pfn: number, order: number, caller: string, stack?: CapturedStack): void {
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.pageFree);
     const block = this.blocks.get(pfn);
     if (!block) {
@@ -216,7 +218,7 @@ export class PageAllocator {
 
   /** free_the_page() with free_pages_check(): a bad page is reported and leaked. */
   freeBlock(block: PageBlock, stack: CapturedStack | undefined): void {
-    const k = this.k, mm = k.memmap;
+    const k = this.#k, mm = k.memmap;
     const { pfn, order } = block;
     const n = 1 << order;
     for (let i = 0; i < n; i++) {
@@ -255,7 +257,7 @@ export class PageAllocator {
   }
 
   private reportBadFree(pfn: number, order: number, caller: string, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     const inside = this.blockOf(pfn);
     const wasFreed = this.freed.get(pfn);
     if (inside) {
@@ -286,7 +288,7 @@ export class PageAllocator {
 
   /** get_page(): a tail of a compound page takes the reference on its head. */
   getPage(pfn: number, stack?: CapturedStack): void {
-    const k = this.k, h = this.head(pfn);
+    const k = this.#k, h = this.head(pfn);
     if (k.memmap.refcount(h) <= 0) {
       stack ??= k.stacks.capture();
       k.violation({
@@ -320,7 +322,7 @@ export class PageAllocator {
 
   /** put_page(): the last reference frees the page (or its whole block). */
   putPage(pfn: number, stack?: CapturedStack): void {
-    const k = this.k, h = this.head(pfn);
+    const k = this.#k, h = this.head(pfn);
     if (k.memmap.refcount(h) <= 0) {
       stack ??= k.stacks.capture();
       k.violation({
@@ -359,7 +361,7 @@ export class PageAllocator {
 
   /** page_address() for lowmem; 0 for high memory (the kmap layer knows better). */
   pageAddressOrZero(pfn: number): number {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     return pfn < p.maxLowPfn ? p.pageOffset + pfn * PAGE_SIZE : 0;
   }
 

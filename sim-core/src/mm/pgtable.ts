@@ -71,7 +71,9 @@ export class PageTables {
   private readonly tlb: Array<TlbEntry | undefined> = new Array(TLB_SLOTS).fill(undefined);
   tablePages = 1;
 
-  constructor(private readonly k: Kernel) {
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
     const p = k.profile;
     const shifts = p.pageTableLevels === 4 ? [39, 30, 21, 12] : p.pageTableLevels === 3 ? [30, 21, 12] : [22, 12];
     this.span = shifts.map((s) => 2 ** (s - 12));
@@ -83,7 +85,7 @@ export class PageTables {
   private get levels(): number { return this.fanout.length; }
 
   private newTable(level: number): Table {
-    const pfn = this.k.pages.alloc(GFP_KERNEL | __GFP_ZERO, 0, Owner.PageTable);
+    const pfn = this.#k.pages.alloc(GFP_KERNEL | __GFP_ZERO, 0, Owner.PageTable);
     if (pfn < 0) throw new RangeError("out of memory for page tables");
     const leaf = level === this.levels - 1;
     return { pfn, children: leaf ? null : new Array(this.fanout[level]).fill(undefined), ptes: leaf ? new Float64Array(this.fanout[level]) : null };
@@ -141,7 +143,7 @@ export class PageTables {
 
   /** Every level of the walk for addr, as far as tables exist. */
   walk(addr: number): WalkLevel[] {
-    const names = this.k.profile.levelNames;
+    const names = this.#k.profile.levelNames;
     const vpn = Math.floor(addr / PAGE_SIZE);
     const out: WalkLevel[] = [];
     let t: Table | undefined = this.root;
@@ -204,7 +206,7 @@ export class PageTables {
   destroy(): void {
     const free = (t: Table) => {
       if (t.children) for (const c of t.children) if (c) free(c);
-      this.k.pages.free(t.pfn, 0, "free_pgtables", undefined);
+      this.#k.pages.free(t.pfn, 0, "free_pgtables", undefined);
     };
     free(this.root);
     this.tlb.fill(undefined);

@@ -98,13 +98,15 @@ export class SlabAllocator {
   quarantineBytes = 0;
   readonly quarantineMax: number;
 
-  constructor(private readonly k: Kernel, quarantineMax?: number) {
+  readonly #k: Kernel;
+  constructor(k: Kernel, quarantineMax?: number) {
+    this.#k = k;
     this.quarantineMax = quarantineMax ?? Math.floor(k.profile.memBytes / QUARANTINE_FRACTION);
     this.kmallocCaches = KMALLOC_SIZES.map((s) => this.createCache(kmallocName("kmalloc", s), s, 0, 0));
   }
 
   createCache(name: string, size: number, align: number, gfp: number, ctor?: (obj: number) => void): KmemCache {
-    const c = new KmemCache(name, size, align, gfp, this.k.profile.nrCpus, ctor);
+    const c = new KmemCache(name, size, align, gfp, this.#k.profile.nrCpus, ctor);
     this.caches.push(c);
     return c;
   }
@@ -134,7 +136,7 @@ export class SlabAllocator {
   }
 
   private kmallocLarge(size: number, gfp: number, stack: CapturedStack | undefined): number {
-    const k = this.k;
+    const k = this.#k;
     const order = Math.max(0, Math.ceil(Math.log2(Math.ceil(size / PAGE_SIZE))));
     if (order > MAX_ORDER) {
       // WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): silent under __GFP_NOWARN.
@@ -152,7 +154,7 @@ export class SlabAllocator {
 
   /** kmem_cache_alloc() and the small-size path of kmalloc(). */
   alloc(c: KmemCache, requested: number, gfp: number, stack?: CapturedStack): number {
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.slabAlloc);
     let slab = c.slabs.find((s) => s.freelist.length > 0);
     if (!slab) {
@@ -189,7 +191,7 @@ export class SlabAllocator {
   private fixFlags(gfp: number, stack: CapturedStack | undefined): number {
     const invalid = gfp & GFP_SLAB_BUG_MASK;
     if (!invalid) return gfp;
-    const k = this.k, fixed = gfp & ~GFP_SLAB_BUG_MASK;
+    const k = this.#k, fixed = gfp & ~GFP_SLAB_BUG_MASK;
     const hex = (v: number) => (v ? `0x${v.toString(16)}` : "0");
     k.printk(`\x014Unexpected gfp: ${hex(invalid)} (${gfpNames(invalid)}). Fixing up to gfp: ${hex(fixed)} (${gfpNames(fixed)}). Fix your code!\n`);
     for (const l of k.dumpStackHeader(stack)) k.printk(`\x014${l}\n`);
@@ -198,7 +200,7 @@ export class SlabAllocator {
 
   /** The slab object an address falls in, live or not. */
   objectAt(addr: number): ObjectInfo | undefined {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     if (addr < p.pageOffset || addr >= p.highMemory) return undefined;
     const slab = this.slabByPfn.get(Math.floor((addr - p.pageOffset) / PAGE_SIZE));
     if (!slab) return undefined;
@@ -207,10 +209,10 @@ export class SlabAllocator {
   }
 
   largeAt(addr: number): LargeKmalloc | undefined {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     if (addr < p.pageOffset || addr >= p.highMemory) return undefined;
     const pfn = Math.floor((addr - p.pageOffset) / PAGE_SIZE);
-    const head = this.k.pages.head(pfn);
+    const head = this.#k.pages.head(pfn);
     return this.large.get(head);
   }
 
@@ -234,7 +236,7 @@ export class SlabAllocator {
    * caller (the API layer) decides nothing: every check lives here.
    */
   kfree(addr: number, stack?: CapturedStack): void {
-    const k = this.k;
+    const k = this.#k;
     if (addr === 0 || addr === ZERO_SIZE_PTR) return;
     const o = this.objectAt(addr);
     if (o) {
@@ -260,7 +262,7 @@ export class SlabAllocator {
 
   /** kmem_cache_free() — also the tail of kfree for slab objects. */
   free(slab: Slab, i: number, stack?: CapturedStack): void {
-    const k = this.k;
+    const k = this.#k;
     k.clock.advance(k.cost.slabFree);
     const start = slab.objAddr(i) - k.profile.pageOffset;
     const frames: number[] = [];
@@ -320,7 +322,7 @@ export class SlabAllocator {
   }
 
   private discard(slab: Slab): void {
-    const k = this.k, c = slab.cache;
+    const k = this.#k, c = slab.cache;
     c.slabs.splice(c.slabs.indexOf(slab), 1);
     for (let i = 0; i < 1 << c.order; i++) this.slabByPfn.delete(slab.pfn + i);
     k.memmap.clearFlag(slab.pfn, PG.slab);
@@ -347,7 +349,7 @@ export class SlabAllocator {
     }
     const n = this.kmalloc(newSize, gfp & ~__GFP_ZERO, stack);
     if (n === 0) return 0;
-    const k = this.k, off = k.profile.pageOffset;
+    const k = this.#k, off = k.profile.pageOffset;
     const bytes = new Uint8Array(Math.min(old, newSize));
     k.phys.read(addr - off, bytes);
     k.phys.write(n - off, bytes);

@@ -19,7 +19,10 @@ const FAULT_RETRIES = 8;
 const SI_KERNEL = 0x80;
 
 export class UserMemory {
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** The signal the last failed resolve() raised. */
   private sig: SigInfo | undefined;
@@ -38,16 +41,16 @@ export class UserMemory {
       const pte = tlb.get(vpn * PAGE_SIZE);
       if (pte & _PAGE_PRESENT && pte & _PAGE_USER && (!write || pte & _PAGE_RW)) {
         const pfn = ptePfn(pte);
-        const e: TlbEntry = { vpn, pte, frame: this.k.isRamPfn(pfn) ? this.k.phys.frame(pfn) : undefined };
+        const e: TlbEntry = { vpn, pte, frame: this.#k.isRamPfn(pfn) ? this.#k.phys.frame(pfn) : undefined };
         this.setAD(mm, vpn, e, write);
         tlb.tlbFill(e);
         return e;
       }
       if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) return this.fail({ signo: SIGSEGV, code: SEGV_ACCERR, addr, error: pfError(true, write) });
-      const sig = user ? this.userFault(mm, addr, write) : this.k.mm.handleFault(mm, addr, write, false);
+      const sig = user ? this.userFault(mm, addr, write) : this.#k.mm.handleFault(mm, addr, write, false);
       if (sig) return this.fail(sig);
     }
-    this.k.warn(`page fault at 0x${addr.toString(16)} keeps recurring: the fault handler returns without mapping the page (VM_FAULT_NOPAGE with no PTE installed?)`, undefined);
+    this.#k.warn(`page fault at 0x${addr.toString(16)} keeps recurring: the fault handler returns without mapping the page (VM_FAULT_NOPAGE with no PTE installed?)`, undefined);
     return this.fail({ signo: SIGBUS, code: BUS_ADRERR, addr });
   }
 
@@ -63,12 +66,12 @@ export class UserMemory {
    */
   private userFault(mm: MmStruct, addr: number, write: boolean): SigInfo | undefined {
     try {
-      return this.k.mm.handleFault(mm, addr, write, true);
+      return this.#k.mm.handleFault(mm, addr, write, true);
     } catch (e) {
-      const t = this.k.current;
+      const t = this.#k.current;
       if (!(e instanceof KernelOops) || t.mm !== mm) throw e;
       const sig: SigInfo = { signo: SIGSEGV, code: SI_KERNEL, addr: e.address };
-      this.k.tasks.exit(t, 128 + SIGSEGV, sig);
+      this.#k.tasks.exit(t, 128 + SIGSEGV, sig);
       throw new UserSignal(t.pid, sig);
     }
   }
@@ -100,22 +103,22 @@ export class UserMemory {
 
   read(mm: MmStruct, addr: number, len: number): { bytes: Uint8Array; sig?: SigInfo } {
     const out = new Uint8Array(len);
-    const io = this.k.io;
+    const io = this.#k.io;
     const r = this.each(mm, addr, len, false, true, (e, pa, off, n) => {
       if (e.frame) out.set(e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + n), off);
       else for (let i = 0; i < n; i++) out[off + i] = Number(io.read(pa + i, 1));
     });
-    this.k.clock.advance(len * this.k.cost.bytes);
+    this.#k.clock.advance(len * this.#k.cost.bytes);
     return { bytes: out, sig: r.sig };
   }
 
   write(mm: MmStruct, addr: number, src: Uint8Array): SigInfo | undefined {
-    const io = this.k.io;
+    const io = this.#k.io;
     const r = this.each(mm, addr, src.length, true, true, (e, pa, off, n) => {
       if (e.frame) e.frame.set(src.subarray(off, off + n), pa % PAGE_SIZE);
       else for (let i = 0; i < n; i++) io.write(pa + i, 1, src[off + i]);
     });
-    this.k.clock.advance(src.length * this.k.cost.bytes);
+    this.#k.clock.advance(src.length * this.#k.cost.bytes);
     return r.sig;
   }
 
@@ -128,7 +131,7 @@ export class UserMemory {
     const e = this.resolve(mm, addr, false, true);
     if (!e) return { value: 0, sig: this.sig };
     const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
-    return { value: e.frame ? readLE(e.frame, pa % PAGE_SIZE, width) : this.k.io.read(pa, width) };
+    return { value: e.frame ? readLE(e.frame, pa % PAGE_SIZE, width) : this.#k.io.read(pa, width) };
   }
 
   store(mm: MmStruct, addr: number, width: IoWidth, value: number | bigint): SigInfo | undefined {
@@ -141,7 +144,7 @@ export class UserMemory {
     if (!e) return this.sig;
     const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
     if (e.frame) writeLE(e.frame, pa % PAGE_SIZE, width, value);
-    else this.k.io.write(pa, width, value);
+    else this.#k.io.write(pa, width, value);
     return undefined;
   }
 
@@ -149,13 +152,13 @@ export class UserMemory {
 
   /** access_ok(): the range lies below TASK_SIZE. */
   accessOk(addr: number, size: number): boolean {
-    return addr >= 0 && size >= 0 && addr + size <= this.k.profile.taskSize;
+    return addr >= 0 && size >= 0 && addr + size <= this.#k.profile.taskSize;
   }
 
   /** copy_to_user(): bytes NOT copied. */
   copyToUser(mm: MmStruct, to: number, from: number, n: number): number {
     // One KASAN check of the kernel range, then copies straight from frame to frame, a page at a time.
-    const k = this.k;
+    const k = this.#k;
     k.kasan.check(from, n, false, undefined, "copy_to_user");
     k.clock.advance(n * k.cost.bytes);
     let done = 0;
@@ -191,7 +194,7 @@ export class UserMemory {
 
   /** copy_from_user(): bytes NOT copied; the kernel buffer's tail is zeroed on a short copy, as Linux does. */
   copyFromUser(mm: MmStruct, to: number, from: number, n: number): number {
-    const k = this.k;
+    const k = this.#k;
     k.kasan.check(to, n, true, undefined, "copy_from_user");
     k.clock.advance(n * k.cost.bytes);
     let done = 0;
@@ -222,7 +225,7 @@ export class UserMemory {
     const out = new Uint8Array(n);
     const r = this.each(mm, from, n, false, false, (e, pa, off, len) => {
       if (e.frame) out.set(e.frame.subarray(pa % PAGE_SIZE, pa % PAGE_SIZE + len), off);
-      else for (let i = 0; i < len; i++) out[off + i] = Number(this.k.io.read(pa + i, 1));
+      else for (let i = 0; i < len; i++) out[off + i] = Number(this.#k.io.read(pa + i, 1));
     });
     return r.done === n ? out : null;
   }
@@ -231,7 +234,7 @@ export class UserMemory {
   poke(mm: MmStruct, to: number, src: Uint8Array): number {
     return this.each(mm, to, src.length, true, false, (e, pa, off, len) => {
       if (e.frame) e.frame.set(src.subarray(off, off + len), pa % PAGE_SIZE);
-      else for (let i = 0; i < len; i++) this.k.io.write(pa + i, 1, src[off + i]);
+      else for (let i = 0; i < len; i++) this.#k.io.write(pa + i, 1, src[off + i]);
     }).done;
   }
 }

@@ -47,11 +47,14 @@ export class VmallocSpace {
   /** Recently freed areas, newest last, for use-after-vfree reports. */
   readonly recentlyFreed: VmArea[] = [];
 
-  constructor(private readonly k: Kernel) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel) {
+    this.#k = k;
+  }
 
   /** alloc_vmap_area(): first fit, with one guard page after the area. */
   private reserve(size: number): number {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     let start = p.vmallocStart;
     for (const a of this.areas) {
       if (a.addr - start >= size + PAGE_SIZE) break;
@@ -87,7 +90,7 @@ export class VmallocSpace {
   }
 
   isVmallocAddr(addr: number): boolean {
-    const p = this.k.profile;
+    const p = this.#k.profile;
     return addr >= p.vmallocStart && addr < p.vmallocEnd;
   }
 
@@ -95,7 +98,7 @@ export class VmallocSpace {
 
   /** vmalloc()/vzalloc(): 0 for NULL. */
   vmalloc(size: number, gfp: number = GFP_KERNEL, stack?: CapturedStack): number {
-    const k = this.k;
+    const k = this.#k;
     stack ??= k.stacks.capture();
     if (!Number.isFinite(size) || size <= 0) return 0;
     const bytes = alignUp(size, PAGE_SIZE);
@@ -133,7 +136,7 @@ export class VmallocSpace {
 
   /** Map a physical range (device memory) into the vmalloc area: ioremap()'s core. */
   mapPhys(phys: number, size: number, kind: VmAreaKind, stack: CapturedStack | undefined): number {
-    const k = this.k;
+    const k = this.#k;
     const first = Math.floor(phys / PAGE_SIZE), last = Math.ceil((phys + size) / PAGE_SIZE);
     const bytes = (last - first) * PAGE_SIZE;
     const addr = this.reserve(bytes);
@@ -149,7 +152,7 @@ export class VmallocSpace {
 
   /** Remove an area and its page table entries; the caller frees frames if it owns them. */
   unmapArea(a: VmArea, stack: CapturedStack | undefined): void {
-    const k = this.k;
+    const k = this.#k;
     this.areas.splice(this.areas.indexOf(a), 1);
     for (let i = 0; i < a.size / PAGE_SIZE; i++) k.kpt.unmap(a.addr + i * PAGE_SIZE);
     a.free = k.pages.track(stack);
@@ -159,7 +162,7 @@ export class VmallocSpace {
 
   /** vfree(). */
   vfree(addr: number, stack?: CapturedStack): void {
-    const k = this.k;
+    const k = this.#k;
     if (addr === 0) return;
     stack ??= k.stacks.capture();
     const a = this.find(addr);
@@ -174,14 +177,14 @@ export class VmallocSpace {
   }
 
   /** vmalloc_to_pfn(): -1 when nothing is mapped there. */
-  toPfn(addr: number): number { return this.isVmallocAddr(addr) ? this.k.kpt.lookup(addr) : -1; }
+  toPfn(addr: number): number { return this.isVmallocAddr(addr) ? this.#k.kpt.lookup(addr) : -1; }
 
   /** /proc/vmallocinfo, as mm/vmalloc.c s_show() writes it. */
   vmallocinfo(): string {
-    const d = this.k.profile.ptrDigits;
+    const d = this.#k.profile.ptrDigits;
     return this.areas.map((a) => {
-      const caller = this.k.stacks.symbol(a.alloc.stack);
-      const extra = a.kind === "vmalloc" ? ` pages=${a.pfns.length} vmalloc` : ` phys=0x${hexAddr(a.phys ?? 0, this.k.profile.physDigits)} ioremap`;
+      const caller = this.#k.stacks.symbol(a.alloc.stack);
+      const extra = a.kind === "vmalloc" ? ` pages=${a.pfns.length} vmalloc` : ` phys=0x${hexAddr(a.phys ?? 0, this.#k.profile.physDigits)} ioremap`;
       return `0x${hexAddr(a.addr, d)}-0x${hexAddr(a.addr + a.size + PAGE_SIZE, d)} ${String(a.size + PAGE_SIZE).padStart(7)} ${caller}${extra}\n`;
     }).join("");
   }

@@ -57,8 +57,18 @@ export function runScenario(spec: RunSpec): RunResult {
   let completed = false, failure: string | undefined, rmmod = 0;
   const bootLines = k.log.records().length;
   try {
-    const insmod = k.modules.load(spec.module, spec.loadDriver, spec.params);
-    if (insmod < 0) {
+    let insmod: number;
+    try {
+      insmod = k.modules.load(spec.module, spec.loadDriver, spec.params);
+    } catch (e) {
+      if (!(e instanceof KernelOops)) throw e;
+      // An oops in init kills insmod (it dies of SIGSEGV in Linux) and leaves the module half-loaded: nothing more can run.
+      failure = `kernel: ${e.message} (in the module's init: insmod was killed and the module cannot be unloaded)`;
+      insmod = -14; // -EFAULT, what the shell would report as a segfault
+    }
+    if (failure) {
+      // nothing else runs
+    } else if (insmod < 0) {
       failure = `insmod: ERROR: could not insert module ${spec.module}.ko: ${errname(insmod) ?? insmod}`;
     } else {
       try {

@@ -46,7 +46,10 @@ export class Process {
   private catching = 0;
   private heapTop = 0;
 
-  constructor(private readonly k: Kernel, readonly task: Task) {}
+  readonly #k: Kernel;
+  constructor(k: Kernel, readonly task: Task) {
+    this.#k = k;
+  }
 
   get pid(): number { return this.task.pid; }
   get alive(): boolean { return this.task.state === "running"; }
@@ -59,30 +62,30 @@ export class Process {
     return r;
   }
 
-  open(path: string, flags: number): number { return this.ret(this.k.syscalls.open(this.task, path, flags)); }
-  close(fd: number): number { return this.ret(this.k.syscalls.close(this.task, fd)); }
-  read(fd: number, buf: number, count: number): number { return this.ret(this.k.syscalls.read(this.task, fd, buf, count)); }
-  write(fd: number, buf: number, count: number): number { return this.ret(this.k.syscalls.write(this.task, fd, buf, count)); }
-  lseek(fd: number, offset: number, whence: number): number { return this.ret(this.k.syscalls.lseek(this.task, fd, offset, whence)); }
-  ioctl(fd: number, cmd: number, arg = 0): number { return this.ret(this.k.syscalls.ioctl(this.task, fd, cmd, arg)); }
+  open(path: string, flags: number): number { return this.ret(this.#k.syscalls.open(this.task, path, flags)); }
+  close(fd: number): number { return this.ret(this.#k.syscalls.close(this.task, fd)); }
+  read(fd: number, buf: number, count: number): number { return this.ret(this.#k.syscalls.read(this.task, fd, buf, count)); }
+  write(fd: number, buf: number, count: number): number { return this.ret(this.#k.syscalls.write(this.task, fd, buf, count)); }
+  lseek(fd: number, offset: number, whence: number): number { return this.ret(this.#k.syscalls.lseek(this.task, fd, offset, whence)); }
+  ioctl(fd: number, cmd: number, arg = 0): number { return this.ret(this.#k.syscalls.ioctl(this.task, fd, cmd, arg)); }
 
   /** mmap(): the address, or MAP_FAILED with errno set. */
   mmap(addr: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
-    const r = this.k.syscalls.mmap(this.task, addr, length, prot, flags, fd, offset);
+    const r = this.#k.syscalls.mmap(this.task, addr, length, prot, flags, fd, offset);
     return r < 0 ? this.ret(r) : r;
   }
 
-  munmap(addr: number, length: number): number { return this.ret(this.k.syscalls.munmap(this.task, addr, length)); }
+  munmap(addr: number, length: number): number { return this.ret(this.#k.syscalls.munmap(this.task, addr, length)); }
   mremap(oldAddress: number, oldSize: number, newSize: number, flags: number): number {
-    const r = this.k.syscalls.mremap(this.task, oldAddress, oldSize, newSize, flags);
+    const r = this.#k.syscalls.mremap(this.task, oldAddress, oldSize, newSize, flags);
     return r < 0 ? this.ret(r) : r;
   }
-  mprotect(addr: number, length: number, prot: number): number { return this.ret(this.k.syscalls.mprotect(this.task, addr, length, prot)); }
+  mprotect(addr: number, length: number, prot: number): number { return this.ret(this.#k.syscalls.mprotect(this.task, addr, length, prot)); }
 
   /** fork(): the child, which starts with a copy of this address space and file table. */
-  fork(): Process { return new Process(this.k, this.k.syscalls.fork(this.task)); }
+  fork(): Process { return new Process(this.#k, this.#k.syscalls.fork(this.task)); }
 
-  exit(code = 0): void { this.k.syscalls.exit(this.task, code); }
+  exit(code = 0): void { this.#k.syscalls.exit(this.task, code); }
 
   /** A buffer from the heap (brk grows as needed). */
   malloc(n: number): number {
@@ -90,27 +93,27 @@ export class Process {
     if (!this.heapTop) this.heapTop = mm.brk;
     const addr = Math.ceil(this.heapTop / 16) * 16;
     this.heapTop = addr + n;
-    if (this.heapTop > mm.brk) this.k.syscalls.brk(this.task, this.heapTop);
+    if (this.heapTop > mm.brk) this.#k.syscalls.brk(this.task, this.heapTop);
     return addr;
   }
 
   /** io_submit() of a read or write; wait for it with io_getevents(). */
   aio_read(fd: number, buf: number, count: number, offset: number): AioRequest | number {
-    const r = this.k.syscalls.aio(this.task, fd, buf, count, offset, false);
+    const r = this.#k.syscalls.aio(this.task, fd, buf, count, offset, false);
     return typeof r === "number" ? this.ret(r) : r;
   }
   aio_write(fd: number, buf: number, count: number, offset: number): AioRequest | number {
-    const r = this.k.syscalls.aio(this.task, fd, buf, count, offset, true);
+    const r = this.#k.syscalls.aio(this.task, fd, buf, count, offset, true);
     return typeof r === "number" ? this.ret(r) : r;
   }
-  io_getevents(req: AioRequest): number { return this.ret(this.k.syscalls.aioWait(this.task, req)); }
+  io_getevents(req: AioRequest): number { return this.ret(this.#k.syscalls.aioWait(this.task, req)); }
 
   /** A fault the kernel could not resolve: caught, or the end of this process. */
   private fault(full: SigInfo): never {
     // siginfo carries signo, code and address; the #PF error code lives in the signal frame, not here.
     const sig: SigInfo = { signo: full.signo, code: full.code, addr: full.addr };
     if (this.catching) throw new Caught(sig);
-    this.k.tasks.exit(this.task, 128 + sig.signo, full);
+    this.#k.tasks.exit(this.task, 128 + sig.signo, full);
     throw new UserSignal(this.pid, sig);
   }
 
@@ -121,7 +124,7 @@ export class Process {
   // The two hot paths of a scenario: current is switched by hand rather than through a closure.
   private load(addr: number, width: IoWidth): number | bigint {
     this.checkAlive("read memory");
-    const k = this.k, prev = k.current;
+    const k = this.#k, prev = k.current;
     k.current = this.task;
     let r: { value: number | bigint; sig?: SigInfo };
     try {
@@ -135,7 +138,7 @@ export class Process {
 
   private store(addr: number, width: IoWidth, v: number | bigint): void {
     this.checkAlive("write memory");
-    const k = this.k, prev = k.current;
+    const k = this.#k, prev = k.current;
     k.current = this.task;
     let sig: SigInfo | undefined;
     try {
@@ -157,7 +160,7 @@ export class Process {
 
   read_bytes(addr: number, len: number): Uint8Array {
     this.checkAlive("read memory");
-    const r = this.k.withCurrent(this.task, () => this.k.uaccess.read(this.task.mm!, addr, len));
+    const r = this.#k.withCurrent(this.task, () => this.#k.uaccess.read(this.task.mm!, addr, len));
     if (r.sig) this.fault(r.sig);
     return r.bytes;
   }
@@ -165,7 +168,7 @@ export class Process {
   write_bytes(addr: number, data: Uint8Array | string): void {
     this.checkAlive("write memory");
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    const sig = this.k.withCurrent(this.task, () => this.k.uaccess.write(this.task.mm!, addr, bytes));
+    const sig = this.#k.withCurrent(this.task, () => this.#k.uaccess.write(this.task.mm!, addr, bytes));
     if (sig) this.fault(sig);
   }
 
@@ -206,7 +209,7 @@ export class Process {
 
   /** printf() to the scenario's output, with the C formats. */
   printf(fmt: string, ...args: unknown[]): void {
-    stdout(this.k.format(fmt, args));
+    stdout(this.#k.format(fmt, args));
   }
 }
 

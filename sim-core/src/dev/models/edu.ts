@@ -30,7 +30,7 @@
 
 import type { DeviceConfig } from "../device";
 import type { IoWidth } from "../../mm/iomem";
-import { DeviceModel, u32, u64 } from "./model";
+import { DeviceModel, u32, u64, kernelOf } from "./model";
 
 export const EDU_VENDOR = 0x1234, EDU_DEVICE = 0x11e8;
 export const EDU_ID = 0x010000ed;
@@ -111,8 +111,8 @@ export class EduModel extends DeviceModel {
         this.fact = v;
         this.factArg = v;
         this.status |= EDU_STATUS_COMPUTING;
-        this.factDue = this.k.clock.now + FACT_NS_PER_STEP * Math.min(v, 1 << 20) + 500;
-        this.k.sched.defer(this.factDue - this.k.clock.now, "edu factorial", () => this.catchUp());
+        this.factDue = kernelOf(this).clock.now + FACT_NS_PER_STEP * Math.min(v, 1 << 20) + 500;
+        kernelOf(this).sched.defer(this.factDue - kernelOf(this).clock.now, "edu factorial", () => this.catchUp());
         break;
       case 0x20:
         this.status = (this.status & ~EDU_STATUS_IRQFACT) | (v & EDU_STATUS_IRQFACT);
@@ -125,8 +125,8 @@ export class EduModel extends DeviceModel {
       case 0x98:
         if (!(v & EDU_DMA_RUN) || this.dmaBusy()) break;
         this.dmaCmd = v;
-        this.dmaDue = this.k.clock.now + DMA_SETUP_NS + DMA_NS_PER_BYTE * Math.min(this.dmaCnt, 1 << 24);
-        this.k.sched.defer(this.dmaDue - this.k.clock.now, "edu dma", () => this.catchUp());
+        this.dmaDue = kernelOf(this).clock.now + DMA_SETUP_NS + DMA_NS_PER_BYTE * Math.min(this.dmaCnt, 1 << 24);
+        kernelOf(this).sched.defer(this.dmaDue - kernelOf(this).clock.now, "edu dma", () => this.catchUp());
         break;
       default: break;
     }
@@ -146,7 +146,7 @@ export class EduModel extends DeviceModel {
    * finish as virtual time passes, without waiting in the scheduler.
    */
   private catchUp(): void {
-    const now = this.k.clock.now;
+    const now = kernelOf(this).clock.now;
     if (this.factDue !== undefined && now >= this.factDue) {
       this.factDue = undefined;
       let r = 1;
@@ -166,7 +166,7 @@ export class EduModel extends DeviceModel {
   private clamp(addr: number): number {
     const mask = 2 ** EDU_DMA_MASK_BITS;
     const res = addr % mask;
-    if (res !== addr) this.k.printk(`\x014EDU: clamping DMA 0x${addr.toString(16).padStart(16, "0")} to 0x${res.toString(16).padStart(16, "0")}!\n`);
+    if (res !== addr) kernelOf(this).printk(`\x014EDU: clamping DMA 0x${addr.toString(16).padStart(16, "0")} to 0x${res.toString(16).padStart(16, "0")}!\n`);
     return res;
   }
 
@@ -174,7 +174,7 @@ export class EduModel extends DeviceModel {
     const end = addr + cnt;
     if (end >= addr && addr >= EDU_DMA_START && end <= EDU_DMA_START + EDU_DMA_SIZE) return true;
     const h = (x: number) => `0x${x.toString(16).padStart(16, "0")}`;
-    this.k.printk(`\x013EDU: DMA range ${h(addr)}-${h(end - 1)} out of bounds (${h(EDU_DMA_START)}-${h(EDU_DMA_START + EDU_DMA_SIZE - 1)})! (the transfer was dropped)\n`);
+    kernelOf(this).printk(`\x013EDU: DMA range ${h(addr)}-${h(end - 1)} out of bounds (${h(EDU_DMA_START)}-${h(EDU_DMA_START + EDU_DMA_SIZE - 1)})! (the transfer was dropped)\n`);
     return false;
   }
 

@@ -24,7 +24,7 @@
 import type { DeviceConfig } from "../device";
 import type { IoWidth } from "../../mm/iomem";
 import { ISA_DMA_NS_PER_BYTE } from "../isa_dma";
-import { DeviceModel, u32 } from "./model";
+import { DeviceModel, u32, kernelOf } from "./model";
 
 export const ISA_VENDOR = 0x1234, ISA_DEVICE = 0x15a0, ISA_ID = 0x15a00001;
 export const ISA_CMD_START = 0x1, ISA_CMD_TO_MEM = 0x2, ISA_CMD_IRQ = 0x4, ISA_CMD_CHANNEL = 0x8;
@@ -89,7 +89,7 @@ export class IsaModel extends DeviceModel {
         if (!(v & ISA_CMD_START) || this.status & ISA_STATUS_BUSY) break;
         this.cmd = v;
         this.status = (this.status | ISA_STATUS_BUSY) & ~(ISA_STATUS_DONE | ISA_STATUS_ERR);
-        this.k.sched.defer(v & ISA_CMD_CHANNEL ? 1000 + ISA_DMA_NS_PER_BYTE * this.len : 1000 + 10 * this.len, "isa dma", () => this.finish());
+        kernelOf(this).sched.defer(v & ISA_CMD_CHANNEL ? 1000 + ISA_DMA_NS_PER_BYTE * this.len : 1000 + 10 * this.len, "isa dma", () => this.finish());
         break;
       default: break;
     }
@@ -100,7 +100,7 @@ export class IsaModel extends DeviceModel {
     const toMem = (this.cmd & ISA_CMD_TO_MEM) !== 0, n = this.len;
     let ok: boolean;
     if (this.cmd & ISA_CMD_CHANNEL) {
-      const r = this.k.devices.isaDma.transfer(this.channel, toMem ? this.buffer.slice(0, n) : null, n);
+      const r = kernelOf(this).devices.isaDma.transfer(this.channel, toMem ? this.buffer.slice(0, n) : null, n);
       ok = r !== null;
       if (r && !toMem) this.buffer.set(r.data);
     } else {

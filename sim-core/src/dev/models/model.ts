@@ -7,6 +7,16 @@ import type { Kernel } from "../../kernel";
 import type { DeviceConfig } from "../device";
 import type { Device } from "../device";
 
+const kernels = new WeakMap<DeviceModel, Kernel>();
+
+/**
+ * The kernel a model belongs to. A function, not a property: scenarios hold
+ * models (device("edu")), and nothing they hold may lead to the kernel.
+ */
+export function kernelOf(m: DeviceModel): Kernel {
+  return kernels.get(m)!;
+}
+
 export abstract class DeviceModel {
   /** The model's name: what BootOptions.devices and k.devices.add() take. */
   abstract readonly kind: string;
@@ -16,7 +26,9 @@ export abstract class DeviceModel {
   dev!: Device;
   private warnedNoMaster = false;
 
-  constructor(protected readonly k: Kernel) {}
+  constructor(k: Kernel) {
+    kernels.set(this, k);
+  }
 
   /** IDs, BARs and limits; the BAR handlers close over the model. */
   abstract config(): DeviceConfig;
@@ -50,14 +62,14 @@ export abstract class DeviceModel {
     if (!this.warnedNoMaster) {
       this.warnedNoMaster = true;
       // Not a message real hardware gives (the transfer just never happens); the simulator says why.
-      this.k.printk(`\x014${this.kind} ${this.dev.name}: DMA attempted with bus mastering disabled (pci_set_master() not called): the transfer did not happen\n`);
+      kernelOf(this).printk(`\x014${this.kind} ${this.dev.name}: DMA attempted with bus mastering disabled (pci_set_master() not called): the transfer did not happen\n`);
     }
     return false;
   }
 
   /** Asserts the device's interrupt line; the handlers run delayNs of virtual time from now. */
   protected raiseIrq(delayNs = 0): void {
-    if (this.dev.irq) this.k.irqs.raise(this.dev.irq, delayNs);
+    if (this.dev.irq) kernelOf(this).irqs.raise(this.dev.irq, delayNs);
   }
 
   private lineAsserted = false;

@@ -36,7 +36,7 @@
 
 import type { DeviceConfig } from "../device";
 import type { IoWidth } from "../../mm/iomem";
-import { DeviceModel, readU16, readU64, u32, writeU16 } from "./model";
+import { DeviceModel, readU16, readU64, u32, writeU16, kernelOf } from "./model";
 
 export const NIC_VENDOR = 0x1234, NIC_DEVICE = 0x4e10, NIC_ID = 0x4e494301;
 export const NIC_CTRL_RX_EN = 0x1, NIC_CTRL_TX_EN = 0x2, NIC_CTRL_RESET = 0x80000000;
@@ -181,7 +181,7 @@ export class NicModel extends DeviceModel {
     if (!d) return;
     const buf = readU64(d, 0), len = readU16(d, 8);
     this.txBusy = true;
-    this.k.sched.defer(PACKET_NS + NS_PER_BYTE * len, "nic tx", () => {
+    kernelOf(this).sched.defer(PACKET_NS + NS_PER_BYTE * len, "nic tx", () => {
       this.txBusy = false;
       const t = this.tx;
       if (!t.size || t.head === t.tail) return; // reset meanwhile
