@@ -42,7 +42,7 @@ function rig(cfg: Partial<DeviceConfig>, mask: number, checker: boolean, stacks 
   k.dma.debug.enabled = checker;
   k.dma.debug.recordStacks = stacks;
   bindKernel(k);
-  const dev = new Device(k, { name: "benchdev", vendor: 0x1234, device: 0x1, ...cfg }, "0000:00:05.0");
+  const dev = new Device({ name: "benchdev", vendor: 0x1234, device: 0x1, ...cfg }, "0000:00:05.0");
   k.dma.attach(dev);
   dma_set_mask_and_coherent(dev, DMA_BIT_MASK(mask));
   const bufs = Array.from({ length: BUFS }, () => kzalloc(LEN, GFP_KERNEL));
