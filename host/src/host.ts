@@ -8,10 +8,11 @@
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
-import { BundleError, bundle } from "./bundle";
+import { BundleError, bundle, mapFrame, sourcesOf } from "./bundle";
+import { fileURLToPath } from "node:url";
 import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
 import {
-  DEFAULT_LIMITS, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary,
+  DEFAULT_LIMITS, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary, type SourceLocation,
 } from "./protocol";
 
 export interface HostRunSpec {
@@ -79,8 +80,75 @@ export interface HostSession {
   kill(): void;
 }
 
-export function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
-  return startHost(spec).done;
+/**
+ * Runs a driver in a host of its own. A run stopped at its CPU-time limit is
+ * run again, identically (the simulation is deterministic), as a debug run
+ * that is paused when the limit comes: where it stands is where it spins.
+ */
+export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
+  const r = await startHost(spec).done;
+  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const i = r.failures.findIndex((f) => f.kind === "cpu-limit" || f.kind === "heap");
+  if (i >= 0 && !spec.debug && debugNode()) {
+    const f = r.failures[i];
+    const trigger: Trigger = f.kind === "cpu-limit" ? { afterMs: limits.cpuMs } : { heapBytes: limits.heapMb * 1024 * 1024 * 0.8 };
+    const where = await locateStall(spec, trigger).catch(() => undefined);
+    if (where?.length) {
+      const what = f.kind === "cpu-limit" ? "It was spinning at" : "It was allocating at";
+      r.failures[i] = { ...f, message: `${f.message} ${what} ${where[0].fn ?? "?"} (${relPath(where[0].file)}:${where[0].line}).`, location: where[0], stack: where };
+    }
+  }
+  return r;
+}
+
+/** When a diagnosis re-run is paused: after a time, or once the heap holds this much. */
+type Trigger = { afterMs: number } | { heapBytes: number };
+
+function relPath(f: string): string {
+  const r = path.relative(process.cwd(), f);
+  return r && !r.startsWith("..") ? r : f;
+}
+
+/** The driver's frames where a stalling run stands when the trigger fires (a paused debug re-run), innermost first. */
+async function locateStall(spec: HostRunSpec, trigger: Trigger): Promise<SourceLocation[]> {
+  const s = startHost({ ...spec, debug: true, onMessage: undefined });
+  try {
+    await s.debugReady;
+    const scripts = new Map<string, string>();
+    const paused = new Promise<Array<{ functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }>>((resolve) => {
+      s.inspector!.onMessage((m) => {
+        if (m.method === "Debugger.scriptParsed") {
+          const p = m.params as { scriptId: string; url: string };
+          scripts.set(p.scriptId, p.url.startsWith("file:") ? fileURLToPath(p.url) : p.url);
+        } else if (m.method === "Debugger.paused") resolve((m.params as { callFrames: never }).callFrames);
+      });
+    });
+    s.inspector!.send({ id: 1, method: "Debugger.enable" });
+    s.start();
+    const pause = () => s.inspector!.send({ id: 2, method: "Debugger.pause" });
+    let timer: NodeJS.Timeout;
+    if ("afterMs" in trigger) timer = setTimeout(pause, trigger.afterMs);
+    else {
+      // The relay answers while the run goes on: watch the heap grow and stop it short of the cap.
+      let id = 100;
+      s.inspector!.onMessage((m) => {
+        const used = (m.result as { usedSize?: number } | undefined)?.usedSize;
+        if (m.id !== undefined && m.id >= 100 && used !== undefined && used > trigger.heapBytes) { clearInterval(timer); pause(); }
+      });
+      timer = setInterval(() => s.inspector!.send({ id: id++, method: "Runtime.getHeapUsage" }), 20);
+    }
+    const frames = await Promise.race([paused, s.done.then(() => [])]);
+    clearTimeout(timer);
+    clearInterval(timer);
+    const bundles = [bundle(spec.driver), bundle(spec.scenario)];
+    const sources = new Set(bundles.flatMap(sourcesOf));
+    return frames
+      .map((f) => mapFrame(bundles, { fn: f.functionName || "<anonymous>", file: scripts.get(f.location.scriptId) ?? "", line: f.location.lineNumber + 1, column: f.location.columnNumber + 1 }))
+      .filter((f) => sources.has(f.file))
+      .map((f) => ({ file: f.file, line: f.line, column: f.column, fn: f.fn }));
+  } finally {
+    s.kill();
+  }
 }
 
 /** Lines of JSON from a stream, one callback each. */
@@ -192,7 +260,7 @@ export function startHost(spec: HostRunSpec): HostSession {
 function deathFailure(r: { stderr: string; phases: HostRunResult["phases"]; exit: HostRunResult["exit"] }, limits: HostLimits, killedForTime: boolean): Failure {
   const phase = r.phases.rmmod !== undefined ? "while unloading the module" : r.phases.scenario !== undefined ? "while the scenario ran" : r.phases.driver !== undefined ? "while the driver loaded" : "before the driver ran";
   if (/heap out of memory|Reached heap limit|Allocation failed/.test(r.stderr)) {
-    return { kind: "heap", message: `the host ran out of its ${limits.heapMb} MiB heap ${phase}: the driver keeps allocating JavaScript memory (arrays, strings, objects) without bound`, detail: lastLines(r.stderr, 4) };
+    return { kind: "heap", message: `the host ran out of its ${limits.heapMb} MiB heap ${phase}: the driver keeps allocating JavaScript memory (arrays, strings, objects) without bound.`, detail: lastLines(r.stderr, 4) };
   }
   if (killedForTime) return { kind: "cpu-limit", message: `the host did not stop at its CPU-time limit (${limits.cpuMs / 1000} s) and was killed ${phase}` };
   if (r.exit.signal) return { kind: "host-exit", message: `the host was killed by ${r.exit.signal} ${phase}`, detail: lastLines(r.stderr, 6) };

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BootOptions } from "../../sim-core/src";
 import { runInHost, type HostRunResult } from "../src/host";
+import { debugNode } from "../src/node";
 import type { Failure, FailureKind, HostLimits } from "../src/protocol";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -113,6 +114,15 @@ function assertLeakFound(r: HostRunResult, name: string, marker: string): void {
   assert.match(r.findings[0].message, /unreferenced object .* \(size 48\) allocated by kmalloc\(\)/);
 }
 
+/** The spinning line, found by the paused debug re-run (it needs the debug Node that npm test installs). */
+function assertSpinLine(f: Failure, name: string): void {
+  if (!debugNode()) return;
+  const line = hostileLine(name);
+  assert.match(f.message, new RegExp(`It was spinning at \\w+ \\(.*${name}\\.ts:${line}\\)\\.$`));
+  assert.equal(f.location?.line, line);
+  assert.equal(path.basename(f.location?.file ?? ""), `${name}.ts`);
+}
+
 const LEAK_MARKER = "never freed: the leak the checker must still find";
 
 describe("hostile drivers", function () {
@@ -164,12 +174,14 @@ describe("hostile drivers", function () {
     it("is stopped at the CPU-time limit, which names init() as where it spun", async () => {
       const { r, wallMs } = await run(name);
       assertParentUnharmed(r);
-      assert.ok(wallMs < LIMITS.cpuMs + SPIN_SLACK_MS, `the run took ${Math.round(wallMs)} ms`);
+      // The run, then its paused debug re-run that finds the line.
+      assert.ok(wallMs < 2 * LIMITS.cpuMs + SPIN_SLACK_MS, `the run took ${Math.round(wallMs)} ms`);
       assert.equal(r.exit.code, 0, "the host stopped itself: the parent did not have to kill it");
       const f = theFailure(r, "cpu-limit");
       assert.match(f.message, /more than 1\.5 s of CPU time/);
       assert.match(f.message, /in the driver's init\(\) \(pid 1, insmod\)/);
       assert.match(f.message, /a loop that never ends/);
+      assertSpinLine(f, name);
     });
     it("keeps the log up to the spin", async () => {
       const { r } = await run(name);
@@ -183,11 +195,12 @@ describe("hostile drivers", function () {
     it("is stopped at the CPU-time limit, which names read() and the calling process", async () => {
       const { r, wallMs } = await run(name);
       assertParentUnharmed(r);
-      assert.ok(wallMs < LIMITS.cpuMs + SPIN_SLACK_MS, `the run took ${Math.round(wallMs)} ms`);
+      assert.ok(wallMs < 2 * LIMITS.cpuMs + SPIN_SLACK_MS, `the run took ${Math.round(wallMs)} ms`);
       assert.equal(r.exit.code, 0, "the host stopped itself: the parent did not have to kill it");
       const f = theFailure(r, "cpu-limit");
       assert.match(f.message, /more than 1\.5 s of CPU time/);
       assert.match(f.message, /in the driver's read\(\) \(pid \d+, hostile-test\)/);
+      assertSpinLine(f, name);
     });
     it("keeps the log and the scenario's output up to the spin", async () => {
       const { r } = await run(name);
@@ -225,6 +238,11 @@ describe("hostile drivers", function () {
       const f = theFailure(r, "heap");
       assert.match(f.message, /ran out of its 64 MiB heap while the driver loaded/);
       assert.match(f.message, /allocating JavaScript memory/);
+      if (debugNode()) {
+        // Found by a debug re-run paused as its heap nears the cap.
+        assert.match(f.message, /It was allocating at hostile_init \(.*heap\.ts:\d+\)\.$/);
+        assert.equal(f.location?.line, hostileLine(name));
+      }
       assertBootLogWhole(r);
       assert.equal(texts(r).at(-1), "hostile: heap: about to hoard");
     });
