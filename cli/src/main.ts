@@ -116,6 +116,8 @@ function numberFlag<K extends string>(flags: Map<string, string | true>, name: s
 }
 
 if (require.main === module) {
+  // `faultline run x.ts | head`: a reader that leaves is not an error of ours.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(process.exitCode ?? 0); else throw e; });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
     if (e instanceof UsageError) {
       process.stderr.write(`faultline: ${e.message}\n`);

@@ -55,12 +55,19 @@ export function bundle(entry: string): Bundle {
 
 const NODE_BUILTIN_RE = /^Could not resolve "(node:)?(fs|path|child_process|os|net|http|https|vm|worker_threads|inspector|process|crypto|util|events|stream|buffer|module|url|dns|tls|zlib|readline|cluster|v8|perf_hooks)(\/[^"]*)?"$/;
 
+function shown(abs: string): string {
+  const r = path.relative(process.cwd(), abs);
+  return r && !r.startsWith("..") ? r : abs;
+}
+
 /** esbuild's errors as compiler lines: file:line:column: message. */
 function describeBuildFailure(e: unknown): string {
   const errors = (e as { errors?: Message[] }).errors;
   if (!Array.isArray(errors) || !errors.length) return (e as Error).message ?? String(e);
   return errors.map((m) => {
-    const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : "";
+    // esbuild names files relative to the working directory; outside it, an absolute path reads better than ../../..
+    const file = m.location ? shown(path.resolve(m.location.file)) : "";
+    const where = m.location ? `${file}:${m.location.line}:${m.location.column + 1}: ` : "";
     const hint = NODE_BUILTIN_RE.test(m.text) ? " (Node's modules are not part of a kernel: drivers can import only linux/*, asm/* and faultline/*)" : "";
     return `${where}error: ${m.text}${hint}`;
   }).join("\n");

@@ -186,7 +186,15 @@ export function startHost(spec: HostRunSpec): HostSession {
   }
   const debug = spec.debug === true;
   const node = spec.node ?? (debug ? debugNode() : undefined) ?? process.execPath;
-  const version = parseVersion(node === process.execPath ? process.version : nodeVersionOf(node));
+  let version;
+  try {
+    version = parseVersion(node === process.execPath ? process.version : nodeVersionOf(node));
+  } catch (e) {
+    const failure: Failure = { kind: "internal", message: `could not start the driver host with ${node}: ${(e as Error).message}` };
+    result.failures.push(failure);
+    spec.onMessage?.({ type: "failure", failure });
+    return idle;
+  }
   const { entry, read } = hostEntry();
   const folders = [path.dirname(path.resolve(spec.driver)), path.dirname(path.resolve(spec.scenario))];
   const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug }), entry];
@@ -241,6 +249,12 @@ export function startHost(spec: HostRunSpec): HostSession {
   // A debug run may sit at a breakpoint for as long as its user likes.
   const timer = debug ? undefined : setTimeout(() => { killedForTime = true; child.kill("SIGKILL"); }, limits.cpuMs + KILL_GRACE_MS);
   const done = new Promise<HostRunResult>((resolve) => {
+    // The host could not be started at all (no such node, out of processes): no "close" follows.
+    child.on("error", (e) => {
+      if (timer) clearTimeout(timer);
+      emit({ type: "failure", failure: { kind: "internal", message: `could not start the driver host (${node}): ${e.message}` } });
+      resolve(result);
+    });
     // "close" comes after the process has exited and its pipes are drained: every message sent is in.
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
