@@ -485,6 +485,9 @@ export class Dma {
     const st = this.state(dev);
     const e = this.exact(st, addr, type);
     if (this.debug.enabled) this.checkUnmap(st, e, type, addr, size, dir, 0, 0);
+    // check_unmap() deletes the entry it reported on: a coherent buffer "unmapped" this way is forgotten by
+    // dma-debug and never freed (a later dma_free_coherent() is then a free of memory it has not allocated).
+    if (e?.type === "coherent" && this.debug.enabled) this.unregister(st, e);
     if (!e || e.type === "coherent" || e.type === "sg") return;
     this.release(st, e, dir, Math.min(size, e.size), true);
     if (e.iovaPfn >= 0) st.domain?.free(e.iovaPfn);
