@@ -1,6 +1,7 @@
 // Faultline benchmarks: boot cost against RAM size, allocator throughput,
 // the page-fault rate and copy_to_user() bandwidth (bench/faults.ts), and
-// the DMA streaming path with its checker on and off (bench/dma.ts).
+// the DMA streaming path with its checker on and off (bench/dma.ts), and the
+// time from `faultline run` to a driver's first line (bench/host.ts).
 // Every figure that matters is a ratio against a reference measured in the
 // same run on the same machine, so the numbers mean the same on a laptop and
 // on a loaded CI runner.
@@ -19,6 +20,7 @@ import { mulberry32 } from "../sim-core/src/util/prng";
 import type { BootSample } from "./boot-child";
 import { FAULT_CONFIG, benchCopy, benchFaults, printCopy, printFaults } from "./faults";
 import { DMA_CONFIG, benchDma, printDma } from "./dma";
+import { HOST_CONFIG, benchHost, printHost } from "./host";
 
 const MiB = 1 << 20, GiB = 1 << 30;
 const TARGET_BOOT_RATIO = 4;
@@ -259,6 +261,11 @@ async function main(): Promise<void> {
   const dma = benchDma(dcfg.iters, dcfg.reps);
   printDma(dma);
 
+  // Rebuilds dist/ first: npm run bench compiles out/ but does not bundle the command line.
+  const hcfg = quick ? HOST_CONFIG.quick : HOST_CONFIG.full;
+  const host = benchHost(hcfg.runs);
+  printHost(host);
+
   const totalS = (performance.now() - started) / 1000;
   console.log(`Total ${fmt(totalS, 1)} s`);
 
@@ -266,7 +273,7 @@ async function main(): Promise<void> {
     const result = {
       mode: quick ? "quick" : "full", node: process.version, platform: `${process.platform}/${process.arch}`, date: new Date().toISOString(), totalSeconds: totalS,
       boot, ratios: { boot16GOver256M: bootRatio, boot16GOver256MTarget: TARGET_BOOT_RATIO, rss16GFractionOfRam: rssFraction, rss16GFractionTarget: TARGET_RSS_FRACTION },
-      alloc, faults, copy, dma,
+      alloc, faults, copy, dma, host,
     };
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2) + "\n");
