@@ -3,7 +3,7 @@
 // (linux/*, asm/*, faultline/*) as imports to be served by this process's
 // sim-core, so driver and kernel share one kernel instance.
 
-import { buildSync, type BuildResult, type Message, type Metafile, type OutputFile } from "esbuild";
+import { build, buildSync, type BuildOptions, type BuildResult, type Message, type Metafile, type OutputFile } from "esbuild";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import { TraceMap } from "@jridgewell/trace-mapping";
@@ -19,27 +19,49 @@ export class BundleError extends Error {
   override readonly name = "BundleError";
 }
 
+function options(abs: string): BuildOptions & { write: false; metafile: true } {
+  return {
+    entryPoints: [abs],
+    bundle: true,
+    write: false,
+    format: "cjs",
+    platform: "neutral",
+    target: "es2022",
+    sourcemap: "external",
+    outfile: abs + ".bundle.js",
+    logLevel: "silent",
+    external: ["linux/*", "asm/*", "faultline/*"],
+    metafile: true,
+  };
+}
+
+type Built = BuildResult & { outputFiles: OutputFile[]; metafile: Metafile };
+
 /** Bundles one entry file. Imports outside the kernel API and the user's own files are refused, with where they are. */
 export function bundle(entry: string): Bundle {
   const abs = path.resolve(entry);
-  let result: BuildResult & { outputFiles: OutputFile[]; metafile: Metafile };
+  let result: Built;
   try {
-    result = buildSync({
-      entryPoints: [abs],
-      bundle: true,
-      write: false,
-      format: "cjs",
-      platform: "neutral",
-      target: "es2022",
-      sourcemap: "external",
-      outfile: abs + ".bundle.js",
-      logLevel: "silent",
-      external: ["linux/*", "asm/*", "faultline/*"],
-      metafile: true,
-    });
+    result = buildSync(options(abs));
   } catch (e) {
     throw new BundleError(describeBuildFailure(e));
   }
+  return finish(abs, result);
+}
+
+/** bundle(), without blocking: the driver host starts while esbuild works. */
+export async function bundleAsync(entry: string): Promise<Bundle> {
+  const abs = path.resolve(entry);
+  let result: Built;
+  try {
+    result = await build(options(abs));
+  } catch (e) {
+    throw new BundleError(describeBuildFailure(e));
+  }
+  return finish(abs, result);
+}
+
+function finish(abs: string, result: Built): Bundle {
   for (const [file, input] of Object.entries(result.metafile.inputs)) {
     for (const imp of input.imports) {
       if (imp.external && API_RE.test(imp.path) && !(DRIVER_MODULES as readonly string[]).includes(imp.path)) {
@@ -49,7 +71,7 @@ export function bundle(entry: string): Bundle {
   }
   const js = result.outputFiles.find((f) => f.path.endsWith(".js"));
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
-  if (!js || !map) throw new BundleError(`esbuild produced no output for ${entry}`);
+  if (!js || !map) throw new BundleError(`esbuild produced no output for ${abs}`);
   return { filename: abs + ".bundle.js", code: js.text, map: new TraceMap(map.text), mapText: map.text };
 }
 

@@ -200,7 +200,7 @@ function main(): void {
       },
     });
   });
-  let buf = "", pending: RunRequest | undefined;
+  let pending: RunRequest | undefined;
   const go = (r: RunRequest) => {
     run(r);
     // Rejections surface after the microtasks of the run; let them, then leave.
@@ -211,22 +211,59 @@ function main(): void {
       setTimeout(() => process.exit(0), 500).unref();
     }));
   };
-  process.stdin.setEncoding("utf8");
-  process.stdin.on("data", (chunk: string) => {
-    buf += chunk;
+  const handle = (line: string) => {
+    const req = JSON.parse(line) as HostRequest;
+    if (req.type === "run" && req.run.debug) {
+      pending = req.run;
+      startInspectorRelay(() => send({ type: "debug-ready" }));
+      listen(rest, handle); // a debug run waits for its start request
+    } else if (req.type === "run") go(req.run);
+    else if (req.type === "start" && pending) { const r = pending; pending = undefined; go(r); }
+  };
+  send({ type: "ready", node: process.version });
+  // The one request of a normal run, read without setting up a stream (it is on the path to the driver's first line).
+  const first = readLineSync();
+  if (first !== undefined) handle(first);
+}
+
+let rest = "";
+
+/** A line from stdin, blocking; what follows it stays in `rest`. */
+function readLineSync(): string | undefined {
+  const chunk = Buffer.alloc(1 << 16);
+  let text = "";
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(0, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN") { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); continue; }
+      throw e;
+    }
+    if (n === 0) return undefined;
+    text += chunk.toString("utf8", 0, n);
+    const nl = text.indexOf("\n");
+    if (nl >= 0) {
+      rest = text.slice(nl + 1);
+      return text.slice(0, nl);
+    }
+  }
+}
+
+/** The rest of stdin, line by line. */
+function listen(start: string, onLine: (line: string) => void): void {
+  let buf = start;
+  const drain = () => {
     let nl: number;
     while ((nl = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      const req = JSON.parse(line) as HostRequest;
-      if (req.type === "run" && req.run.debug) {
-        pending = req.run;
-        startInspectorRelay(() => send({ type: "debug-ready" }));
-      } else if (req.type === "run") go(req.run);
-      else if (req.type === "start" && pending) { const r = pending; pending = undefined; go(r); }
+      onLine(line);
     }
-  });
-  send({ type: "ready", node: process.version });
+  };
+  drain();
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk: string) => { buf += chunk; drain(); });
 }
 
 if (require.main === module) main();

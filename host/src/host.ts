@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
-import { BundleError, bundle, mapFrame, sourcesOf } from "./bundle";
+import { BundleError, bundle, bundleAsync, mapFrame, sourcesOf } from "./bundle";
 import { fileURLToPath } from "node:url";
 import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
 import {
@@ -173,17 +173,6 @@ export function startHost(spec: HostRunSpec): HostSession {
     summary: undefined as RunSummary | undefined, phases: {} as HostRunResult["phases"], exit: { code: null as number | null, signal: null as string | null }, stderr: "",
   };
   const idle: HostSession = { done: Promise.resolve(result), start() {}, kill() {} };
-  let driver, scenario;
-  try {
-    driver = bundle(spec.driver);
-    scenario = bundle(spec.scenario);
-  } catch (e) {
-    if (!(e instanceof BundleError)) throw e;
-    const failure: Failure = { kind: "bundle", message: e.message };
-    result.failures.push(failure);
-    spec.onMessage?.({ type: "failure", failure });
-    return idle;
-  }
   const debug = spec.debug === true;
   const node = spec.node ?? (debug ? debugNode() : undefined) ?? process.execPath;
   let version;
@@ -198,14 +187,19 @@ export function startHost(spec: HostRunSpec): HostSession {
   const { entry, read } = hostEntry();
   const folders = [path.dirname(path.resolve(spec.driver)), path.dirname(path.resolve(spec.scenario))];
   const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug }), entry];
-  const request: HostRequest = {
+  // The host starts while esbuild bundles: the two take about as long, and neither needs the other.
+  let bundleFailure: Failure | undefined;
+  const requestReady = Promise.all([bundleAsync(spec.driver), bundleAsync(spec.scenario)]).then(([driver, scenario]): HostRequest => ({
     type: "run",
     run: {
       driver: toData(driver), scenario: toData(scenario), limits,
       module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
       boot: spec.boot, params: spec.params, debug,
     },
-  };
+  }), (e: unknown) => {
+    bundleFailure = e instanceof BundleError ? { kind: "bundle", message: e.message } : { kind: "internal", message: `bundling failed: ${(e as Error)?.stack ?? String(e)}` };
+    return undefined;
+  });
 
   // fd 3: messages; debug runs add fd 4 (CDP in) and fd 5 (CDP out) for the inspector relay.
   const stdio: Array<"pipe" | "ignore"> = ["pipe", "ignore", "pipe", "pipe", ...(debug ? ["pipe", "pipe"] as const : [])];
@@ -214,7 +208,12 @@ export function startHost(spec: HostRunSpec): HostSession {
   const debugReady = debug ? new Promise<void>((r) => { readyForDebug = r; }) : undefined;
   const emit = (m: HostMessage) => {
     switch (m.type) {
-      case "ready": child.stdin!.write(JSON.stringify(request) + "\n"); break;
+      case "ready":
+        void requestReady.then((request) => {
+          if (request) child.stdin!.write(JSON.stringify(request) + "\n");
+          else child.kill("SIGKILL"); // nothing to run: the bundle failure is the result
+        });
+        break;
       case "debug-ready": readyForDebug?.(); break;
       case "log": result.log.push(m.record); break;
       case "stdout": result.stdout += m.text; break;
@@ -259,8 +258,11 @@ export function startHost(spec: HostRunSpec): HostSession {
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       result.exit = { code, signal };
-      if (!result.summary) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime) });
-      resolve(result);
+      void requestReady.then(() => {
+        if (bundleFailure) emit({ type: "failure", failure: bundleFailure });
+        else if (!result.summary) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime) });
+        resolve(result);
+      });
     });
   });
   return {

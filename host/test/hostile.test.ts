@@ -93,7 +93,7 @@ function assertBootLogWhole(r: HostRunResult): void {
  * (a) This process is unharmed: its realm's built-ins are its own, nothing
  * set its exit code, and the host process it started is gone.
  */
-function assertParentUnharmed(r: HostRunResult, childStarted = true): void {
+function assertParentUnharmed(r: HostRunResult, bundled = true): void {
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "polluted"), false);
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "toJSON"), false);
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "violation"), false);
@@ -101,8 +101,9 @@ function assertParentUnharmed(r: HostRunResult, childStarted = true): void {
   assert.equal(globalThis.Object.name, "Object");
   assert.equal(JSON.stringify({ a: [1] }), '{"a":[1]}');
   assert.equal(process.exitCode, undefined);
-  if (childStarted) assert.ok(r.exit.code !== null || r.exit.signal !== null, "the host process has ended");
-  else assert.deepEqual(r.exit, { code: null, signal: null }, "no host process was started");
+  if (bundled) assert.ok(r.exit.code !== null || r.exit.signal !== null, "the host process has ended");
+  // The host starts while esbuild bundles; with nothing to run it is stopped before it boots a kernel.
+  else assert.ok(r.summary === undefined && r.log.length === 0, "the host ran nothing");
 }
 
 /** A leak of the driver's, reported by kmemleak at rmmod: the checker still works. */
