@@ -701,7 +701,7 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
     beyond: true,
     anchor: "beyond: shown by the cache model, explained by pointing at the missing sync",
     message:
-      "{reader} read stale data at {addr} [device address={dev_addr}]: {missing_sync} was not called after the {writer} wrote it",
+      "{reader} read stale data at {addr} [device address={dev_addr}]: {missing_sync}() was not called after the {writer} wrote it",
     docs: `
       Without hardware coherency, CPU writes can stay in the cache where the device cannot see them, and the device's writes go to memory behind cache lines the CPU still holds. The syncs are what move data across: \`dma_sync_*_for_device()\` writes CPU data back before the device reads, \`dma_sync_*_for_cpu()\` discards stale lines before the CPU reads. A missing sync is invisible on x86, which is coherent, and corrupts data on many ARM and RISC-V systems.
 
