@@ -16,12 +16,21 @@ export type FrameFilter = (file: string) => boolean;
 
 const FRAME_RE = /^\s*at (?:(?:async |new )?(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 
+/**
+ * A function as the kernel would name it: V8 prefixes the receiver's type
+ * ("Object.edu_probe", "Module.init") and suffixes the property it was
+ * called through ("[as probe]"); a C symbol has neither.
+ */
+function plainName(fn: string): string {
+  return fn.replace(/ \[as [^\]]+\]$/, "").replace(/^(?:Object|Module)\./, "");
+}
+
 export function parseStack(stack: string): Frame[] {
   const frames: Frame[] = [];
   for (const line of stack.split("\n")) {
     const m = FRAME_RE.exec(line);
     if (!m) continue;
-    frames.push({ fn: m[1] || "<anonymous>", file: m[2], line: Number(m[3]), column: Number(m[4]) });
+    frames.push({ fn: m[1] ? plainName(m[1]) : "<anonymous>", file: m[2], line: Number(m[3]), column: Number(m[4]) });
   }
   return frames;
 }
