@@ -2,7 +2,9 @@
 // maps so stacks (and the checker's reports) point at the TypeScript.
 //   dist/faultline.js  the command line (and the parent side of the driver host)
 //   dist/host.js       the driver host process, started under Node's permission model
+//   dist/types/faultline.d.ts  the driver API's typings (scripts/build-types.mjs)
 import { build } from "esbuild";
+import { buildTypes } from "./build-types.mjs";
 
 // Strict mode throughout: a sloppy function would hand its `this` and itself to
 // a driver's Error.prepareStackTrace through a call site.
@@ -11,3 +13,4 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 // esbuild stays a package: its JavaScript API finds its binary beside itself and cannot be bundled.
 await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });
+buildTypes();
