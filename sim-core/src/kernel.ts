@@ -60,6 +60,12 @@ export interface BootOptions {
   noFaultHandler?: NoFaultHandler;
   /** Device models to plug into the PCI-like bus at boot, by name: "edu", "nic", "fb", "isa". */
   devices?: readonly string[];
+  /**
+   * dma-debug's knobs: all_errors (false: only the first error, Linux's
+   * default), driver_filter (only this driver's errors), and whether each map
+   * records its "Mapped at" stack (CONFIG_STACKTRACE).
+   */
+  dmaDebug?: { allErrors?: boolean; driverFilter?: string; stacks?: boolean };
 }
 
 
@@ -168,6 +174,9 @@ export class Kernel {
     this.syscalls = new Syscalls(this);
     this.irqs = new Irqs(this);
     this.dma = new Dma(this);
+    if (opts.dmaDebug?.allErrors !== undefined) this.dma.debug.allErrors = opts.dmaDebug.allErrors;
+    if (opts.dmaDebug?.driverFilter !== undefined) this.dma.debug.driverFilter = opts.dmaDebug.driverFilter;
+    if (opts.dmaDebug?.stacks !== undefined) this.dma.debug.recordStacks = opts.dmaDebug.stacks;
     this.inspect = new Inspector(this);
     this.devices = new Devices(this, opts.devices);
     if (opts.noFaultHandler) this.mm.noFaultHandler = opts.noFaultHandler;

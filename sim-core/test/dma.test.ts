@@ -779,14 +779,14 @@ describe("DMA API checker: one fixture per rule, and its correct twin", () => {
   });
 
   it("options: only the first error, or only one driver", () => {
-    const { k, dev } = setup();
-    k.dma.debug.allErrors = false;
+    const { k, dev } = setup({}, 64, { dmaDebug: { allErrors: false } });
+    assert.equal(k.dma.debug.allErrors, false, "the boot option reaches dma-debug");
     const { dma } = mapped(k, dev, 256, DMA_TO_DEVICE);
     dma_unmap_single(dev, dma, 128, DMA_FROM_DEVICE);
     assert.deepEqual(k.findings.map((f) => f.rule), ["DMA004"]);
     assert.equal(k.dma.debug.errorCount, 2);
-    const b = setup();
-    b.k.dma.debug.driverFilter = "otherdrv";
+    const b = setup({}, 64, { dmaDebug: { driverFilter: "otherdrv", stacks: false } });
+    assert.equal(b.k.dma.debug.recordStacks, false);
     const m = mapped(b.k, b.dev, 256, DMA_TO_DEVICE);
     dma_unmap_single(b.dev, m.dma, 128, DMA_TO_DEVICE);
     silent(b.k);
