@@ -25,6 +25,10 @@ export function toLocation(f: Frame): SourceLocation {
   return { file: f.file, line: f.line, column: f.column, fn: f.fn };
 }
 
+function toFrame(l: SourceLocation): Frame {
+  return { fn: l.fn ?? "?", file: l.file, line: l.line, column: l.column };
+}
+
 function findingData(f: Finding): FindingData {
   return { rule: f.rule, title: f.title, message: f.message, location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report };
 }
@@ -136,7 +140,7 @@ function abortFailure(e: unknown, req: RunRequest): Failure {
   }
   if (err.name === "RangeError" && /Maximum call stack size exceeded/.test(err.message)) {
     const stack = mapped(err.stack);
-    return { kind: "oops", message: explainDriverError(err, stack.map((s) => ({ fn: s.fn ?? "?", file: s.file, line: s.line, column: s.column }))) ?? err.message, location: stack[0], stack };
+    return { kind: "oops", message: explainDriverError(err, stack.map(toFrame)) ?? err.message, location: stack[0], stack };
   }
   const stack = mapped(err?.stack);
   if (stack.length) return { kind: "oops", message: `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, location: stack[0], stack };
@@ -190,7 +194,7 @@ function main(): void {
   process.on("unhandledRejection", (reason) => {
     const err = isError(reason) ? reason : undefined;
     const stack = mapped(err?.stack);
-    const why = err ? explainDriverError(err, stack.map((s) => ({ fn: s.fn ?? "?", file: s.file, line: s.line, column: s.column }))) : undefined;
+    const why = err ? explainDriverError(err, stack.map(toFrame)) : undefined;
     send({
       type: "failure",
       failure: {
