@@ -1,9 +1,9 @@
 // What a run looks like to a person (text) and to a program (JSON, whose
 // shape cli/schema/run.schema.json pins down), and how it is judged.
 
-import * as path from "node:path";
 import { formatSize, parseSize, type LogRecord } from "../../sim-core/src";
 import type { HostRunResult } from "../../host/src/host";
+import { displayPath } from "../../host/src/sourcemap";
 import type { Failure, FindingData, SourceLocation } from "../../host/src/protocol";
 import type { DriverTarget, Scenario } from "./project";
 
@@ -35,10 +35,7 @@ export function meetsExpectation(rec: RunRecord): { ok: boolean; why: string } {
   return { ok: false, why: `expected exactly ${want}, got ${rules.join(", ") || "nothing"}` };
 }
 
-export const rel = (f: string): string => {
-  const r = path.relative(process.cwd(), f);
-  return r && !r.startsWith("..") ? r : f;
-};
+export const rel = displayPath;
 
 const where = (l: SourceLocation | undefined) => (l ? `${rel(l.file)}:${l.line}` : "-");
 
@@ -79,13 +76,10 @@ export function textTail(rec: RunRecord): string[] {
 
 /** A run's kernel log after boot (the boot log is the same every time; --boot-log shows it). */
 export function logAfterBoot(r: HostRunResult, withBoot: boolean): LogRecord[] {
-  return withBoot || !r.summary ? r.log.slice(withBoot ? 0 : bootLinesOf(r)) : r.log.slice(r.summary.bootLines);
-}
-
-function bootLinesOf(r: HostRunResult): number {
+  if (withBoot) return r.log;
   // Without a summary (the host died), the boot log ends where the SLUB banner is.
-  const i = r.log.findIndex((x) => x.text.startsWith("SLUB:"));
-  return i < 0 ? 0 : i + 1;
+  const boot = r.summary ? r.summary.bootLines : r.log.findIndex((x) => x.text.startsWith("SLUB:")) + 1;
+  return r.log.slice(boot);
 }
 
 const loc = (l: SourceLocation) => ({ file: rel(l.file), line: l.line, column: l.column, ...(l.fn ? { function: l.fn } : {}) });

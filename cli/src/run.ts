@@ -22,19 +22,15 @@ export async function runTarget(target: DriverTarget, opts: RunOptions, out: (s:
   for (const scenario of target.scenarios) {
     if (!opts.json) out(headerLine(target, scenario) + "\n");
     const t0 = performance.now();
-    let live = !opts.json && opts.bootLog, bootLines = -1, seen = 0;
+    let live = !opts.json && opts.bootLog;
     const result = await runInHost({
       driver: target.file, scenario: scenario.file, module: target.module, boot: target.boot, params: target.params, limits: opts.limits,
       onMessage: (m) => {
         if (opts.json) return;
-        if (m.type === "phase" && m.phase === "booted" && !live) { live = true; bootLines = seen; }
-        if (m.type === "log") {
-          seen++;
-          if (live) out(logLine(m.record) + "\n");
-        }
+        if (m.type === "phase" && m.phase === "booted") live = true;
+        else if (m.type === "log" && live) out(logLine(m.record) + "\n");
       },
     });
-    void bootLines;
     const rec: RunRecord = { target, scenario, result, wallMs: performance.now() - t0 };
     recs.push(rec);
     if (!opts.json) {

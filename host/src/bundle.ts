@@ -9,7 +9,7 @@ import * as vm from "node:vm";
 import { TraceMap } from "@jridgewell/trace-mapping";
 import { DRIVER_MODULES } from "../../sim-core/src";
 import { apiModule } from "./api-modules";
-import type { Bundle } from "./sourcemap";
+import { displayPath, type Bundle } from "./sourcemap";
 
 export { mapFrame, sourcesOf, fromData, type Bundle } from "./sourcemap";
 
@@ -77,18 +77,13 @@ function finish(abs: string, result: Built): Bundle {
 
 const NODE_BUILTIN_RE = /^Could not resolve "(node:)?(fs|path|child_process|os|net|http|https|vm|worker_threads|inspector|process|crypto|util|events|stream|buffer|module|url|dns|tls|zlib|readline|cluster|v8|perf_hooks)(\/[^"]*)?"$/;
 
-function shown(abs: string): string {
-  const r = path.relative(process.cwd(), abs);
-  return r && !r.startsWith("..") ? r : abs;
-}
-
 /** esbuild's errors as compiler lines: file:line:column: message. */
 function describeBuildFailure(e: unknown): string {
   const errors = (e as { errors?: Message[] }).errors;
   if (!Array.isArray(errors) || !errors.length) return (e as Error).message ?? String(e);
   return errors.map((m) => {
     // esbuild names files relative to the working directory; outside it, an absolute path reads better than ../../..
-    const file = m.location ? shown(path.resolve(m.location.file)) : "";
+    const file = m.location ? displayPath(path.resolve(m.location.file)) : "";
     const where = m.location ? `${file}:${m.location.line}:${m.location.column + 1}: ` : "";
     const hint = NODE_BUILTIN_RE.test(m.text) ? " (Node's modules are not part of a kernel: drivers can import only linux/*, asm/* and faultline/*)" : "";
     return `${where}error: ${m.text}${hint}`;

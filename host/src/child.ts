@@ -10,7 +10,7 @@ import { RunAborted, isError, runScenario, type Finding, type Frame, type Kernel
 import { API_MODULES, API_MODULE_NAMES } from "./api-modules";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import type { Failure, FindingData, HostMessage, HostRequest, RunRequest, SourceLocation } from "./protocol";
-import { createDriverContext, explainDriverError, lockdownHostRealm } from "./sandbox";
+import { createDriverContext, explainDriverError, frozenModule, lockdownHostRealm } from "./sandbox";
 
 const CHANNEL_FD = 3;
 
@@ -33,13 +33,13 @@ function findingData(f: Finding): FindingData {
   return { rule: f.rule, title: f.title, message: f.message, location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report };
 }
 
-/** The kernel API as the sandbox serves it. */
+/** The kernel API as the sandbox serves it: frozen copies without the host's own exports, made once. */
 function driverModules(): Map<string, object> {
   const out = new Map<string, object>();
   for (const [name, mod] of API_MODULES) {
     const copy: Record<string, unknown> = {};
     for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(mod))) if (!HOST_ONLY.has(key)) Object.defineProperty(copy, key, d);
-    out.set(name, copy);
+    out.set(name, frozenModule(copy));
   }
   return out;
 }

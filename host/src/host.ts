@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { BundleError, bundle, bundleAsync, mapFrame, sourcesOf } from "./bundle";
+import { displayPath } from "./sourcemap";
 import { fileURLToPath } from "node:url";
 import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
 import {
@@ -95,7 +96,7 @@ export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
     const where = await locateStall(spec, trigger).catch(() => undefined);
     if (where?.length) {
       const what = f.kind === "cpu-limit" ? "It was spinning at" : "It was allocating at";
-      r.failures[i] = { ...f, message: `${f.message} ${what} ${where[0].fn ?? "?"} (${relPath(where[0].file)}:${where[0].line}).`, location: where[0], stack: where };
+      r.failures[i] = { ...f, message: `${f.message} ${what} ${where[0].fn ?? "?"} (${displayPath(where[0].file)}:${where[0].line}).`, location: where[0], stack: where };
     }
   }
   return r;
@@ -103,11 +104,6 @@ export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
 
 /** When a diagnosis re-run is paused: after a time, or once the heap holds this much. */
 type Trigger = { afterMs: number } | { heapBytes: number };
-
-function relPath(f: string): string {
-  const r = path.relative(process.cwd(), f);
-  return r && !r.startsWith("..") ? r : f;
-}
 
 /** The driver's frames where a stalling run stands when the trigger fires (a paused debug re-run), innermost first. */
 async function locateStall(spec: HostRunSpec, trigger: Trigger): Promise<SourceLocation[]> {

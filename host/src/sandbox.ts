@@ -134,8 +134,9 @@ export interface DriverContext {
 }
 
 /**
- * A fresh context for one run's driver and scenario. `modules` are the kernel
- * API's modules by import name; anything else a bundle asks for is refused.
+ * A fresh context for a driver or a scenario. `modules` are the kernel API's
+ * modules by import name, already frozen (frozenModule()); anything else a
+ * bundle asks for is refused.
  */
 export function createDriverContext(modules: ReadonlyMap<string, object>, names: readonly string[], globals: Record<string, unknown> = {}): DriverContext {
   const context = vm.createContext(Object.assign(Object.create(null), globals), {
@@ -145,9 +146,8 @@ export function createDriverContext(modules: ReadonlyMap<string, object>, names:
   // The context's own error machinery stays the host's: stack formatting is how findings find the driver's lines.
   vm.runInContext(`"use strict";
     Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });`, context);
-  const frozen = new Map([...modules].map(([k, v]) => [k, frozenModule(v)]));
   const req = Object.freeze(function require(spec: string): object {
-    const m = frozen.get(spec);
+    const m = modules.get(spec);
     if (!m) throw new Error(`cannot find module '${spec}': drivers may import only the kernel API (${names.join(", ")})`);
     return m;
   });

@@ -15,6 +15,12 @@ export interface Bundle {
   readonly mapText: string;
 }
 
+/** A path as messages show it: relative to the working directory when inside it, else absolute. */
+export function displayPath(file: string): string {
+  const r = path.relative(process.cwd(), file);
+  return r && !r.startsWith("..") ? r : file;
+}
+
 /** A bundle rebuilt from what crossed the process boundary. */
 export function fromData(d: { filename: string; code: string; map: string }): Bundle {
   return { filename: d.filename, code: d.code, map: new TraceMap(d.map), mapText: d.map };

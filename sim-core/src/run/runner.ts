@@ -55,7 +55,6 @@ export function runScenario(spec: RunSpec): RunResult {
   const onStdout = spec.onStdout;
   const restore = setStdout(onStdout ? (s) => { out += s; onStdout(s); } : (s) => { out += s; });
   let completed = false, failure: string | undefined, rmmod = 0;
-  const bootLines = k.log.records().length;
   try {
     let insmod: number;
     try {
@@ -89,7 +88,6 @@ export function runScenario(spec: RunSpec): RunResult {
     const processes = [...k.tasks.all.values()].filter((t) => t.mm !== null || t.state === "zombie").map((t) => ({
       pid: t.pid, comm: t.comm, code: t.exitCode, ...(t.killedBy ? { signal: describeSignal(t.killedBy) } : {}),
     }));
-    void bootLines;
     return { kernel: k, insmod, rmmod, completed, failure, processes, stdout: out, findings: [...k.findings] };
   } finally {
     restore();
