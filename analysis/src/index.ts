@@ -1,0 +1,2 @@
+// The static analyses' public entry: used by server/ and cli/ (faultline check).
+export * from "./types";
