@@ -1,2 +1,4 @@
 // The static analyses' public entry: used by server/ and cli/ (faultline check).
 export * from "./types";
+export { analyzeSource, analyzeFiles, type SiblingResolver } from "./analyze";
+export { ruleDocPath } from "./docs";
