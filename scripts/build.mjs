@@ -2,9 +2,11 @@
 // maps so stacks (and the checker's reports) point at the TypeScript.
 //   dist/faultline.js  the command line (and the parent side of the driver host)
 //   dist/host.js       the driver host process, started under Node's permission model
+//   dist/client/*, dist/server.js  the VS Code extension, minified (scripts/build-extension.mjs)
 //   dist/types/faultline.d.ts  the driver API's typings (scripts/build-types.mjs)
 import { build } from "esbuild";
 import { buildTypes } from "./build-types.mjs";
+import { buildExtension } from "./build-extension.mjs";
 
 // Strict mode throughout: a sloppy function would hand its `this` and itself to
 // a driver's Error.prepareStackTrace through a call site.
@@ -14,3 +16,4 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });
 buildTypes();
+await buildExtension();

@@ -1,1 +1,20 @@
-export {};
+// The extension's entry: wiring only. Everything with a lifecycle lives in
+// Ctx; what is heavy (the language client, the driver host, the debug
+// adapter) is loaded when first needed, so activation stays cheap.
+
+import type * as vscode from "vscode";
+import { Ctx } from "./ctx";
+
+const loadedAt = Date.now();
+let ctx: Ctx | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<{ ctx: Ctx }> {
+  ctx = new Ctx(context, loadedAt);
+  await ctx.start();
+  return { ctx };
+}
+
+export async function deactivate(): Promise<void> {
+  await ctx?.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,33 @@
+// The VS Code extension's bundles, minified, all under dist/client/ (the
+// driver host finds its child, host.js, beside the code that starts it):
+//   extension.js  the entry: commands, views, debug registration (vscode external)
+//   lsp.js        the language client, loaded on the first driver document
+//   runtime.js    the driver host's parent side and the inline debug adapter,
+//                 loaded on the first run or debug session; "esbuild" is
+//                 replaced by a TypeScript-based bundler (client/src/bundler/),
+//                 so no native binary ships and the .vsix fits in 5 MB
+//   host.js       the driver host process
+//   ts-plugin.js  the TypeScript server plugin (packaged as node_modules/faultline-ts-plugin)
+// and dist/server.js, the language server (started by the client over IPC).
+import { build } from "esbuild";
+import * as path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const common = {
+  bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, keepNames: true,
+  sourcemap: true, sourcesContent: false, logLevel: "warning", absWorkingDir: root, banner: { js: "\"use strict\";" },
+  // vscode-languageclient/-server pick their node flavour by require.resolve of these; bundled, the main fields do.
+  mainFields: ["module", "main"],
+};
+const outdir = "dist/client";
+
+export async function buildExtension() {
+  await Promise.all([
+    build({ ...common, entryPoints: { extension: "client/src/extension.ts" }, outdir, external: ["vscode"] }),
+    build({ ...common, entryPoints: { lsp: "client/src/lsp.ts" }, outdir, external: ["vscode"] }),
+    build({ ...common, entryPoints: { runtime: "client/src/runtime.ts" }, outdir, external: ["vscode"], alias: { esbuild: "./client/src/bundler/tsBundler.ts" } }),
+    build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir }),
+    build({ ...common, entryPoints: { server: "server/src/main.ts" }, outdir: "dist" }),
+    build({ ...common, entryPoints: { "ts-plugin": "client/src/tsPlugin/index.ts" }, outdir, external: ["typescript"] }),
+  ]);
+}
