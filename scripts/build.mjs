@@ -2,6 +2,7 @@
 // maps so stacks (and the checker's reports) point at the TypeScript.
 //   dist/faultline.js  the command line (and the parent side of the driver host)
 //   dist/host.js       the driver host process, started under Node's permission model
+//   dist/debug-adapter.js  the debug adapter, standalone (DAP over stdio or --server=PORT)
 //   dist/client/*, dist/server.js  the VS Code extension, minified (scripts/build-extension.mjs)
 //   dist/types/faultline.d.ts  the driver API's typings (scripts/build-types.mjs)
 import { build } from "esbuild";
@@ -15,5 +16,7 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 // esbuild stays a package: its JavaScript API finds its binary beside itself and cannot be bundled.
 await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });
+// The standalone debug adapter (stdio, or --server=PORT): nvim-dap, dap-mode and the DAP tests run it.
+await build({ ...common, entryPoints: { "debug-adapter": "debug-adapter/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 buildTypes();
 await buildExtension();

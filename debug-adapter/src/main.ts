@@ -1,1 +1,4 @@
-export {};
+// dist/debug-adapter.js: the standalone adapter (standalone.ts).
+import { runStandalone } from "./standalone";
+
+runStandalone(process.argv.slice(2));

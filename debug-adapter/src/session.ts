@@ -1,0 +1,527 @@
+// FaultlineDebugSession: DAP on one side, a DebugRun (runtime.ts) on the
+// other, as vscode-mock-debug's mockDebug.ts is to its runtime. Only
+// protocol translation lives here. Every handler goes through one wrapper
+// that turns a failure into an error response (an async handler that
+// rejects is otherwise never answered by @vscode/debugadapter), and
+// arguments are checked at the boundary, so a malformed or out-of-order
+// request gets a one-line error and the adapter carries on.
+
+import {
+  Breakpoint, InitializedEvent, LoggingDebugSession, MemoryEvent, InvalidatedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ContinuedEvent, Event,
+} from "@vscode/debugadapter";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import * as path from "node:path";
+import { debugNode } from "../../host/src/node";
+import { LaunchError, resolveLaunch } from "./launch";
+import { DebugRun, describe, type KernelStopEvent, type RunConfig, type Stop } from "./runtime";
+import { VariableStore, type Container } from "./store";
+import { hex, record, type KernelSource, type KNode } from "./kernel/node";
+import { processScope, type ProcessData } from "./kernel/process";
+import { memoryScope } from "./kernel/memory";
+import { dmaScope, findingsScope, kmapScope, logScope } from "./kernel/dma";
+import {
+  CONTINUE_TO_KERNEL_EVENT, KERNEL_EVENT_FILTERS, KERNEL_EVENT_STOP, KERNEL_VIEWS, MEMORY_MAP,
+  type ContinueToKernelEventArguments, type FaultlineLaunchArguments, type KernelEventStopBody, type KernelViewsResponse, type MemoryMapResponse,
+} from "./protocol";
+import { parseMemoryReference } from "./memory";
+
+export enum ErrorCodes {
+  LaunchFailed = 3001,
+  NotLaunched = 3002,
+  NotPaused = 3003,
+  NotRunning = 3004,
+  BadArguments = 3005,
+  EvaluateFailed = 3006,
+  StaleReference = 3007,
+  Memory = 3008,
+  Internal = 3099,
+}
+
+class RequestError extends Error {
+  constructor(readonly code: ErrorCodes, message: string, readonly showUser = false) { super(message); }
+}
+
+/** How the session is built: the Node it runs hosts on, and what it says about containment. */
+export interface FaultlineSessionOptions {
+  /** A Node with --allow-inspector (default: the one host/src/node.ts debugNode() finds). */
+  readonly nodePath?: string;
+  /**
+   * "permission": the host runs under Node's permission model (the normal case).
+   * "realm": the host's Node cannot contain it (e.g. VS Code's own runtime, ELECTRON_RUN_AS_NODE); the
+   * driver is contained by its realm alone, and the Debug Console says so in one line at launch.
+   */
+  readonly containment?: "permission" | "realm";
+  /** Extra environment for the host process (e.g. ELECTRON_RUN_AS_NODE=1). */
+  readonly log?: (line: string) => void;
+}
+
+const THREAD_ID = 1;
+const CAUGHT = "caught", UNCAUGHT = "uncaught";
+
+export class FaultlineDebugSession extends LoggingDebugSession {
+  private run: DebugRun | undefined;
+  private readonly store = new VariableStore();
+  private configurationDone: (() => void) | undefined;
+  private readonly configured = new Promise<void>((r) => { this.configurationDone = r; });
+  private launched = false;
+  private lastStop: Stop | undefined;
+  private readonly pendingBreakpoints = new Map<string, DebugProtocol.SetBreakpointsArguments>();
+
+  constructor(private readonly options: FaultlineSessionOptions = {}) {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  /** Runs a handler; whatever it throws or rejects becomes an error response. */
+  private handle<R extends DebugProtocol.Response>(response: R, f: () => Promise<void> | void): void {
+    let p: Promise<void> | void;
+    try {
+      p = f();
+    } catch (e) {
+      this.fail(response, e);
+      return;
+    }
+    if (p) p.then(undefined, (e) => this.fail(response, e));
+  }
+
+  private fail(response: DebugProtocol.Response, e: unknown): void {
+    const err = e instanceof RequestError ? e : e instanceof LaunchError ? new RequestError(ErrorCodes.LaunchFailed, e.message, true) : new RequestError(ErrorCodes.Internal, (e as Error)?.message ?? String(e));
+    this.sendErrorResponse(response, { id: err.code, format: err.message.replace(/[{}]/g, (c) => (c === "{" ? "(" : ")")), showUser: err.showUser });
+  }
+
+  private needRun(): DebugRun {
+    if (!this.run || this.run.isEnded) throw new RequestError(ErrorCodes.NotLaunched, this.run ? "the run has ended" : "no run: launch first");
+    return this.run;
+  }
+
+  private needPaused(): DebugRun {
+    const r = this.needRun();
+    if (!r.isPaused) throw new RequestError(ErrorCodes.NotPaused, "the run is not paused");
+    return r;
+  }
+
+  private source(file: string): Source {
+    return new Source(path.basename(file), this.convertDebuggerPathToClient(file));
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, _args: DebugProtocol.InitializeRequestArguments): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsFunctionBreakpoints: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsCompletionsRequest: true,
+      completionTriggerCharacters: ["."],
+      supportsExceptionInfoRequest: true,
+      supportsExceptionFilterOptions: true,
+      exceptionBreakpointFilters: [
+        ...KERNEL_EVENT_FILTERS.map((f) => ({ filter: f.filter, label: f.label, default: f.default, supportsCondition: true, conditionDescription: f.conditionDescription })),
+        { filter: UNCAUGHT, label: "Uncaught exceptions (driver and scenario)", default: false },
+        { filter: CAUGHT, label: "Caught exceptions (driver and scenario)", default: false },
+      ],
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsTerminateRequest: true,
+      supportsValueFormattingOptions: false,
+      supportsDelayedStackTraceLoading: false,
+    };
+    this.sendResponse(response);
+  }
+
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    this.handle(response, async () => {
+      if (this.launched) throw new RequestError(ErrorCodes.BadArguments, "this session has launched already");
+      this.launched = true;
+      const a = args as Partial<FaultlineLaunchArguments>;
+      let config: RunConfig;
+      try {
+        config = resolveLaunch(a, { node: this.options.nodePath ?? debugNode() });
+      } catch (e) {
+        this.launched = false;
+        throw e;
+      }
+      if (!config.node) throw new RequestError(ErrorCodes.LaunchFailed, "no Node with --allow-inspector (24.10 or later) for the debug run: set faultline.nodePath, put one on PATH, or run `node scripts/debug-node.mjs`", true);
+      if (this.options.containment === "realm") this.sendEvent(new OutputEvent("Faultline: this Node cannot run the driver host under its permission model; the driver is contained by its realm alone (no file, process or network containment). Set faultline.nodePath to a Node 24.10+ for full containment.\n", "important"));
+      const run = (this.run = new DebugRun(config));
+      this.wire(run);
+      try {
+        await run.prepare();
+      } catch (e) {
+        run.terminate();
+        throw new RequestError(ErrorCodes.LaunchFailed, (e as Error).message, true);
+      }
+      // Breakpoints that came before the run existed are bound now.
+      for (const [, bp] of this.pendingBreakpoints) await run.setBreakpoints(bp.source.path!, (bp.breakpoints ?? []).map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage })));
+      this.sendEvent(new InitializedEvent());
+      await this.configured;
+      run.start();
+      this.sendResponse(response);
+    });
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configurationDone?.();
+    this.sendResponse(response);
+  }
+
+  private wire(run: DebugRun): void {
+    run.on("stopped", (s) => {
+      this.store.reset();
+      this.lastStop = s;
+      const reason = s.reason === "event" ? "exception" : s.reason;
+      const e = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;
+      e.body.description = s.description ?? e.body.description;
+      if (s.text) e.body.text = s.text;
+      if (s.breakpointIds) e.body.hitBreakpointIds = s.breakpointIds;
+      e.body.allThreadsStopped = true;
+      this.sendEvent(e);
+      if (s.event) this.sendEvent(new Event(KERNEL_EVENT_STOP, { kind: s.event.kind as KernelEventStopBody["kind"], description: s.event.description, fields: s.event.fields } satisfies KernelEventStopBody));
+    });
+    run.on("continued", () => { this.store.reset(); this.lastStop = undefined; });
+    run.on("output", (o) => {
+      const e = new OutputEvent(o.text, o.category) as DebugProtocol.OutputEvent;
+      if (o.file) {
+        e.body.source = this.source(o.file);
+        e.body.line = this.convertDebuggerLineToClient(o.line ?? 1);
+        e.body.column = this.convertDebuggerColumnToClient(o.column ?? 1);
+      }
+      this.sendEvent(e);
+    });
+    run.on("ended", (r) => {
+      const how = r.failures.length ? `the run failed: ${r.failures.map((f) => f.kind).join(", ")}` : r.summary?.completed ? "the run completed" : "the run ended";
+      this.sendEvent(new OutputEvent(`Faultline: ${how}; ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}.\n`, "console"));
+      this.sendEvent(new TerminatedEvent());
+    });
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.run?.terminate();
+    this.sendResponse(response);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.handle(response, () => {
+      const r = this.needRun();
+      r.terminate();
+      this.sendResponse(response);
+    });
+  }
+
+  // ------------------------------------------------------------ breakpoints
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    this.handle(response, async () => {
+      const file = args?.source?.path;
+      if (typeof file !== "string") throw new RequestError(ErrorCodes.BadArguments, "setBreakpoints: source.path is required");
+      const bps: DebugProtocol.SourceBreakpoint[] = Array.isArray(args.breakpoints) ? args.breakpoints : (args.lines ?? []).map((line) => ({ line }));
+      if (!this.run) {
+        this.pendingBreakpoints.set(file, { ...args, breakpoints: bps });
+        response.body = { breakpoints: bps.map((b) => ({ verified: false, line: b.line, message: "bound when the run starts" })) };
+        this.sendResponse(response);
+        return;
+      }
+      const bound = await this.run.setBreakpoints(this.convertClientPathToDebugger(file), bps.map((b) => {
+        if (typeof b.line !== "number") throw new RequestError(ErrorCodes.BadArguments, "setBreakpoints: every breakpoint needs a line");
+        return { line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage };
+      }));
+      response.body = {
+        breakpoints: bound.map((b) => {
+          const bp = new Breakpoint(b.verified, this.convertDebuggerLineToClient(b.line), undefined, this.source(file)) as DebugProtocol.Breakpoint;
+          bp.id = b.id;
+          if (b.message) bp.message = b.message;
+          return bp;
+        }),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.handle(response, async () => {
+      const run = this.needRun();
+      if (!Array.isArray(args?.breakpoints)) throw new RequestError(ErrorCodes.BadArguments, "setFunctionBreakpoints: breakpoints is required");
+      const bound = await run.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: String(b.name), condition: b.condition })));
+      response.body = { breakpoints: bound.map((b) => ({ id: b.id, verified: b.verified, message: b.message })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.handle(response, async () => {
+      const run = this.needRun();
+      const options = [...(args?.filters ?? []).map((filter) => ({ filterId: filter, condition: undefined as string | undefined })), ...(args?.filterOptions ?? [])];
+      const kinds = new Set<string>(KERNEL_EVENT_FILTERS.map((f) => f.filter));
+      await run.setEventWatches(options.filter((o) => kinds.has(o.filterId)).map((o) => ({ kind: o.filterId, condition: o.condition })));
+      const ids = new Set(options.map((o) => o.filterId));
+      await run.setExceptionMode(ids.has(CAUGHT) ? "all" : ids.has(UNCAUGHT) ? "uncaught" : "none");
+      response.body = { breakpoints: options.map(() => ({ verified: true })) };
+      this.sendResponse(response);
+    });
+  }
+
+  // ------------------------------------------------------------ execution
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [new Thread(THREAD_ID, "scenario")] };
+    this.sendResponse(response);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.handle(response, async () => { await this.needPaused().resume(); response.body = { allThreadsContinued: true }; this.sendResponse(response); });
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse): void {
+    this.handle(response, async () => { await this.needPaused().stepOver(); this.sendResponse(response); });
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
+    this.handle(response, async () => { await this.needPaused().stepIn(); this.sendResponse(response); });
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.handle(response, async () => { await this.needPaused().stepOut(); this.sendResponse(response); });
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.handle(response, async () => {
+      const r = this.needRun();
+      if (r.isPaused) throw new RequestError(ErrorCodes.NotRunning, "the run is already paused");
+      await r.pause();
+      this.sendResponse(response);
+    });
+  }
+
+  // ------------------------------------------------------------ inspection
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.handle(response, () => {
+      const all = this.needPaused().stack();
+      const start = args?.startFrame ?? 0, levels = args?.levels || all.length;
+      response.body = {
+        totalFrames: all.length,
+        stackFrames: all.slice(start, start + levels).map((f) => {
+          if (f.kind === "kernel") {
+            const sf = new StackFrame(f.id, "[kernel]") as DebugProtocol.StackFrame;
+            sf.presentationHint = "label";
+            return sf;
+          }
+          return new StackFrame(f.id, f.name, this.source(f.file!), this.convertDebuggerLineToClient(f.line!), this.convertDebuggerColumnToClient(f.column!));
+        }),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.handle(response, () => {
+      const run = this.needPaused();
+      const frame = run.frame(args?.frameId);
+      if (!frame) throw new RequestError(ErrorCodes.StaleReference, `no frame ${args?.frameId} in this stop`);
+      const scopes: DebugProtocol.Scope[] = run.scopes(frame.id).map((s) => new Scope(s.name, this.store.add({ kind: "object", objectId: s.objectId, frameId: frame.id, scope: true }), s.expensive));
+      const kernelScope = (n: KNode, expensive = true) => {
+        const sc = new Scope(n.name, this.store.add({ kind: "kernel", node: n }), expensive) as DebugProtocol.Scope;
+        sc.presentationHint = "registers";
+        return sc;
+      };
+      if (this.lastStop?.event) scopes.push(kernelScope(eventNode(this.lastStop.event), false));
+      scopes.push(kernelScope(processScope()), kernelScope(memoryScope()), kernelScope(dmaScope()), kernelScope(kmapScope()), kernelScope(logScope()), kernelScope(findingsScope()));
+      response.body = { scopes };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.handle(response, async () => {
+      const c = typeof args?.variablesReference === "number" ? this.store.get(args.variablesReference) : undefined;
+      // A stale reference (from an earlier stop) answers an empty list: clients do send them.
+      if (!c || !this.run?.isPaused) { response.body = { variables: [] }; this.sendResponse(response); return; }
+      response.body = { variables: await this.children(c, args.start ?? 0, args.count || Number.MAX_SAFE_INTEGER, args.filter) };
+      this.sendResponse(response);
+    });
+  }
+
+  private async children(c: Container, start: number, count: number, filter?: "indexed" | "named"): Promise<DebugProtocol.Variable[]> {
+    const run = this.run!;
+    if (c.kind === "kernel") {
+      if (!c.node.children) return [];
+      if (filter === "named" && c.node.indexed !== undefined) return [];
+      const nodes = await c.node.children(run as KernelSource, start, Math.min(count, 10_000));
+      return nodes.map((n) => this.kernelVariable(n));
+    }
+    const props = await run.properties(c.objectId);
+    return props.filter((p) => p.value || p.get).slice(start, start + count).map((p) => {
+      if (!p.value) return { name: p.name, value: "(…)", variablesReference: 0 };
+      const ref = p.value.objectId && p.value.type === "object" && p.value.subtype !== "null" ? this.store.add({ kind: "object", objectId: p.value.objectId }) : 0;
+      const v: DebugProtocol.Variable = { name: p.name, value: describe(p.value), type: p.value.className ?? p.value.type, variablesReference: ref };
+      if (c.scope) v.evaluateName = p.name;
+      return v;
+    });
+  }
+
+  private kernelVariable(n: KNode): DebugProtocol.Variable {
+    const expandable = !!n.children;
+    const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: expandable ? this.store.add({ kind: "kernel", node: n }) : 0 };
+    if (n.type) v.type = n.type;
+    if (n.memoryReference) v.memoryReference = n.memoryReference;
+    if (n.evaluateName) v.evaluateName = n.evaluateName;
+    if (n.indexed !== undefined) { v.indexedVariables = n.indexed; v.namedVariables = 0; }
+    return v;
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.handle(response, async () => {
+      const run = this.needPaused();
+      const c = this.store.get(args?.variablesReference);
+      if (!c) throw new RequestError(ErrorCodes.StaleReference, "that variable belongs to an earlier stop");
+      if (c.kind !== "object") throw new RequestError(ErrorCodes.BadArguments, "kernel state is read-only here: change memory with writeMemory");
+      await run.setVariable(c.objectId, String(args.name), String(args.value), c.frameId);
+      const props = await run.properties(c.objectId);
+      const p = props.find((x) => x.name === args.name);
+      response.body = { value: p?.value ? describe(p.value) : String(args.value) };
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(["variables"]));
+    });
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.handle(response, async () => {
+      const run = this.needPaused();
+      if (typeof args?.expression !== "string") throw new RequestError(ErrorCodes.BadArguments, "evaluate: expression is required");
+      const walk = /^\s*pagewalk\s+(0x[0-9a-fA-F]+|\d+)(?:\s+(\d+))?\s*$/.exec(args.expression);
+      if (walk) {
+        const r = await run.kernel<{ space: string; pid?: number; levels?: Array<{ level: string; tablePfn: number; index: number; entry?: number; bits: string | null }>; walk?: Record<string, unknown> }>("pagewalk", Number(walk[2] ?? 0), Number(walk[1]));
+        const text = r.levels
+          ? [`pid ${r.pid}, ${walk[1]}:`, ...r.levels.map((l) => `  ${l.level.padEnd(4)} table pfn ${hex(l.tablePfn)} [${l.index}] = ${l.entry === undefined ? "none" : hex(l.entry)}${l.bits ? ` (${l.bits})` : ""}`)].join("\n")
+          : JSON.stringify(r.walk, (_k, v) => (typeof v === "number" ? hex(v) : v));
+        response.body = { result: text, variablesReference: 0 };
+        this.sendResponse(response);
+        return;
+      }
+      let r;
+      try {
+        r = await run.evaluate(args.expression, args.frameId);
+      } catch (e) {
+        throw new RequestError(ErrorCodes.EvaluateFailed, (e as Error).message);
+      }
+      const ref = r.objectId && r.type === "object" && r.remote.subtype !== "null" ? this.store.add({ kind: "object", objectId: r.objectId }) : 0;
+      response.body = { result: r.value, type: r.type, variablesReference: ref };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    this.handle(response, async () => {
+      const run = this.needPaused();
+      const text = String(args?.text ?? "").slice(0, Math.max(0, (args?.column ?? 1) - 1));
+      const names = await run.completions(text, args?.frameId);
+      const word = /[\w$]*$/.exec(text)?.[0] ?? "";
+      const extra = "pagewalk".startsWith(text.trim()) && text.trim() ? ["pagewalk"] : [];
+      response.body = { targets: [...extra, ...names].slice(0, 500).map((label) => ({ label, start: text.length - word.length, length: word.length })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, _args: DebugProtocol.ExceptionInfoArguments): void {
+    this.handle(response, () => {
+      this.needPaused();
+      const s = this.lastStop;
+      if (!s) throw new RequestError(ErrorCodes.NotPaused, "not stopped");
+      const ev = s.event;
+      const id = ev ? (ev.kind === "violation" ? String(ev.fields.rule) : ev.kind) : s.text ?? s.reason;
+      response.body = {
+        exceptionId: id, description: s.description ?? s.reason, breakMode: ev ? "always" : "unhandled",
+        details: ev ? { message: ev.description, typeName: ev.kind, stackTrace: typeof ev.fields.report === "string" ? ev.fields.report : undefined } : undefined,
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  // ------------------------------------------------------------ memory
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.handle(response, async () => {
+      const run = this.needPaused();
+      const ref = parseMemoryReference(String(args?.memoryReference), args?.offset ?? 0);
+      if (!ref) throw new RequestError(ErrorCodes.Memory, `not a memory reference: ${args?.memoryReference} (phys:0x…, kva:0x…, uva:<pid>:0x…)`);
+      const count = Math.max(0, Math.min(Number(args.count) || 0, 1 << 20));
+      const r = await run.kernel<{ data: string; unreadable: number }>("read", ref.space, ref.pid, ref.addr, count);
+      response.body = { address: hex(ref.addr), data: r.data, unreadableBytes: r.unreadable };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.handle(response, async () => {
+      const run = this.needPaused();
+      const ref = parseMemoryReference(String(args?.memoryReference), args?.offset ?? 0);
+      if (!ref) throw new RequestError(ErrorCodes.Memory, `not a memory reference: ${args?.memoryReference}`);
+      const r = await run.kernel<{ written: number }>("write", ref.space, ref.pid, ref.addr, String(args.data ?? ""));
+      response.body = { bytesWritten: r.written };
+      this.sendResponse(response);
+      this.sendEvent(new MemoryEvent(String(args.memoryReference), args.offset ?? 0, r.written));
+      this.sendEvent(new InvalidatedEvent(["variables"]));
+    });
+  }
+
+  // ------------------------------------------------------------ Faultline's requests
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    switch (command) {
+      case CONTINUE_TO_KERNEL_EVENT:
+        this.handle(response, async () => {
+          const a = (args ?? {}) as ContinueToKernelEventArguments;
+          await this.needPaused().continueToKernelEvent(Array.isArray(a.kinds) ? a.kinds : []);
+          this.sendEvent(new ContinuedEvent(THREAD_ID, true));
+          this.sendResponse(response);
+        });
+        return;
+      case MEMORY_MAP:
+        this.handle(response, async () => {
+          const run = this.needPaused();
+          const pid = (args as { pid?: number } | undefined)?.pid;
+          const [summary, zones, byOwner, runs, proc] = await Promise.all([
+            run.kernel<{ arch: string; memBytes: number }>("summary"),
+            run.kernel<Array<{ name: string; startPfn: number; endPfn: number; freePages: number }>>("zones"),
+            run.kernel<Record<string, number>>("framesByOwner"),
+            run.kernel<Array<{ startPfn: number; count: number; owner: string }>>("frameRuns", 4096),
+            run.kernel<ProcessData>("process", pid ?? 0),
+          ]);
+          const body: MemoryMapResponse = {
+            arch: summary.arch, memBytes: summary.memBytes,
+            zones: zones.map((z) => ({ name: z.name, startPfn: z.startPfn, endPfn: z.endPfn, free: z.freePages, byOwner })),
+            runs,
+            process: proc.kthread ? undefined : {
+              pid: proc.pid, comm: proc.comm,
+              vmas: proc.vmas.map((v) => ({ start: hex(v.start), end: hex(v.end), perms: v.maps.split(/\s+/)[1] ?? "", pgoff: v.pgoff, file: v.file, present: v.present, memoryReference: `uva:${proc.pid}:${hex(v.start)}`, maps: v.maps })),
+            },
+          };
+          response.body = body;
+          this.sendResponse(response);
+        });
+        return;
+      case KERNEL_VIEWS:
+        this.handle(response, () => {
+          this.needPaused();
+          const views = [processScope(), memoryScope(), dmaScope(), kmapScope(), logScope(), findingsScope()];
+          const body: KernelViewsResponse = { views: views.map((n) => ({ id: n.name.toLowerCase().replace(/\s+/g, "-"), label: n.name, variablesReference: this.store.add({ kind: "kernel", node: n }) })) };
+          response.body = body;
+          this.sendResponse(response);
+        });
+        return;
+      default:
+        super.customRequest(command, response, args);
+    }
+  }
+}
+
+function eventNode(e: KernelStopEvent): KNode {
+  return record("Event", e.description, { kind: e.kind, seq: e.seq, ...e.fields });
+}
