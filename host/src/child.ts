@@ -11,6 +11,7 @@ import { API_MODULES, API_MODULE_NAMES } from "./api-modules";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import type { Failure, FindingData, HostMessage, HostRequest, RunRequest, SourceLocation } from "./protocol";
 import { createDriverContext, explainDriverError, frozenModule, lockdownHostRealm } from "./sandbox";
+import { debugKernel, installDebugApi } from "./debug-hooks";
 
 const CHANNEL_FD = 3;
 
@@ -86,6 +87,7 @@ function run(req: RunRequest): void {
     params: req.params,
     setup: (k) => {
       kernel = k;
+      if (req.debug) debugKernel(k);
       k.stacks.mapFrame = (f) => mapFrame(bundles, f);
       k.stacks.filter = (file) => sources.has(file);
       k.onFinding = (f) => send({ type: "finding", finding: findingData(f) });
@@ -219,6 +221,7 @@ function main(): void {
     const req = JSON.parse(line) as HostRequest;
     if (req.type === "run" && req.run.debug) {
       pending = req.run;
+      installDebugApi();
       startInspectorRelay(() => send({ type: "debug-ready" }));
       listen(rest, handle); // a debug run waits for its start request
     } else if (req.type === "run") go(req.run);
