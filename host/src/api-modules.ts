@@ -30,6 +30,13 @@ import * as uaccess from "../../sim-core/src/api/linux/uaccess";
 import * as uio from "../../sim-core/src/api/linux/uio";
 import * as vmalloc from "../../sim-core/src/api/linux/vmalloc";
 import * as wait from "../../sim-core/src/api/linux/wait";
+import * as spinlock from "../../sim-core/src/api/linux/spinlock";
+import * as mutex from "../../sim-core/src/api/linux/mutex";
+import * as semaphore from "../../sim-core/src/api/linux/semaphore";
+import * as kref from "../../sim-core/src/api/linux/kref";
+import * as timer from "../../sim-core/src/api/linux/timer";
+import * as ioctl from "../../sim-core/src/api/linux/ioctl";
+import * as ioport from "../../sim-core/src/api/linux/ioport";
 import * as workqueue from "../../sim-core/src/api/linux/workqueue";
 
 const MODULES: Record<string, unknown> = {
@@ -41,6 +48,8 @@ const MODULES: Record<string, unknown> = {
   "linux/dma-mapping": dmaMapping, "linux/dmapool": dmapool, "linux/scatterlist": scatterlist,
   "linux/pci": pci, "linux/interrupt": interrupt, "linux/completion": completion, "linux/wait": wait,
   "linux/device": device, "asm/dma": asmDma,
+  "linux/spinlock": spinlock, "linux/mutex": mutex, "linux/semaphore": semaphore, "linux/kref": kref,
+  "linux/timer": timer, "linux/ioctl": ioctl, "linux/ioport": ioport,
 };
 
 export function apiModule(spec: string): unknown {

@@ -9,6 +9,7 @@ import * as vm from "node:vm";
 import { TraceMap } from "@jridgewell/trace-mapping";
 import { DRIVER_MODULES } from "../../sim-core/src";
 import { apiModule } from "./api-modules";
+import { describeMissingImport, missingApiImports } from "./api-imports";
 import { displayPath, type Bundle } from "./sourcemap";
 
 export { mapFrame, sourcesOf, fromData, type Bundle } from "./sourcemap";
@@ -72,7 +73,11 @@ function finish(abs: string, result: Built): Bundle {
   const js = result.outputFiles.find((f) => f.path.endsWith(".js"));
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
   if (!js || !map) throw new BundleError(`esbuild produced no output for ${abs}`);
-  return { filename: abs + ".bundle.js", code: js.text, map: new TraceMap(map.text), mapText: map.text };
+  const traced = new TraceMap(map.text);
+  const exportsOf = (h: string) => { const m = apiModule(h); return m ? Object.keys(m) : undefined; };
+  const missing = missingApiImports(js.text, traced, exportsOf, DRIVER_MODULES);
+  if (missing.length) throw new BundleError(missing.map((m) => describeMissingImport({ ...m, file: m.file && path.resolve(path.dirname(abs), m.file) }, displayPath)).join("\n"));
+  return { filename: abs + ".bundle.js", code: js.text, map: traced, mapText: map.text };
 }
 
 const NODE_BUILTIN_RE = /^Could not resolve "(node:)?(fs|path|child_process|os|net|http|https|vm|worker_threads|inspector|process|crypto|util|events|stream|buffer|module|url|dns|tls|zlib|readline|cluster|v8|perf_hooks)(\/[^"]*)?"$/;

@@ -24,6 +24,7 @@ export const DRIVER_MODULES = [
   "linux/miscdevice", "linux/uaccess", "linux/uio", "linux/module", "linux/sched", "linux/workqueue",
   "linux/pci", "linux/interrupt", "linux/completion", "linux/wait", "linux/device", "asm/dma",
   "linux/dma-mapping", "linux/dmapool", "linux/scatterlist",
+  "linux/spinlock", "linux/mutex", "linux/semaphore", "linux/kref", "linux/timer", "linux/ioctl", "linux/ioport",
   "faultline/ptr", "faultline/user",
 ] as const;
 export { runScenario, type RunSpec, type RunResult, type ProcessEnd } from "./run/runner";

@@ -34,6 +34,7 @@ import type { Module } from "./kernel/module";
 import { Scheduler } from "./kernel/sched";
 import { Syscalls } from "./kernel/syscalls";
 import { Irqs } from "./kernel/irq";
+import { Locking } from "./kernel/locking";
 import { Dma } from "./dma/dma";
 import { Devices } from "./dev/bus";
 import { UserSignal } from "./kernel/signal";
@@ -114,6 +115,8 @@ export class Kernel {
   readonly sched: Scheduler;
   readonly syscalls: Syscalls;
   readonly irqs: Irqs;
+  /** Locks, the interrupt flag, softirqs and lockdep. */
+  readonly locking: Locking;
   readonly dma: Dma;
   readonly devices: Devices;
   /** The task whose context kernel code runs in: insmod for module init and exit, the caller for system calls. */
@@ -173,6 +176,7 @@ export class Kernel {
     this.sched = new Scheduler(this);
     this.syscalls = new Syscalls(this);
     this.irqs = new Irqs(this);
+    this.locking = new Locking(this);
     this.dma = new Dma(this);
     if (opts.dmaDebug?.allErrors !== undefined) this.dma.debug.allErrors = opts.dmaDebug.allErrors;
     if (opts.dmaDebug?.driverFilter !== undefined) this.dma.debug.driverFilter = opts.dmaDebug.driverFilter;
@@ -339,6 +343,7 @@ export class Kernel {
   /** might_sleep(): a sleeping call while a kmap_atomic() mapping is held. */
   mightSleep(fn: string, stack: CapturedStack | undefined): void {
     if (this.irqs.depth > 0) return this.sleepInIrq(fn, stack);
+    if (this.locking.mightSleep(fn, stack)) return;
     if (this.highmem.atomicDepth === 0) return;
     stack ??= this.stacks.capture();
     this.violation({
@@ -455,13 +460,19 @@ export class Kernel {
     const prevModule = this.currentModule, prevFault = this.inFault;
     this.currentModule = m ?? prevModule;
     this.inFault = what === "fault" || what === "page_mkwrite";
+    // The outermost call is where the kernel is entered and left: locks still held then are lockdep's concern.
+    const entry = this.irqs.depth === 0 && (this.driverCalls.length === 0 || what === "work" || what === "timer" || what === "tasklet") ? this.locking.snapshot() : undefined;
+    let unwinding = true;
     this.driverCalls.push(what);
     try {
-      return fn.call(self, arg);
+      const r = fn.call(self, arg);
+      unwinding = false;
+      return r;
     } catch (e) {
       if (e instanceof KernelOops || e instanceof UserSignal || e instanceof RunAborted) throw e;
       throw this.driverException(e, what);
     } finally {
+      if (entry) this.locking.leaveKernel(what, unwinding, entry);
       this.driverCalls.pop();
       this.currentModule = prevModule;
       this.inFault = prevFault;

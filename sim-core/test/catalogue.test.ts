@@ -15,7 +15,9 @@ import {
 } from "../src/rules/catalogue";
 import { escapeMarkdown, renderRuleDocs } from "../src/rules/docs";
 
-const CATEGORIES: readonly RuleCategory[] = ["DMA", "MEM", "PG", "MM", "CTX"];
+const CATEGORIES: readonly RuleCategory[] = ["DMA", "MEM", "PG", "MM", "CTX", "LOCK"];
+/** Categories added after shared/design/RULES.md was written (issue 13): the cross-check leaves them out. */
+const NOT_IN_RULES_MD: readonly RuleCategory[] = ["LOCK"];
 
 /** Where shared/design/RULES.md may be, most specific first. */
 function rulesMdCandidates(): string[] {
@@ -67,7 +69,7 @@ describe("rule catalogue", () => {
     assert.equal(new Set(ids).size, ids.length, "duplicate rule ids");
     assert.deepEqual(ids, [...RULE_IDS]);
     for (const rule of RULES) {
-      assert.match(rule.id, /^(DMA|MEM|PG|MM|CTX)\d{3}$/, rule.id);
+      assert.match(rule.id, /^(DMA|MEM|PG|MM|CTX|LOCK)\d{3}$/, rule.id);
       assert.ok(CATEGORIES.includes(rule.category), `${rule.id}: bad category ${rule.category}`);
       assert.ok(rule.id.startsWith(rule.category) && /^\d+$/.test(rule.id.slice(rule.category.length)),
         `${rule.id}: category ${rule.category} does not match the id`);
@@ -102,7 +104,7 @@ describe("rule catalogue", () => {
     }
     const md = parseRulesMd(fs.readFileSync(file, "utf8"));
     assert.ok(md.length > 0, `no rule rows parsed from ${file}`);
-    assert.deepEqual(RULES.map((r) => r.id), md.map((r) => r.id), "catalogue ids/order differ from RULES.md");
+    assert.deepEqual(RULES.filter((r) => !NOT_IN_RULES_MD.includes(r.category)).map((r) => r.id), md.map((r) => r.id), "catalogue ids/order differ from RULES.md");
     for (const row of md) {
       assert.ok(isRuleId(row.id), `${row.id} missing from the catalogue`);
       const rule = getRule(row.id);

@@ -64,8 +64,11 @@ export class Irqs {
 
   deliver(irq: number): void {
     const k = this.#k;
+    // Interrupts off (a spin_lock_irqsave(), claim_dma_lock()): the line stays pending until they are on again.
+    if (k.locking.deferIrq(irq)) return;
     const list = this.lines.get(irq) ?? [];
     let handled = false;
+    const irqsWere = k.locking.enterHardirq();
     this.depth++;
     try {
       for (const a of list) {
@@ -75,6 +78,7 @@ export class Irqs {
       }
     } finally {
       this.depth--;
+      k.locking.exitHardirq(irqsWere);
     }
     k.events.emit({ type: "irq", irq, handled });
     if (!handled) {

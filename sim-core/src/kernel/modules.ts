@@ -3,6 +3,7 @@
 // insmod's task; unloading runs exit and reports what the module left behind,
 // in kmemleak's words.
 
+import { reportArmedAtUnload } from "./timers";
 import type { Kernel } from "../kernel";
 import { PAGE_SIZE, hexAddr } from "../util/addr";
 import { Owner } from "../mm/memmap";
@@ -126,6 +127,7 @@ export class Modules {
 
   private reportLeaks(mod: Module, why: string): void {
     const k = this.#k;
+    reportArmedAtUnload(k, mod);
     for (const l of this.leaks(mod)) {
       const t = l.track;
       const dump = l.rule === "MEM008" && l.allocFn !== "get_page()" && l.allocFn !== "alloc_pages()" ? this.hexDump(l.addr, Math.min(32, l.size)) : [];

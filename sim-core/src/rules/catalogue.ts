@@ -9,7 +9,7 @@
  * used by any message is described in PLACEHOLDER_DOCS.
  */
 
-export type RuleCategory = "DMA" | "MEM" | "PG" | "MM" | "CTX";
+export type RuleCategory = "DMA" | "MEM" | "PG" | "MM" | "CTX" | "LOCK";
 
 export interface Rule {
   /** Stable id, e.g. "MEM002". */
@@ -42,6 +42,7 @@ export const RULE_IDS = [
   "PG001", "PG002", "PG003", "PG004", "PG005", "PG006", "PG007", "PG008",
   "MM001", "MM002", "MM003", "MM004", "MM005", "MM006", "MM007", "MM008", "MM009",
   "CTX001", "CTX002",
+  "LOCK001", "LOCK002", "LOCK003", "LOCK004", "LOCK005",
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -52,6 +53,7 @@ export const RULE_CATEGORIES: Readonly<Record<RuleCategory, string>> = Object.fr
   PG: "Pages, highmem and user pages",
   MM: "The mmap operation and faults",
   CTX: "Context",
+  LOCK: "Locking (lockdep)",
 });
 
 /**
@@ -77,10 +79,12 @@ export const PLACEHOLDER_DOCS: Readonly<Record<string, string>> = Object.freeze(
   fn: "kernel function the driver called, e.g. \"dma_unmap_single\"",
   free_cpu_addr: "CPU address passed to dma_free_coherent()",
   got: "what the call was actually given",
+  held_lock: "lock class the task already holds, as lockdep names it",
   handler: "driver function that relies on the behaviour, e.g. \"simple_remap_mmap\"",
   index: "index of the scatterlist entry",
   kind: "the specific class of the report, e.g. \"slab\" / \"vmalloc\" / \"global\" for out-of-bounds, \"double-free\" / \"invalid-free\" for frees",
   len: "length of the scatterlist segment, in bytes",
+  lock: "lock class as lockdep names it, e.g. \"&dev->lock\" (the name given to DEFINE_SPINLOCK()/spin_lock_init(), or the init site)",
   limit: "size of the object the mapping must stay within, in bytes",
   map_dir: "direction the buffer was mapped with, e.g. \"DMA_TO_DEVICE\"",
   map_fn: "kind of mapping: \"single\", \"page\", \"sg\", \"coherent\" or \"resource\"",
@@ -112,6 +116,7 @@ export const PLACEHOLDER_DOCS: Readonly<Record<string, string>> = Object.freeze(
   sync_end: "end of the synced range as an offset into the mapping (offset + size)",
   sync_fn: "sync call used, e.g. \"dma_sync_single_for_cpu\"",
   sync_nents: "nents passed to the sg sync call",
+  task: "task as lockdep names it: \"comm/pid\"",
   total_slots: "total swiotlb slots",
   uninit: "number of uninitialised bytes",
   unmap_dir: "direction passed to the unmap call",
@@ -1318,6 +1323,146 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
       \`\`\`
     `,
   },
+
+  // ---------------------------------------------------------------- LOCK
+  LOCK001: {
+    title: "recursive locking",
+    summary: "A task takes a spinlock or mutex it already holds (or an interrupt handler takes one the code it interrupted holds): it deadlocks.",
+    static: false,
+    dynamic: true,
+    anchor: "lockdep \"WARNING: possible recursive locking detected\"",
+    message: "possible recursive locking detected: {task} is trying to acquire lock {lock} in {fn}, but already holds it",
+    docs: `
+      Neither a spinlock nor a mutex can be taken twice by the same holder: a spinlock spins forever on the CPU that holds it, a mutex puts its own owner to sleep with nobody left to wake it. The usual causes are a helper that takes the lock called from a path that already has it, and an interrupt handler taking a lock that process context holds with interrupts enabled.
+
+      lockdep (\`CONFIG_PROVE_LOCKING\`) prints \`WARNING: possible recursive locking detected\`, the lock being acquired and the one already held (with where each was taken), the \`lock(A); lock(A);\` scenario and \`*** DEADLOCK ***\`. Faultline then ends the call, since the task can never go on.
+
+      Take the lock in one place only, and give helpers that run under it a \`_locked\` variant that does not take it:
+
+      \`\`\`ts
+      function scull_trim_locked(dev: scull_dev): void {
+        // called with dev.lock held
+        dev.size = 0;
+      }
+      function scull_trim(dev: scull_dev): void {
+        mutex_lock(dev.lock);
+        scull_trim_locked(dev);
+        mutex_unlock(dev.lock);
+      }
+      \`\`\`
+    `,
+  },
+  LOCK002: {
+    title: "unlock of a lock not held",
+    summary: "A spinlock or mutex is released that the task does not hold: unlocked twice, or on an error path that never took it.",
+    static: false,
+    dynamic: true,
+    anchor: "lockdep \"WARNING: bad unlock balance detected!\"",
+    message: "bad unlock balance detected: {task} is trying to release lock ({lock}) in {fn}, but there are no more locks to release",
+    docs: `
+      Releasing a lock that is not held corrupts it: a spinlock becomes free while its real holder is still inside, a mutex's owner and wait list no longer agree. It usually comes from an error path that jumps to a label doing the unlock before the lock was taken, or from unlocking in both a helper and its caller.
+
+      lockdep prints \`WARNING: bad unlock balance detected!\` with \`… is trying to release lock (…) at: …\` and \`but there are no more locks to release!\`.
+
+      Unwind in the reverse order of taking, with one label per step:
+
+      \`\`\`ts
+      function mydev_write(filp: file, ubuf: number, count: number, ppos: Ref<number>): number {
+        const dev: mydev = filp.private_data;
+        if (mutex_lock_interruptible(dev.lock))
+          return -ERESTARTSYS;          // not holding it: do not unlock
+        const ret = copy_from_user(dev.buf, ubuf, count) ? -EFAULT : count;
+        mutex_unlock(dev.lock);
+        return ret;
+      }
+      \`\`\`
+    `,
+  },
+  LOCK003: {
+    title: "lock held on return",
+    summary: "A system call, fault, module init or work item returns with a spinlock or mutex still held (or with interrupts or softirqs still disabled).",
+    static: false,
+    dynamic: true,
+    anchor: "lockdep \"WARNING: lock held when returning to user space!\"",
+    message: "{task} is leaving {fn} with locks still held: {lock}",
+    docs: `
+      A lock must be released on every path out of the function that took it. Left held on the way back to user space, the next caller deadlocks (a mutex: the next \`read()\` hangs in \`mutex_lock()\`; a spinlock: the CPU also runs with preemption off from then on). The usual cause is an early \`return -EFAULT\` or \`return -ENOMEM\` between the lock and the unlock.
+
+      lockdep prints \`WARNING: lock held when returning to user space!\` and \`… is leaving the kernel with locks still held!\` with the held locks; a work item that leaks one gives \`BUG: workqueue leaked atomic, lock or RCU\`, a timer \`timer: … preempt leak\`. The report names where the lock was taken: the fix is on a return path after it.
+
+      Route every exit after the lock through the unlock:
+
+      \`\`\`ts
+      function mydev_read(filp: file, ubuf: number, count: number, ppos: Ref<number>): number {
+        const dev: mydev = filp.private_data;
+        let ret: number;
+        spin_lock(dev.lock);
+        ret = Math.min(count, dev.len);
+        dev.len -= ret;
+        spin_unlock(dev.lock);          // before copy_to_user(), which may sleep
+        if (copy_to_user(ubuf, dev.buf, ret))
+          return -EFAULT;
+        return ret;
+      }
+      \`\`\`
+    `,
+  },
+  LOCK004: {
+    title: "inconsistent lock order (ABBA)",
+    summary: "Two locks are taken in one order on one path and in the other order on another: two tasks (or a task and an interrupt) can each hold one and wait for the other.",
+    static: false,
+    dynamic: true,
+    anchor: "lockdep \"WARNING: possible circular locking dependency detected\"",
+    message: "possible circular locking dependency detected: {task} is trying to acquire lock {lock} in {fn} while holding {held_lock}, which already depends on the new lock",
+    docs: `
+      If one path takes A then B and another takes B then A, two CPUs (or a task preempted between the two) can each hold one lock and wait forever for the other. The deadlock needs unlucky timing, so testing rarely hits it; lockdep finds it from the order alone, the first time both orders have been seen, whether or not the deadlock happened.
+
+      lockdep prints \`WARNING: possible circular locking dependency detected\`, \`which lock already depends on the new lock\`, the existing dependency chain with the stack where each order was first taken, and the two-CPU \`lock(A); lock(B);\` scenario.
+
+      Pick one order for every pair of locks, document it, and keep to it on every path:
+
+      \`\`\`ts
+      // Lock order: dev.cfg_lock, then dev.ring_lock.
+      function mydev_reconfigure(dev: mydev): void {
+        mutex_lock(dev.cfg_lock);
+        spin_lock_irq(dev.ring_lock);
+        dev.ring_size = dev.new_size;
+        spin_unlock_irq(dev.ring_lock);
+        mutex_unlock(dev.cfg_lock);
+      }
+      \`\`\`
+    `,
+  },
+  LOCK005: {
+    title: "lock taken in interrupt context and with interrupts enabled",
+    summary: "A spinlock is taken in an interrupt handler (or a timer or tasklet) and elsewhere with plain spin_lock(), interrupts (or softirqs) still enabled: the interrupt can arrive while it is held and spin on it forever.",
+    static: false,
+    dynamic: true,
+    anchor: "lockdep \"WARNING: inconsistent lock state\"",
+    message: "inconsistent {problem} usage: {task} takes {lock} in {fn}",
+    docs: `
+      A lock shared with an interrupt handler must be taken with interrupts off everywhere else (\`spin_lock_irqsave()\`), and one shared with a timer or tasklet with softirqs off (\`spin_lock_bh()\`). Otherwise the interrupt can arrive on the CPU that holds the lock, and its handler spins on a lock that will never be released.
+
+      lockdep notices the first time a class has been used both ways, deadlock or not: \`WARNING: inconsistent lock state\`, \`inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.\` (or the SOFTIRQ pair), where the other state was registered, and the \`lock(A); <Interrupt> lock(A);\` scenario.
+
+      In process context, take the lock with the variant that holds off the other context; the handler itself can use plain \`spin_lock()\`:
+
+      \`\`\`ts
+      function mydev_irq(irq: number, dev: mydev): irqreturn_t {
+        spin_lock(dev.lock);                 // interrupts are already off here
+        dev.events++;
+        spin_unlock(dev.lock);
+        return IRQ_HANDLED;
+      }
+      function mydev_read_events(dev: mydev): number {
+        const flags = spin_lock_irqsave(dev.lock);
+        const n = dev.events;
+        spin_unlock_irqrestore(dev.lock, flags);
+        return n;
+      }
+      \`\`\`
+    `,
+  },
 };
 
 function categoryOf(id: RuleId): RuleCategory {
@@ -1328,6 +1473,7 @@ function categoryOf(id: RuleId): RuleCategory {
     case "PG":
     case "MM":
     case "CTX":
+    case "LOCK":
       return prefix;
     default:
       throw new Error(`rule id ${id} has no known category`);

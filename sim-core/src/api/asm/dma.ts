@@ -17,6 +17,7 @@
 
 import { DMA_AUTOINIT, DMA_MODE_CASCADE, DMA_MODE_READ, DMA_MODE_WRITE, ISA_DMA_LIMIT, MAX_DMA_CHANNELS } from "../../dev/isa_dma";
 import { currentKernel, intArg } from "../current";
+import { DEFINE_SPINLOCK, spin_is_locked, spin_lock_irqsave, spin_unlock_irqrestore, type spinlock_t } from "../linux/spinlock";
 
 export { DMA_AUTOINIT, DMA_MODE_CASCADE, DMA_MODE_READ, DMA_MODE_WRITE, MAX_DMA_CHANNELS };
 /** The physical limit of ISA DMA (MAX_DMA_ADDRESS is its direct-map address: PAGE_OFFSET + this). */
@@ -35,20 +36,33 @@ export function free_dma(dmanr: number): void {
   isa().free(intArg("free_dma", 1, dmanr));
 }
 
-/** claim_dma_lock(): spin_lock_irqsave(&dma_spin_lock); returns the flags for release_dma_lock(). */
-export function claim_dma_lock(): number {
-  const c = isa();
-  c.lockDepth++;
-  return 0x246; // the saved EFLAGS, as an opaque value
+/** kernel/dma.c's DEFINE_SPINLOCK(dma_spin_lock), one per simulated kernel. */
+const dmaSpinLocks = new WeakMap<object, spinlock_t>();
+function dmaSpinLock(): spinlock_t {
+  const k = currentKernel();
+  let l = dmaSpinLocks.get(k);
+  if (!l) dmaSpinLocks.set(k, (l = DEFINE_SPINLOCK("dma_spin_lock")));
+  return l;
 }
 
-export function release_dma_lock(_flags: number): void {
-  const k = currentKernel(), c = k.devices.isaDma;
-  if (c.lockDepth === 0) {
-    k.warn("release_dma_lock() without claim_dma_lock(): dma_spin_lock was not held", undefined);
-    return;
-  }
-  c.lockDepth--;
+/**
+ * unsigned long claim_dma_lock(void): spin_lock_irqsave(&dma_spin_lock) —
+ * interrupts are off until release_dma_lock(), so nothing that sleeps may
+ * run in between (CTX001) and an interrupt raised meanwhile waits for the
+ * release. Returns the flags for release_dma_lock().
+ */
+export function claim_dma_lock(): number {
+  const c = isa();
+  const flags = spin_lock_irqsave(dmaSpinLock());
+  c.lockDepth++;
+  return flags;
+}
+
+/** void release_dma_lock(unsigned long flags): spin_unlock_irqrestore(&dma_spin_lock, flags). */
+export function release_dma_lock(flags: number): void {
+  const c = isa();
+  if (spin_is_locked(dmaSpinLock())) c.lockDepth = Math.max(0, c.lockDepth - 1);
+  spin_unlock_irqrestore(dmaSpinLock(), flags);
 }
 
 export function set_dma_mode(dmanr: number, mode: number): void {

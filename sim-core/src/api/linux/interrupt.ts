@@ -49,3 +49,6 @@ export const in_irq = in_interrupt;
 
 /** in_task(): running on behalf of a task, not a handler. */
 export function in_task(): boolean { return currentKernel().irqs.depth === 0; }
+
+// Tasklets are declared by <linux/interrupt.h>.
+export * from "./tasklet";

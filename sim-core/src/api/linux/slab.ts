@@ -93,3 +93,6 @@ export function kmem_cache_destroy(cache: KmemCache | null): void {
   const busy = k.slab.destroyCache(cache);
   if (busy) k.warn(`kmem_cache_destroy ${cache.name}: Slab cache still has objects when called from ${k.stacks.symbol(here(k))} (${busy} objects)`, here(k));
 }
+
+// kvmalloc()/kvfree() are declared by <linux/slab.h>.
+export * from "./kvmalloc";

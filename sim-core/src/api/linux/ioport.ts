@@ -1,0 +1,30 @@
+// <linux/ioport.h>: struct resource, the [start, end] ranges of /proc/iomem
+// and of a PCI device's BARs (pci_resource_start() and friends are in
+// linux/pci).
+
+export const IORESOURCE_IO = 0x00000100, IORESOURCE_MEM = 0x00000200, IORESOURCE_IRQ = 0x00000400, IORESOURCE_DMA = 0x00000800;
+export const IORESOURCE_PREFETCH = 0x00002000, IORESOURCE_BUSY = 0x80000000;
+
+/** struct resource: an inclusive range [start, end]. */
+export interface resource {
+  start: number;
+  end: number;
+  name?: string;
+  flags?: number;
+}
+
+/** DEFINE_RES_MEM(start, size). */
+export function DEFINE_RES_MEM(start: number, size: number): resource {
+  return { start, end: start + size - 1, flags: IORESOURCE_MEM };
+}
+
+/** resource_size_t resource_size(const struct resource *res): end - start + 1. */
+export function resource_size(res: resource): number {
+  if (!res || typeof res.start !== "number" || typeof res.end !== "number") throw new TypeError("resource_size(): argument 1 must be a struct resource ({ start, end })");
+  return res.end - res.start + 1;
+}
+
+/** unsigned long resource_type(const struct resource *res): the IORESOURCE_TYPE_BITS of its flags. */
+export function resource_type(res: resource): number {
+  return (res.flags ?? 0) & 0x00001f00;
+}
