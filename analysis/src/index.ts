@@ -1,4 +1,4 @@
 // The static analyses' public entry: used by server/ and cli/ (faultline check).
 export * from "./types";
-export { analyzeSource, analyzeFiles, type SiblingResolver } from "./analyze";
+export { analyzeSource, analyzeFiles, collectFiles, suppress, type SiblingResolver } from "./analyze";
 export { ruleDocPath } from "./docs";

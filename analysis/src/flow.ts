@@ -1,0 +1,1012 @@
+/**
+ * The flow-sensitive half of the analyses: an abstract interpreter over a
+ * function's statements (branches, loops, early returns, `&&`/`||`/`?:`),
+ * inlining same-file helpers a couple of calls deep, that follows DMA
+ * ownership, allocations, kmaps, reserved pages and atomic context, and
+ * reports the rules that need to know what happened before a call.
+ */
+import * as ts from "typescript";
+import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
+import { importEdit, statementOf, type Related, type Reporter } from "./report";
+import { State, join, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";
+import { differs, flagsOf, keyOf, keysIn, makeFrame, offsetOf, valOf, type Binding, type Frame, type Val } from "./values";
+import type { Fix } from "./types";
+
+const MAX_INLINE_DEPTH = 2;
+
+/** What a value is, as far as the assignments it flows into care. */
+type Prov =
+  | { readonly kind: "handle"; readonly rec: string }
+  | { readonly kind: "cpu"; readonly rec: string }
+  | { readonly kind: "sgcount"; readonly rec: string }
+  | { readonly kind: "alloc"; readonly alloc: string }
+  | { readonly kind: "kmap"; readonly kmap: string }
+  | { readonly kind: "key"; readonly key: string };
+
+interface Exit { readonly state: State; readonly node: ts.Node | undefined; readonly error: boolean; readonly prov: Prov | undefined }
+
+interface LoopCtx { breaks: State[]; conts: State[] }
+
+interface Ctx { frame: Frame; exits: Exit[]; loops: LoopCtx[]; stack: FnInfo[] }
+
+/** API functions that read or write memory through pointer arguments: [argument index, access]. */
+const TOUCH: Readonly<Record<string, readonly (readonly [number, "read" | "write"])[]>> = {
+  memset: [[0, "write"]], memcpy: [[0, "write"], [1, "read"]], memmove: [[0, "write"], [1, "read"]], memcmp: [[0, "read"], [1, "read"]],
+  strlen: [[0, "read"]], strnlen: [[0, "read"]], strcpy: [[0, "write"], [1, "read"]], strscpy: [[0, "write"], [1, "read"]], strcmp: [[0, "read"], [1, "read"]],
+  snprintf: [[0, "write"]], scnprintf: [[0, "write"]],
+  copy_to_user: [[1, "read"]], copy_from_user: [[0, "write"]], copy_to_iter: [[0, "read"]], copy_from_iter: [[0, "write"]],
+  load8: [[0, "read"]], load16: [[0, "read"]], load32: [[0, "read"]], load64: [[0, "read"]], load_bytes: [[0, "read"]], load_string: [[0, "read"]],
+  store8: [[0, "write"]], store16: [[0, "write"]], store32: [[0, "write"]], store64: [[0, "write"]], store_bytes: [[0, "write"]],
+  memcpy_toio: [[1, "read"]], memcpy_fromio: [[0, "write"]], clear_highpage: [],
+};
+/** Access sizes of the fixed-width accessors, and which argument gives the length of the others. */
+const ACCESS_SIZE: Readonly<Record<string, number>> = { load8: 1, load16: 2, load32: 4, load64: 8, store8: 1, store16: 2, store32: 4, store64: 8 };
+const LENGTH_ARG: Readonly<Record<string, number>> = { memset: 2, memcpy: 2, memmove: 2, memcmp: 2, copy_to_user: 2, copy_from_user: 2, strscpy: 2, snprintf: 1, scnprintf: 1, load_bytes: 1 };
+const IO_ACCESSORS = new Set(["readb", "readw", "readl", "readq", "writeb", "writew", "writel", "writeq", "ioread8", "ioread16", "ioread32", "iowrite8", "iowrite16", "iowrite32", "memcpy_toio", "memcpy_fromio", "memset_io"]);
+/** Which argument of an I/O accessor is the __iomem address. */
+function ioAddrArg(fn: string): number {
+  return fn.startsWith("write") || fn.startsWith("iowrite") ? 1 : 0;
+}
+
+const ALLOCATORS: Readonly<Record<string, { family: AllocFamily; size?: number; gfp?: number; order?: number }>> = {
+  kmalloc: { family: "slab", size: 0, gfp: 1 }, kzalloc: { family: "slab", size: 0, gfp: 1 }, kmalloc_array: { family: "slab", gfp: 2 },
+  kcalloc: { family: "slab", gfp: 2 }, krealloc: { family: "slab", size: 1, gfp: 2 },
+  vmalloc: { family: "vmalloc", size: 0 }, vzalloc: { family: "vmalloc", size: 0 }, vmalloc_32: { family: "vmalloc", size: 0 },
+  __get_free_pages: { family: "pages-addr", gfp: 0, order: 1 }, __get_free_page: { family: "pages-addr", gfp: 0 }, get_zeroed_page: { family: "pages-addr", gfp: 0 },
+  alloc_pages: { family: "pages-struct", gfp: 0, order: 1 }, alloc_page: { family: "pages-struct", gfp: 0 },
+  ioremap: { family: "iomem", size: 1 }, ioremap_wc: { family: "iomem", size: 1 }, ioremap_uc: { family: "iomem", size: 1 }, pci_iomap: { family: "iomem" }, pci_iomap_wc: { family: "iomem" },
+  kmem_cache_alloc: { family: "cache", gfp: 1 }, kmem_cache_zalloc: { family: "cache", gfp: 1 },
+  dma_pool_alloc: { family: "pool", gfp: 1 }, dma_pool_zalloc: { family: "pool", gfp: 1 },
+};
+const FREERS: Readonly<Record<string, { families: readonly AllocFamily[]; order?: number; arg?: number }>> = {
+  kfree: { families: ["slab"] }, kvfree: { families: ["slab", "vmalloc"] }, vfree: { families: ["vmalloc"] },
+  free_pages: { families: ["pages-addr"], order: 1 }, free_page: { families: ["pages-addr"] },
+  __free_pages: { families: ["pages-struct"], order: 1 }, __free_page: { families: ["pages-struct"] },
+  iounmap: { families: ["iomem"] }, pci_iounmap: { families: ["iomem"], arg: 1 },
+  kmem_cache_free: { families: ["cache"], arg: 1 }, dma_pool_free: { families: ["pool"], arg: 1 },
+};
+const ALLOC_NAMES: Readonly<Record<AllocFamily, string>> = {
+  slab: "kmalloc()", vmalloc: "vmalloc()", "pages-addr": "__get_free_pages()", "pages-struct": "alloc_pages()", iomem: "ioremap()", cache: "kmem_cache_alloc()", pool: "dma_pool_alloc()", "user-pages": "get_user_pages()",
+};
+
+const SLEEPING_GFP = new Set(["GFP_KERNEL", "GFP_USER", "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE", "GFP_NOIO", "GFP_NOFS", "GFP_KERNEL_ACCOUNT", "__GFP_DIRECT_RECLAIM"]);
+const ALWAYS_SLEEPS = new Set([
+  "vmalloc", "vzalloc", "vmalloc_32", "kmap", "copy_to_user", "copy_from_user", "get_user", "put_user", "clear_user", "strncpy_from_user",
+  "wait_for_completion", "wait_for_completion_timeout", "wait_for_completion_interruptible", "wait_for_completion_killable", "wait_for_completion_interruptible_timeout",
+  "wait_event", "wait_event_interruptible", "wait_event_killable", "wait_event_timeout", "wait_event_interruptible_timeout",
+  "mmap_read_lock", "mmap_write_lock", "get_user_pages", "pin_user_pages", "set_page_dirty_lock", "unpin_user_pages_dirty_lock",
+  "cancel_work_sync", "cancel_delayed_work_sync", "flush_work", "request_irq", "free_irq", "misc_register", "misc_deregister",
+  "dma_pool_create", "pci_enable_device", "msleep", "mutex_lock", "copy_to_iter", "copy_from_iter",
+]);
+
+const DMA_DIRS: readonly string[] = ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE"];
+function dirName(v: Val | undefined): string {
+  if (!v) return "?";
+  if (v.k === "const" && v.n >= 0 && v.n < DMA_DIRS.length && Number.isInteger(v.n)) return DMA_DIRS[v.n]!;
+  return v.text;
+}
+function show(v: Val | undefined): string {
+  return v ? (v.k === "const" && v.text !== String(v.n) ? `${v.text} (${v.n})` : v.text) : "?";
+}
+
+export interface FlowResult { readonly exits: readonly Exit[]; readonly state: State | null }
+
+export class FlowAnalysis {
+  /** Field and global state each entry point starts from: what probe/init leave behind. */
+  setupState: State = new State();
+
+  constructor(readonly unit: Unit, readonly rep: Reporter, readonly isCancelled: () => boolean) {}
+
+  /** Analyses one function from `entry`; returns its exits. */
+  run(fn: FnInfo, entry: State): FlowResult {
+    const irq = fn.roles.has("irq");
+    const frame = makeFrame(this.unit, fn, new Map(fn.params.map((p) => [p, undefined])), undefined, undefined, irq);
+    const ctx: Ctx = { frame, exits: [], loops: [], stack: [fn] };
+    const body = fn.node.body;
+    let st: State | null = entry.clone();
+    if (body && ts.isBlock(body)) st = this.block(body.statements, st, ctx);
+    else if (body) { this.expr(body as ts.Expression, st, ctx); }
+    if (st) ctx.exits.push({ state: st, node: undefined, error: false, prov: undefined });
+    for (const e of ctx.exits) this.atExit(e, ctx);
+    return { exits: ctx.exits, state: st };
+  }
+
+  // ---- statements ----
+
+  private block(stmts: readonly ts.Statement[], st: State | null, ctx: Ctx): State | null {
+    for (const s of stmts) {
+      if (!st) return null;
+      st = this.stmt(s, st, ctx);
+    }
+    return st;
+  }
+
+  private stmt(s: ts.Statement, st: State, ctx: Ctx): State | null {
+    if (this.isCancelled()) throw new CancelSignal();
+    if (ts.isBlock(s)) return this.block(s.statements, st, ctx);
+    if (ts.isExpressionStatement(s)) { this.expr(s.expression, st, ctx); return st; }
+    if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) {
+        if (!d.initializer) continue;
+        const prov = this.expr(d.initializer, st, ctx);
+        if (ts.isIdentifier(d.name)) this.bind(keyOf(d.name, ctx.frame), prov, d.initializer, st, ctx);
+      }
+      return st;
+    }
+    if (ts.isReturnStatement(s)) {
+      const prov = s.expression ? this.expr(s.expression, st, ctx) : undefined;
+      ctx.exits.push({ state: st, node: s, error: isErrorReturn(s, ctx.frame), prov });
+      return null;
+    }
+    if (ts.isThrowStatement(s)) { this.expr(s.expression, st, ctx); return null; }
+    if (ts.isIfStatement(s)) {
+      this.expr(s.expression, st, ctx);
+      const [thenSt, elseSt] = this.refine(s.expression, st, ctx);
+      const a = this.stmt(s.thenStatement, thenSt, ctx);
+      const b = s.elseStatement ? this.stmt(s.elseStatement, elseSt, ctx) : elseSt;
+      return join(a, b);
+    }
+    if (ts.isForStatement(s)) {
+      if (s.initializer) {
+        if (ts.isVariableDeclarationList(s.initializer)) {
+          for (const d of s.initializer.declarations) if (d.initializer) this.bind(keyOf(d.name as ts.Identifier, ctx.frame), this.expr(d.initializer, st, ctx), d.initializer, st, ctx);
+        } else this.expr(s.initializer, st, ctx);
+      }
+      return this.loop(st, ctx, s.statement, s.condition, s.incrementor);
+    }
+    if (ts.isWhileStatement(s)) return this.loop(st, ctx, s.statement, s.expression, undefined);
+    if (ts.isDoStatement(s)) {
+      const first = this.stmt(s.statement, st, ctx);
+      return first ? this.loop(first, ctx, s.statement, s.expression, undefined) : null;
+    }
+    if (ts.isForOfStatement(s) || ts.isForInStatement(s)) {
+      this.expr(s.expression, st, ctx);
+      const after = this.loop(st, ctx, s.statement, undefined, undefined);
+      return join(after, st);
+    }
+    if (ts.isBreakStatement(s)) { ctx.loops[ctx.loops.length - 1]?.breaks.push(st); return null; }
+    if (ts.isContinueStatement(s)) { ctx.loops[ctx.loops.length - 1]?.conts.push(st); return null; }
+    if (ts.isSwitchStatement(s)) {
+      this.expr(s.expression, st, ctx);
+      const loop: LoopCtx = { breaks: [], conts: [] };
+      ctx.loops.push(loop);
+      let out: State | null = null, fall: State | null = null;
+      let hasDefault = false;
+      for (const clause of s.caseBlock.clauses) {
+        if (ts.isDefaultClause(clause)) hasDefault = true;
+        const entry = join(st, fall);
+        fall = this.block(clause.statements, entry, ctx);
+      }
+      ctx.loops.pop();
+      ctx.loops[ctx.loops.length - 1]?.conts.push(...loop.conts);
+      out = fall;
+      for (const b of loop.breaks) out = join(out, b);
+      return hasDefault ? out : join(out, st);
+    }
+    if (ts.isTryStatement(s)) {
+      const a = this.block(s.tryBlock.statements, st.clone(), ctx);
+      let out = a;
+      if (s.catchClause) out = join(out, this.block(s.catchClause.block.statements, join(st, a)!, ctx));
+      if (s.finallyBlock && out) out = this.block(s.finallyBlock.statements, out, ctx);
+      return out;
+    }
+    if (ts.isLabeledStatement(s)) return this.stmt(s.statement, st, ctx);
+    return st;
+  }
+
+  private loop(st: State, ctx: Ctx, body: ts.Statement, cond: ts.Expression | undefined, incr: ts.Expression | undefined): State | null {
+    const loop: LoopCtx = { breaks: [], conts: [] };
+    ctx.loops.push(loop);
+    let head: State | null = st;
+    let exitOnCond: State | null = null;
+    // Two passes reach what a second iteration sees (a buffer mapped at the end of one, touched at the start of the next).
+    for (let i = 0; i < 2 && head; i++) {
+      const cur: State = head.clone();
+      if (cond) this.expr(cond, cur, ctx);
+      const [inSt, outSt] = cond ? this.refine(cond, cur, ctx) : [cur, null];
+      if (cond && !isAlwaysTrue(cond)) exitOnCond = join(exitOnCond, outSt);
+      loop.conts = [];
+      let end = this.stmt(body, inSt, ctx);
+      for (const c of loop.conts) end = join(end, c);
+      if (end && incr) this.expr(incr, end, ctx);
+      head = join(head, end);
+    }
+    ctx.loops.pop();
+    let out = exitOnCond;
+    for (const b of loop.breaks) out = join(out, b);
+    return out;
+  }
+
+  /** The states of the then and else branches of a condition: a failed allocation or mapping is gone in the branch that saw it fail. */
+  private refine(cond: ts.Expression, st: State, ctx: Ctx): [State, State] {
+    const f = ctx.frame;
+    const mentioned = keysIn(cond, f);
+    for (const a of st.allocs.values()) if ([...a.keys].some((k) => mentioned.has(k))) a.checked = true;
+    for (const r of st.recs.values()) if (r.kind === "sg" && [...r.retKeys].some((k) => mentioned.has(k))) r.checked = true;
+    const thenSt = st.clone(), elseSt = st.clone();
+    const failing = (e: ts.Expression, target: State) => {
+      e = skipOuter(e);
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.BarBarToken) { failing(e.left, target); failing(e.right, target); return; }
+      let k: string | undefined;
+      if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) k = keyOf(e.operand, f);
+      else if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || e.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken) && /^(0|null|undefined)$/.test(skipOuter(e.right).getText())) k = keyOf(e.left, f);
+      else if (ts.isCallExpression(e)) {
+        const api = apiCallee(f.unit, e);
+        if ((api === "dma_mapping_error" && e.arguments[1]) || ((api === "IS_ERR" || api === "IS_ERR_OR_NULL") && e.arguments[0])) {
+          const hk = keyOf(api === "dma_mapping_error" ? e.arguments[1]! : e.arguments[0]!, f);
+          if (hk) for (const r of target.recs.values()) if (r.handleKeys.has(hk)) r.status = "failed";
+          k = hk;
+        }
+      }
+      if (!k) return;
+      for (const a of target.allocs.values()) if (a.keys.has(k)) a.status = "failed";
+      for (const r of target.recs.values()) if (r.kind === "coherent" && r.bufKeys.has(k) || r.kind === "sg" && r.retKeys.has(k)) r.status = "failed";
+    };
+    failing(cond, thenSt);
+    // `if (x) {...}` without else: the else path is the failing one.
+    const c = skipOuter(cond);
+    if (ts.isIdentifier(c) || ts.isPropertyAccessExpression(c)) {
+      const k = keyOf(c, f);
+      if (k) for (const a of elseSt.allocs.values()) if (a.keys.has(k)) a.status = "failed";
+    } else if (ts.isBinaryExpression(c) && c.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+      for (const side of [c.left, c.right]) {
+        const k = keyOf(side, f);
+        if (k && (ts.isIdentifier(skipOuter(side)) || ts.isPropertyAccessExpression(skipOuter(side)))) for (const a of elseSt.allocs.values()) if (a.keys.has(k) && a.status === "live") a.status = "maybe";
+      }
+    }
+    return [thenSt, elseSt];
+  }
+
+  // ---- expressions ----
+
+  private expr(e: ts.Expression, st: State, ctx: Ctx): Prov | undefined {
+    e = skipOuter(e);
+    const f = ctx.frame;
+    if (ts.isCallExpression(e)) return this.call(e, st, ctx);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === ts.SyntaxKind.EqualsToken) {
+        const prov = this.expr(e.right, st, ctx);
+        this.evalTarget(e.left, st, ctx);
+        this.bind(keyOf(e.left, f), prov, e.right, st, ctx);
+        return prov;
+      }
+      if (op >= ts.SyntaxKind.FirstCompoundAssignment && op <= ts.SyntaxKind.LastCompoundAssignment) {
+        this.expr(e.right, st, ctx);
+        const k = keyOf(e.left, f);
+        if (k) st.fieldVals.delete(k);
+        return undefined;
+      }
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+        const l = this.expr(e.left, st, ctx);
+        const [t, el] = this.refine(e.left, st, ctx);
+        const other = op === ts.SyntaxKind.AmpersandAmpersandToken ? t : el;
+        const r = this.expr(e.right, other, ctx);
+        st.assign(join(op === ts.SyntaxKind.AmpersandAmpersandToken ? el : t, other)!);
+        return r ?? l;
+      }
+      this.expr(e.left, st, ctx);
+      this.expr(e.right, st, ctx);
+      if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken) {
+        const k = keyOf(e, f);
+        return k ? { kind: "key", key: k } : undefined;
+      }
+      return undefined;
+    }
+    if (ts.isConditionalExpression(e)) {
+      this.expr(e.condition, st, ctx);
+      const [t, el] = this.refine(e.condition, st, ctx);
+      const a = this.expr(e.whenTrue, t, ctx);
+      const b = this.expr(e.whenFalse, el, ctx);
+      st.assign(join(t, el)!);
+      return a ?? b;
+    }
+    if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (ts.isPropertyAssignment(p) && p.name && ts.isIdentifier(p.name)) {
+          const prov = this.expr(p.initializer, st, ctx);
+          this.bind(`.${p.name.text}`, prov, p.initializer, st, ctx);
+        } else if (ts.isShorthandPropertyAssignment(p)) {
+          const prov = this.expr(p.name, st, ctx);
+          this.bind(`.${p.name.text}`, prov, p.name, st, ctx);
+        }
+      }
+      return undefined;
+    }
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return undefined;
+    if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      if (ts.isElementAccessExpression(e)) this.expr(e.argumentExpression, st, ctx);
+      else if (ts.isPropertyAccessExpression(e)) this.expr(e.expression, st, ctx);
+      const k = keyOf(e, f);
+      return k ? { kind: "key", key: k } : undefined;
+    }
+    if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e))) {
+      this.expr(e.operand, st, ctx);
+      if (e.operator === ts.SyntaxKind.PlusPlusToken || e.operator === ts.SyntaxKind.MinusMinusToken) {
+        const k = keyOf(e.operand, f);
+        if (k) st.fieldVals.delete(k);
+      }
+      return undefined;
+    }
+    ts.forEachChild(e, (c) => { if (ts.isExpression(c)) this.expr(c, st, ctx); });
+    return undefined;
+  }
+
+  /** Evaluates the parts of an assignment target that run (indices, objects). */
+  private evalTarget(t: ts.Expression, st: State, ctx: Ctx): void {
+    t = skipOuter(t);
+    if (ts.isElementAccessExpression(t)) { this.expr(t.argumentExpression, st, ctx); }
+  }
+
+  /** Stores a value: the target's key joins the mapping, allocation or kmap the value came from, and stops naming what it named before. */
+  private bind(target: string | undefined, prov: Prov | undefined, rhs: ts.Expression, st: State, ctx: Ctx): void {
+    if (!target) return;
+    const weak = target.endsWith("[]");
+    if (!weak) {
+      for (const r of st.recs.values()) { r.handleKeys.delete(target); r.bufKeys.delete(target); r.retKeys.delete(target); }
+      for (const a of st.allocs.values()) a.keys.delete(target);
+      for (const m of st.kmaps) m.addrKeys.delete(target);
+    }
+    if (target.startsWith(".") || target.startsWith("g:")) {
+      const v = valOf(rhs, ctx.frame, st.fieldVals);
+      st.fieldVals.set(target, v);
+    }
+    if (!prov) return;
+    switch (prov.kind) {
+      case "handle": st.recs.get(prov.rec)?.handleKeys.add(target); break;
+      case "cpu": st.recs.get(prov.rec)?.bufKeys.add(target); break;
+      case "sgcount": st.recs.get(prov.rec)?.retKeys.add(target); break;
+      case "alloc": st.allocs.get(prov.alloc)?.keys.add(target); break;
+      case "kmap": st.kmaps.find((m) => m.id === prov.kmap)?.addrKeys.add(target); break;
+      case "key": {
+        const src = prov.key;
+        if (src === target) break;
+        for (const r of st.recs.values()) {
+          if (r.handleKeys.has(src)) r.handleKeys.add(target);
+          if (r.bufKeys.has(src)) r.bufKeys.add(target);
+          if (r.retKeys.has(src)) r.retKeys.add(target);
+        }
+        for (const a of st.allocs.values()) if (a.keys.has(src)) a.keys.add(target);
+        for (const m of st.kmaps) if (m.addrKeys.has(src)) m.addrKeys.add(target);
+        if (st.reserved.has(src)) st.reserved.set(target, st.reserved.get(src)!);
+        break;
+      }
+    }
+  }
+
+  // ---- calls ----
+
+  /** Helpers imported from a sibling file (`import { helper } from "./helpers"`). */
+  siblings = new Map<string, Unit>();
+  private siblingCallee(unit: Unit, call: ts.CallExpression): FnInfo | undefined {
+    const e = skipOuter(call.expression);
+    if (!ts.isIdentifier(e)) return undefined;
+    const imp = unit.relativeImports.get(e.text);
+    const sib = imp ? this.siblings.get(imp.module) : undefined;
+    const fn = sib?.functions.get(imp!.name);
+    if (fn && !fn.unit) fn.unit = sib;
+    return fn;
+  }
+
+  private call(call: ts.CallExpression, st: State, ctx: Ctx): Prov | undefined {
+    const f = ctx.frame;
+    const api = apiCallee(ctx.frame.unit, call);
+    const args = call.arguments;
+    const provs: (Prov | undefined)[] = [];
+    if (!api) this.expr(call.expression, st, ctx);
+    for (const a of args) provs.push(this.expr(a, st, ctx));
+    if (api) return this.apiCall(api, call, st, ctx);
+    const callee = localCallee(ctx.frame.unit, call) ?? this.siblingCallee(ctx.frame.unit, call);
+    if (callee && ctx.frame.depth < MAX_INLINE_DEPTH && !ctx.stack.includes(callee) && callee.node.body) return this.inline(callee, call, st, ctx);
+    // A call we do not follow: a handle passed to it counts as used.
+    this.noteHandleUses(call, st, ctx);
+    void f; void provs;
+    return undefined;
+  }
+
+  private inline(callee: FnInfo, call: ts.CallExpression, st: State, ctx: Ctx): Prov | undefined {
+    this.noteHandleUses(call, st, ctx);
+    const params = new Map<string, Binding | undefined>();
+    callee.params.forEach((p, i) => { const a = call.arguments[i]; params.set(p, a ? { expr: a, frame: ctx.frame } : undefined); });
+    // Default parameter values stand in for missing arguments.
+    callee.node.parameters.forEach((p, i) => { if (!call.arguments[i] && p.initializer && ts.isIdentifier(p.name)) params.set(p.name.text, { expr: p.initializer, frame: ctx.frame }); });
+    const frame = makeFrame(callee.unit ?? this.unit, callee, params, ctx.frame, ctx.frame.depth === 0 ? call : ctx.frame.callSite, ctx.frame.irq, call);
+    const sub: Ctx = { frame, exits: [], loops: [], stack: [...ctx.stack, callee] };
+    const body = callee.node.body!;
+    let end: State | null = st.clone();
+    if (ts.isBlock(body)) end = this.block(body.statements, end, sub);
+    else this.expr(body as ts.Expression, end, sub);
+    let out: State | null = end;
+    let prov: Prov | undefined;
+    for (const x of sub.exits) { out = join(out, x.state); prov ??= x.prov; }
+    if (out) st.assign(out);
+    return prov?.kind === "key" ? undefined : prov;
+  }
+
+  /** First use of a mapping's handle before dma_mapping_error() looked at it: DMA002. */
+  private noteHandleUses(call: ts.CallExpression, st: State, ctx: Ctx): void {
+    for (const a of call.arguments) {
+      const k = keyOf(a, ctx.frame);
+      if (!k) continue;
+      for (const r of st.recs.values()) {
+        if (!r.local || r.checked || r.uncheckedReported || (r.kind !== "single" && r.kind !== "page") || !r.handleKeys.has(k) || r.status === "released" || r.status === "failed") continue;
+        r.uncheckedReported = true;
+        this.reportUnchecked(r, call, ctx);
+      }
+    }
+  }
+
+  private reportUnchecked(r: Rec, at: ts.Node, ctx: Ctx): void {
+    const node = this.site(at, ctx);
+    this.rep.report("DMA002", node, `DMA handle from ${r.api}() used without dma_mapping_error(): if the map failed the device is given DMA_MAPPING_ERROR`, "warning",
+      [{ node: r.site, message: "mapped here" }], [this.fixMappingError(r)].filter(isFix));
+  }
+
+  /**
+   * Where to report something found at `node`: where it is, unless it is in
+   * another file's helper (then at this file's call), or `via` — the
+   * expression that makes it wrong — came in through a helper's parameter
+   * (then at the call that passed it, where the caller's state made it wrong).
+   */
+  private site(node: ts.Node, ctx: Ctx, via?: ts.Expression): ts.Node {
+    if (!ctx.frame.callSite || ctx.frame.depth === 0) return node;
+    if (node.getSourceFile() !== this.rep.sf) return ctx.frame.callSite;
+    if (via && mentionsParam(via, ctx.frame)) return ctx.frame.callSite;
+    return node;
+  }
+
+  private recsByHandle(st: State, k: string | undefined): Rec[] {
+    if (!k) return [];
+    return [...st.recs.values()].filter((r) => r.handleKeys.has(k) || (r.kind === "sg" && r.bufKeys.has(k)));
+  }
+  private recsByBuf(st: State, k: string | undefined): Rec[] {
+    if (!k) return [];
+    return [...st.recs.values()].filter((r) => r.bufKeys.has(k));
+  }
+  private allocsByKey(st: State, k: string | undefined): Alloc[] {
+    if (!k) return [];
+    return [...st.allocs.values()].filter((a) => a.keys.has(k));
+  }
+
+  private context(st: State, ctx: Ctx): { why: string; node?: ts.Node } | undefined {
+    if (ctx.frame.irq) return { why: "hardirq: an interrupt handler" };
+    const a = st.atomic[st.atomic.length - 1];
+    return a ? { why: a.why, node: a.node } : undefined;
+  }
+
+  private sleeps(api: string, call: ts.CallExpression, ctx: Ctx): boolean {
+    if (ALWAYS_SLEEPS.has(api)) return true;
+    const spec = ALLOCATORS[api];
+    let gfpArg = spec?.gfp;
+    if (api === "dma_alloc_coherent") gfpArg = 3;
+    if (gfpArg === undefined) return false;
+    const a = call.arguments[gfpArg];
+    const flags = a ? flagsOf(a, ctx.frame) : undefined;
+    return !!flags && [...flags].some((x) => SLEEPING_GFP.has(x)) && !flags.has("GFP_ATOMIC") && !flags.has("GFP_NOWAIT");
+  }
+
+  private apiCall(api: string, call: ts.CallExpression, st: State, ctx: Ctx): Prov | undefined {
+    const f = ctx.frame;
+    const a = call.arguments;
+    const k = (i: number) => (a[i] ? keyOf(a[i]!, f) : undefined);
+    const v = (i: number) => (a[i] ? valOf(a[i]!, f, st.fieldVals) : undefined);
+
+    if (api !== "dma_mapping_error") this.noteHandleUses(call, st, ctx);
+
+    // Context: sleeping where the CPU may not sleep, freeing coherent memory with interrupts off.
+    const c = this.context(st, ctx);
+    if (c) {
+      if (api === "dma_free_coherent" || api === "dma_pool_destroy") {
+        this.rep.report("DMA023", this.site(call, ctx), `${api}() called in interrupt context (${c.why}): it may sleep and must run with interrupts enabled; free it from process context (a work item, or after the wait)`, "error", c.node ? [{ node: c.node, message: "atomic section starts here" }] : []);
+      } else if (this.sleeps(api, call, ctx)) {
+        this.rep.report("CTX001", this.site(call, ctx), `sleeping function ${api}() called from invalid context (${c.why})`, "error", c.node ? [{ node: c.node, message: "atomic section starts here" }] : []);
+      }
+    }
+
+    // DMA directions.
+    const dirArg = DIR_ARG[api];
+    if (dirArg !== undefined && a[dirArg]) {
+      const d = v(dirArg)!;
+      if (d.k === "const" && (d.n === 3 || d.n < 0 || d.n > 3 || !Number.isInteger(d.n))) {
+        this.rep.report("DMA017", this.site(a[dirArg]!, ctx), `invalid DMA direction ${dirName(d)} passed to ${api}(): use DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL`, "error");
+      }
+    }
+
+    switch (api) {
+      case "dma_map_single": case "dma_map_page": case "dma_map_sg": {
+        const kind: MapKind = api === "dma_map_single" ? "single" : api === "dma_map_page" ? "page" : "sg";
+        const bufKey = k(1);
+        const id = `map@${f.chain}:${call.pos}`;
+        const rec: Rec = {
+          id, kind, api, site: call, handleKeys: new Set(), bufKeys: new Set(bufKey ? [bufKey] : []), retKeys: new Set(),
+          size: kind === "page" ? v(3) : kind === "single" ? v(2) : undefined, dir: v(kind === "page" ? 4 : 3), nents: kind === "sg" ? v(2) : undefined,
+          status: "live", owner: "device", ownerSite: call, checked: false, local: true, uncheckedReported: false,
+        };
+        if (kind === "sg" && bufKey) rec.handleKeys.add(bufKey);
+        st.recs.set(id, rec);
+        this.checkMappable(call, bufKey, st, ctx);
+        return kind === "sg" ? { kind: "sgcount", rec: id } : { kind: "handle", rec: id };
+      }
+      case "dma_alloc_coherent": {
+        const id = `coh@${f.chain}:${call.pos}`;
+        const hk = k(2);
+        st.recs.set(id, {
+          id, kind: "coherent", api, site: call, handleKeys: new Set(hk ? [`${hk}.value`] : []), bufKeys: new Set(), retKeys: new Set(), size: v(1),
+          status: "live", owner: "cpu", ownerSite: call, checked: true, local: true, uncheckedReported: false,
+        });
+        return { kind: "cpu", rec: id };
+      }
+      case "dma_mapping_error": {
+        const hk = k(1);
+        for (const r of this.recsByHandle(st, hk)) r.checked = true;
+        return undefined;
+      }
+      case "dma_unmap_single": case "dma_unmap_page": case "dma_unmap_sg": case "dma_free_coherent":
+        this.release(api, call, st, ctx);
+        return undefined;
+      case "dma_sync_single_for_cpu": case "dma_sync_single_for_device": case "dma_sync_sg_for_cpu": case "dma_sync_sg_for_device":
+      case "dma_sync_single_range_for_cpu": case "dma_sync_single_range_for_device":
+        this.sync(api, call, st, ctx);
+        return undefined;
+      case "virt_to_bus": case "bus_to_virt":
+        this.rep.report("PG008", this.site(call, ctx), `${api}() used: it bypasses the DMA API and breaks with IOMMUs and bounce buffers; map the buffer with dma_map_single() and use the handle`, "warning", [], [], ["deprecated"]);
+        return undefined;
+      case "kunmap": case "kunmap_atomic": case "kunmap_local":
+        this.kunmap(api, call, st, ctx);
+        return undefined;
+      case "kmap": case "kmap_atomic": case "kmap_local_page": {
+        const id = `kmap@${f.chain}:${call.pos}`;
+        st.kmaps = st.kmaps.filter((m) => m.id !== id);
+        st.kmaps.push({ id, fn: api, site: call, pageKey: k(0), addrKeys: new Set(), status: "live", local: true });
+        if (api === "kmap_atomic") st.atomic.push({ why: "atomic kmap held", node: call });
+        return { kind: "kmap", kmap: id };
+      }
+      case "claim_dma_lock": st.atomic.push({ why: "interrupts disabled by claim_dma_lock()", node: call }); return undefined;
+      case "release_dma_lock": { const i = st.atomic.map((x) => x.why).lastIndexOf("interrupts disabled by claim_dma_lock()"); if (i >= 0) st.atomic.splice(i, 1); return undefined; }
+      case "mmap_read_lock": case "mmap_write_lock": st.mmapLocked = true; return undefined;
+      case "mmap_read_unlock": case "mmap_write_unlock": st.mmapLocked = false; return undefined;
+      case "SetPageReserved": { const pk = k(0); if (pk) st.reserved.set(pk, call); return undefined; }
+      case "ClearPageReserved": { const pk = k(0); if (pk) st.reserved.delete(pk); return undefined; }
+      case "set_page_dirty": case "set_page_dirty_lock": { const pk = k(0); if (pk) st.dirty.add(pk); return undefined; }
+      case "get_user_pages": case "pin_user_pages": {
+        if (!st.mmapLocked && (f.depth > 0 || f.fn.callers.size === 0)) {
+          this.rep.report("PG007", this.site(call, ctx), `${api}() called without mmap_read_lock(current->mm) held: the VMAs and page tables it walks can change under it`, "warning", [],
+            [{ title: "Hold mmap_read_lock() around the call", file: this.rep.fileName, edits: [this.rep.insertBefore(statementOf(call), ["mmap_read_lock(current.mm!);"]), this.rep.insertAfter(statementOf(call), ["mmap_read_unlock(current.mm!);"])] }]);
+        }
+        const pk = k(3);
+        if (pk) { for (const key of [pk, `${pk}[]`]) { st.dirty.delete(key); st.written.delete(key); } }
+        return undefined;
+      }
+      case "put_page": case "unpin_user_page": {
+        const pk = k(0);
+        if (pk && st.written.has(pk) && !st.dirty.has(pk)) {
+          this.rep.report("PG007", this.site(call, ctx), `user page written by the kernel is released with ${api}() without set_page_dirty_lock(): reclaim may drop the data`, "warning",
+            [], [{ title: "Mark the page dirty before releasing it", file: this.rep.fileName, edits: [this.rep.insertBefore(statementOf(call), [`set_page_dirty_lock(${a[0]!.getText()});`]), importEdit(this.rep.sf, "linux/mm", "set_page_dirty_lock")].filter(isEdit), preferred: true }]);
+        }
+        return undefined;
+      }
+      case "page_address": {
+        const pk = k(0);
+        for (const al of this.allocsByKey(st, pk)) {
+          if (al.family === "pages-struct" && al.gfp && [...al.gfp].some((g) => /HIGHUSER|__GFP_HIGHMEM/.test(g))) {
+            this.rep.report("PG006", this.site(call, ctx), `page_address() of a page allocated with ${[...al.gfp].join(" | ")}: a high-memory page has no kernel logical address; kmap_local_page() it`, "warning", [{ node: al.site, message: "allocated here" }]);
+          }
+        }
+        return { kind: "key", key: pk ?? "" };
+      }
+    }
+
+    const alloc = ALLOCATORS[api];
+    if (alloc) {
+      const id = `alloc@${f.chain}:${call.pos}`;
+      const gfp = alloc.gfp !== undefined && a[alloc.gfp] ? flagsOf(a[alloc.gfp]!, f) : undefined;
+      st.allocs.set(id, {
+        id, fn: api, family: alloc.family, site: call, keys: new Set(), size: alloc.size !== undefined ? v(alloc.size) : api === "__get_free_page" || api === "get_zeroed_page" ? { k: "const", n: 4096, text: "PAGE_SIZE" } : undefined,
+        order: alloc.order !== undefined ? v(alloc.order) : api === "alloc_page" || api === "__get_free_page" ? { k: "const", n: 0, text: "0" } : undefined,
+        gfp, status: "live", checked: !!gfp?.has("__GFP_NOFAIL"), local: true,
+      });
+      return { kind: "alloc", alloc: id };
+    }
+
+    const free = FREERS[api];
+    if (free) { this.free(api, free, call, st, ctx); return undefined; }
+
+    if (IO_ACCESSORS.has(api)) {
+      const ai = ioAddrArg(api);
+      const key = k(ai);
+      for (const al of this.allocsByKey(st, key)) {
+        if (al.family !== "iomem" && al.status !== "released") {
+          this.rep.report("MEM006", this.site(call, ctx), `${api}() on RAM from ${al.fn}(): the I/O accessors take __iomem addresses from ioremap()/pci_iomap(); use plain memory accesses`, "warning", [{ node: al.site, message: "allocated here" }]);
+          break;
+        }
+      }
+    }
+
+    const touches = TOUCH[api];
+    if (touches) for (const [i, access] of touches) if (a[i]) this.touch(api, call, a[i]!, access, st, ctx);
+
+    // CTX002: a kernel pointer where the API wants a user one.
+    const ua = USER_ARG[api];
+    if (ua !== undefined && a[ua]) {
+      const key = k(ua);
+      for (const al of this.allocsByKey(st, key)) {
+        if (al.family === "slab" || al.family === "vmalloc" || al.family === "pages-addr") {
+          this.rep.report("CTX002", this.site(a[ua]!, ctx), `${api}() with a kernel pointer (from ${al.fn}()) as its user address: the arguments are swapped, or the pointer never came from user space`, "error", [{ node: al.site, message: "kernel memory allocated here" }]);
+          break;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** DMA014: memory the DMA API cannot map. */
+  private checkMappable(call: ts.CallExpression, bufKey: string | undefined, st: State, ctx: Ctx): void {
+    for (const al of this.allocsByKey(st, bufKey)) {
+      if (al.family === "vmalloc") {
+        this.rep.report("DMA014", al.site, `${al.fn}() memory is later mapped for DMA by ${call.expression.getText()}(): the vmalloc area is not physically contiguous and cannot be DMA-mapped; allocate it with kmalloc() or map its pages one by one`, "error",
+          [{ node: this.site(call, ctx), message: "mapped for the device here" }]);
+      }
+    }
+    for (const m of st.kmaps) {
+      if (bufKey && m.addrKeys.has(bufKey) && m.status !== "released") {
+        this.rep.report("DMA014", this.site(call, ctx), `a ${m.fn}() address is mapped for DMA: kmap addresses are temporary; map the page with dma_map_page()`, "error", [{ node: m.site, message: "kmapped here" }]);
+      }
+    }
+  }
+
+  private touch(api: string, call: ts.CallExpression, ptr: ts.Expression, access: "read" | "write", st: State, ctx: Ctx): void {
+    const f = ctx.frame;
+    const key = keyOf(ptr, f);
+    if (!key) return;
+    // DMA001: the device owns the buffer.
+    for (const r of this.recsByBuf(st, key)) {
+      if (r.kind === "coherent" || r.status === "released" || r.status === "failed") continue;
+      if (r.owner === "cpu") continue;
+      const sure = r.owner === "device" && r.status === "live";
+      const handedOver = r.ownerSite;
+      const verb = handedOver === r.site ? `mapped for the device by ${r.api}()` : "handed to the device";
+      this.rep.report("DMA001", this.site(call, ctx, ptr),
+        `CPU ${access} of streaming DMA buffer ${ptr.getText()} while the device owns it (${verb}${sure ? "" : " on some path"}): take it back with dma_sync_*_for_cpu() first, and hand it over again with dma_sync_*_for_device() after`,
+        sure ? "error" : "warning",
+        [{ node: handedOver, message: handedOver === r.site ? "mapped for the device here" : "handed to the device here" }, ...(ctx.frame.depth > 0 ? [{ node: call, message: `${access} in ${f.fn.name}() here` }] : [])],
+        [this.fixSync(r, call, ptr, ctx)].filter(isFix));
+      break;
+    }
+    for (const al of this.allocsByKey(st, key)) {
+      // MEM002: after free.
+      if (al.status === "released" && al.freedAt && al.family !== "iomem") {
+        this.rep.report("MEM002", this.site(call, ctx), `use after free: ${api}() ${access}s ${ptr.getText()}, freed by ${al.freedAt.getText().split("(")[0]}()`, "error", [{ node: al.freedAt, message: "freed here" }, { node: al.site, message: "allocated here" }]);
+        continue;
+      }
+      if (al.status === "failed") continue;
+      // MEM007: never tested.
+      if (al.local && !al.checked && al.family !== "user-pages") {
+        al.checked = true;
+        this.rep.report("MEM007", this.site(call, ctx), `result of ${al.fn}() is used by ${api}() without a NULL check`, "warning", [{ node: al.site, message: "allocated here" }],
+          [{ title: `Return -ENOMEM when ${al.fn}() fails`, file: this.rep.fileName, edits: [this.rep.insertAfter(statementOf(al.site), [`if (!${ptr.getText().split(/[ +[]/)[0]}) return -ENOMEM;`])] }]);
+      }
+      // MEM006: plain access to I/O memory.
+      if (al.family === "iomem" && al.status !== "released") {
+        this.rep.report("MEM006", this.site(call, ctx), `${api}() on I/O memory from ${al.fn}(): use readl()/writel(), memcpy_fromio()/memcpy_toio() or memset_io()`, "warning", [{ node: al.site, message: "mapped here" }]);
+      }
+      // MEM001: a constant access past a constant-sized object.
+      const off = offsetOf(ptr, f);
+      const li = LENGTH_ARG[api];
+      const lenVal = li !== undefined && call.arguments[li] ? valOf(call.arguments[li]!, f, st.fieldVals) : undefined;
+      const n: number | undefined = ACCESS_SIZE[api] ?? (lenVal?.k === "const" ? lenVal.n : undefined);
+      if (off !== undefined && n !== undefined && al.size?.k === "const" && off + n > al.size.n && al.family !== "iomem") {
+        this.rep.report("MEM001", this.site(call, ctx), `out-of-bounds ${access} of size ${n} at offset ${off} of a ${al.size.n}-byte object from ${al.fn}()`, "error", [{ node: al.site, message: "allocated here" }]);
+      }
+    }
+    // A page the kernel writes through a kmap must be dirtied before it is released.
+    if (access === "write") for (const m of st.kmaps) if (m.addrKeys.has(key) && m.pageKey && m.status !== "released") st.written.add(m.pageKey);
+  }
+
+  private release(api: string, call: ts.CallExpression, st: State, ctx: Ctx): void {
+    const f = ctx.frame;
+    const a = call.arguments;
+    const coherent = api === "dma_free_coherent";
+    const hk = a[coherent ? 3 : 1] ? keyOf(a[coherent ? 3 : 1]!, f) : undefined;
+    const ck = coherent && a[2] ? keyOf(a[2], f) : undefined;
+    let recs = this.recsByHandle(st, hk);
+    if (!recs.length && ck) recs = this.recsByBuf(st, ck).filter((r) => r.kind === "coherent");
+    const live = recs.filter((r) => r.status === "live" || r.status === "maybe");
+    const node = this.site(call, ctx);
+    if (!live.length) {
+      const gone = recs.filter((r) => r.status === "released");
+      if (gone.length && hk && !hk.endsWith("[]") && gone[0]!.releasedAt && gone[0]!.releasedAt !== call) {
+        const r = gone[0]!;
+        this.rep.report("DMA003", node, `${api}() of DMA handle ${a[coherent ? 3 : 1]!.getText()} that is already ${coherent ? "freed" : "unmapped"}: one mapping, one unmap`, "error",
+          [{ node: r.releasedAt!, message: coherent ? "freed here" : "unmapped here" }, { node: r.site, message: "mapped here" }]);
+      }
+      return;
+    }
+    const unmapKind: MapKind = api === "dma_unmap_single" ? "single" : api === "dma_unmap_page" ? "page" : api === "dma_unmap_sg" ? "sg" : "coherent";
+    for (const r of live) {
+      const related: Related[] = [{ node: r.site, message: r.kind === "coherent" ? "allocated here" : "mapped here" }];
+      const kindOk = r.kind === unmapKind || (new Set([r.kind, unmapKind]).size === 2 && r.kind !== "coherent" && unmapKind !== "coherent" && r.kind !== "sg" && unmapKind !== "sg");
+      if (!kindOk) {
+        this.rep.report("DMA006", node, `DMA memory ${r.kind === "coherent" ? "allocated by dma_alloc_coherent()" : `mapped by ${r.api}()`} is released with ${api}(): ${r.kind === "coherent" ? "give it back with dma_free_coherent()" : `unmap it with dma_unmap_${r.kind}()`}`, "error", related);
+      } else if (r.kind === "coherent") {
+        const size = a[1] ? valOf(a[1], f, st.fieldVals) : undefined;
+        const d = differs(r.size, size);
+        if (d !== "unknown") this.rep.report("DMA007", node, `dma_free_coherent() with a different size: allocated ${show(r.size)} bytes, freed ${show(size)}`, d === "sure" ? "error" : "warning", related);
+        if (ck && r.bufKeys.size && !r.bufKeys.has(ck)) this.rep.report("DMA007", node, `dma_free_coherent() with a different CPU address than dma_alloc_coherent() returned (${a[2]!.getText()})`, "warning", related);
+      } else {
+        const sizeArg = unmapKind === "sg" ? undefined : a[2];
+        const size = sizeArg ? valOf(sizeArg, f, st.fieldVals) : undefined;
+        const dirArg = a[3];
+        const dir = dirArg ? valOf(dirArg, f, st.fieldVals) : undefined;
+        if (unmapKind !== "sg") {
+          const d = differs(r.size, size);
+          if (d !== "unknown") this.rep.report("DMA004", node, `${api}() with a different size: mapped ${show(r.size)} bytes, unmapped ${show(size)}`, d === "sure" ? "error" : "warning", related);
+        } else {
+          this.checkSgCount("DMA008", api, a[2], r, st, node, ctx, related);
+        }
+        if (r.dir?.k === "const" && dir?.k === "const" && r.dir.n !== dir.n && dir.n !== 3) {
+          this.rep.report("DMA005", node, `${api}() with a different direction: mapped with ${dirName(r.dir)}, unmapped with ${dirName(dir)}`, "error", related);
+        }
+      }
+      r.status = "released";
+      r.releasedAt = call;
+      r.owner = "cpu";
+      r.ownerSite = call;
+    }
+  }
+
+  /** DMA008/DMA013: the sg count must be the nents passed to dma_map_sg(), not the count it returned. */
+  private checkSgCount(rule: "DMA008" | "DMA013", api: string, arg: ts.Expression | undefined, r: Rec, st: State, node: ts.Node, ctx: Ctx, related: Related[]): void {
+    if (!arg) return;
+    const key = keyOf(arg, ctx.frame);
+    const what = rule === "DMA008" ? "unmap" : "sync";
+    if (key && r.retKeys.has(key)) {
+      const n = valOf(arg, ctx.frame, st.fieldVals);
+      if (!(r.nents && sameValue(r.nents, n))) {
+        this.rep.report(rule, node, `${api}() is given ${arg.getText()}, the count dma_map_sg() returned: every ${what} takes the nents that was passed to dma_map_sg() (${show(r.nents)})`, "error", related);
+        return;
+      }
+    }
+    const n = valOf(arg, ctx.frame, st.fieldVals);
+    if (r.nents?.k === "const" && n.k === "const" && r.nents.n !== n.n) this.rep.report(rule, node, `${api}() with ${n.n} entries; dma_map_sg() was given ${r.nents.n}`, "error", related);
+  }
+
+  private sync(api: string, call: ts.CallExpression, st: State, ctx: Ctx): void {
+    const f = ctx.frame;
+    const a = call.arguments;
+    const sg = api.startsWith("dma_sync_sg");
+    const range = api.includes("_range_");
+    const toCpu = api.endsWith("for_cpu");
+    const hk = a[1] ? keyOf(a[1], f) : undefined;
+    const recs = this.recsByHandle(st, hk).filter((r) => r.status === "live" || r.status === "maybe");
+    const node = this.site(call, ctx);
+    const dirArg = a[range ? 4 : 3];
+    const dir = dirArg ? valOf(dirArg, f, st.fieldVals) : undefined;
+    for (const r of recs) {
+      if (r.kind === "coherent") continue;
+      const related: Related[] = [{ node: r.site, message: "mapped here" }];
+      if (sg) this.checkSgCount("DMA013", api, a[2], r, st, node, ctx, related);
+      else {
+        const size = a[range ? 3 : 2] ? valOf(a[range ? 3 : 2]!, f, st.fieldVals) : undefined;
+        const off = range && a[2] ? valOf(a[2], f, st.fieldVals) : { k: "const" as const, n: 0, text: "0" };
+        if (r.size?.k === "const" && size?.k === "const" && off.k === "const" && off.n + size.n > r.size.n) {
+          this.rep.report("DMA010", node, `${api}() of ${off.n ? `${off.n}+` : ""}${size.n} bytes, outside the ${r.size.n}-byte mapping (${show(r.size)})`, "error", related);
+        }
+      }
+      if (r.dir?.k === "const" && dir?.k === "const" && r.dir.n !== 0 && dir.n !== 3 && r.dir.n !== dir.n) {
+        this.rep.report("DMA011", node, `${api}() with a different direction: mapped with ${dirName(r.dir)}, synced with ${dirName(dir)}`, "error", related);
+        if (toCpu && r.dir.n === 1 && (dir.n === 2 || dir.n === 0)) this.rep.report("DMA012", node, `${api}() asks for device data of a DMA_TO_DEVICE mapping: the device only reads it`, "warning", related);
+        if (!toCpu && r.dir.n === 2 && (dir.n === 1 || dir.n === 0)) this.rep.report("DMA012", node, `${api}() hands CPU data to the device in a DMA_FROM_DEVICE mapping: the device only writes it`, "warning", related);
+      }
+      r.owner = toCpu ? "cpu" : "device";
+      r.ownerSite = call;
+    }
+  }
+
+  private kunmap(api: string, call: ts.CallExpression, st: State, ctx: Ctx): void {
+    const key = call.arguments[0] ? keyOf(call.arguments[0], ctx.frame) : undefined;
+    if (!key) return;
+    const node = this.site(call, ctx);
+    const wantsPage = api === "kunmap";
+    const live = st.kmaps.filter((m) => m.status !== "released");
+    const byAddr = live.find((m) => m.addrKeys.has(key));
+    const byPage = live.find((m) => m.pageKey === key);
+    if (wantsPage && byAddr && !byPage) {
+      this.rep.report("PG004", node, `passing the wrong variable to kunmap(): got the address ${call.arguments[0]!.getText()}, expected the page`, "error", [{ node: byAddr.site, message: "kmapped here" }],
+        byAddr.pageKey ? [{ title: "Pass the page to kunmap()", file: this.rep.fileName, edits: [{ range: this.rep.range(call.arguments[0]!), newText: byAddr.site.arguments[0]!.getText() }], preferred: true }] : []);
+      byAddr.status = "released";
+      return;
+    }
+    if (!wantsPage && byPage && !byAddr) {
+      this.rep.report("PG004", node, `passing the wrong variable to ${api}(): got the page ${call.arguments[0]!.getText()}, expected the address ${byPage.site.getText().split("(")[0]}() returned`, "error", [{ node: byPage.site, message: "kmapped here" }]);
+      byPage.status = "released";
+      return;
+    }
+    const m = wantsPage ? byPage : byAddr;
+    if (!m) return;
+    if (!wantsPage) {
+      const stack = live.filter((x) => x.fn !== "kmap");
+      const top = stack[stack.length - 1];
+      if (top && top !== m && top.status === "live" && m.status === "live") {
+        this.rep.report("PG005", node, `${api}() out of order: atomic/local kmaps are a stack, release the most recent one (${top.site.getText()}) first`, "warning", [{ node: top.site, message: "more recent kmap here" }]);
+      }
+    }
+    m.status = "released";
+    if (m.fn === "kmap_atomic") {
+      const i = st.atomic.findIndex((x) => x.node === m.site);
+      if (i >= 0) st.atomic.splice(i, 1);
+    }
+    st.kmaps = st.kmaps.filter((x) => x !== m);
+  }
+
+  private free(api: string, spec: { families: readonly AllocFamily[]; order?: number; arg?: number }, call: ts.CallExpression, st: State, ctx: Ctx): void {
+    const f = ctx.frame;
+    const argE = call.arguments[spec.arg ?? 0];
+    if (!argE) return;
+    const key = keyOf(argE, f);
+    const node = this.site(call, ctx);
+    if (key && st.reserved.has(key)) {
+      this.rep.report("PG002", node, `${api}() of memory whose pages are still PG_reserved: ClearPageReserved() each page first, or the allocator reports a bad page`, "error", [{ node: st.reserved.get(key)!, message: "reserved here" }]);
+    }
+    // A streaming buffer freed while still mapped.
+    for (const r of this.recsByBuf(st, key)) {
+      if (r.kind !== "coherent" && r.status === "live") {
+        this.rep.report("DMA020", node, `${ctx.frame.fn.roles.has("remove") || ctx.frame.fn.roles.has("exit") ? "buffer freed while the driver is released" : "buffer freed"} with its DMA mapping still live: ${r.api}() is never undone with dma_unmap_${r.kind}() before ${api}()`, "error",
+          [{ node: r.site, message: "mapped here" }], [this.fixUnmap(r, call, ctx)].filter(isFix));
+      }
+    }
+    for (const al of this.allocsByKey(st, key)) {
+      if (al.status === "failed") continue;
+      if (al.status === "released" && al.freedAt && al.freedAt !== call) {
+        this.rep.report("MEM003", node, `double free: ${argE.getText()} was already freed`, "error", [{ node: al.freedAt, message: "first freed here" }, { node: al.site, message: "allocated here" }]);
+        continue;
+      }
+      if (al.status !== "live" && al.status !== "maybe") continue;
+      if (!spec.families.includes(al.family)) {
+        this.rep.report("MEM004", node, `allocator mismatch: ${api}() of memory allocated by ${al.fn}(); free it with ${freerOf(al.family)}`, "error", [{ node: al.site, message: "allocated here" }]);
+      } else if (spec.order !== undefined && al.order) {
+        const order = call.arguments[spec.order] ? valOf(call.arguments[spec.order]!, f, st.fieldVals) : undefined;
+        if (order?.k === "const" && al.order.k === "const" && order.n !== al.order.n) {
+          this.rep.report("MEM004", node, `${api}() with order ${order.n}; ${al.fn}() allocated order ${al.order.n}`, "error", [{ node: al.site, message: "allocated here" }]);
+        }
+      }
+      al.status = "released";
+      al.freedAt = call;
+    }
+  }
+
+  private atExit(e: Exit, ctx: Ctx): void {
+    const st = e.state;
+    const fn = ctx.frame.fn;
+    for (const r of st.recs.values()) {
+      if (r.local && !r.checked && !r.uncheckedReported && r.status !== "failed" && (r.kind === "single" || r.kind === "page")) {
+        r.uncheckedReported = true;
+        this.reportUnchecked(r, r.site, ctx);
+      }
+      if (r.kind === "sg" && r.local && !r.checked && !r.uncheckedReported && r.status !== "failed") {
+        r.uncheckedReported = true;
+        this.rep.report("DMA002", r.site, "dma_map_sg() result never tested: it returns 0 when the mapping fails", "warning");
+      }
+    }
+    // DMA020 on error paths: a setup function that fails must undo what it mapped (pci_free_consistent.cocci).
+    if (e.error && e.node && (fn.roles.has("probe") || fn.roles.has("init"))) {
+      for (const r of st.recs.values()) {
+        if (!r.local || r.status !== "live") continue;
+        this.rep.report("DMA020", e.node, `${fn.name}() fails here with ${r.kind === "coherent" ? "dma_alloc_coherent() memory" : `a ${r.api}() mapping`} still live: the error path must ${r.kind === "coherent" ? "dma_free_coherent()" : `dma_unmap_${r.kind}()`} it`, "warning", [{ node: r.site, message: r.kind === "coherent" ? "allocated here" : "mapped here" }]);
+      }
+    }
+    // PG003: kmaps a function leaves behind.
+    for (const m of st.kmaps) {
+      if (m.local && m.status === "live") this.rep.report("PG003", m.site, `${m.fn}() without ${m.fn === "kmap" ? "kunmap()" : m.fn === "kmap_atomic" ? "kunmap_atomic()" : "kunmap_local()"} on the path through ${e.node ? `line ${this.rep.range(e.node).start.line + 1}` : "the end of the function"}`, "warning",
+        e.node ? [{ node: e.node, message: "leaves the function here" }] : []);
+    }
+  }
+
+  // ---- fixes ----
+
+  private fixSync(r: Rec, touchCall: ts.CallExpression, ptr: ts.Expression, ctx: Ctx): Fix | undefined {
+    if (r.kind === "coherent" || ctx.frame.depth > 0) return undefined;
+    const site = r.site;
+    const dev = site.arguments[0]?.getText() ?? "dev";
+    const sg = r.kind === "sg";
+    let handle = [...r.handleKeys].find((k) => k.startsWith("."));
+    const p = skipOuter(ptr);
+    let handleText: string | undefined;
+    if (handle && ts.isPropertyAccessExpression(p)) handleText = `${p.expression.getText()}${handle}`;
+    else {
+      handle = [...r.handleKeys].find((k) => k.startsWith(`v:${ctx.frame.fn.name}:`));
+      handleText = handle ? handle.split(":")[2] : undefined;
+    }
+    if (!handleText) return undefined;
+    const size = sg ? r.nents?.text : r.size?.text;
+    const dir = r.dir?.text ?? "DMA_BIDIRECTIONAL";
+    const kind = sg ? "sg" : "single";
+    const stmt = statementOf(touchCall);
+    return {
+      title: `Take the buffer back with dma_sync_${kind}_for_cpu() around the access`,
+      file: this.rep.fileName,
+      preferred: true,
+      edits: [
+        this.rep.insertBefore(stmt, [`dma_sync_${kind}_for_cpu(${dev}, ${handleText}, ${size}, ${dir});`]),
+        this.rep.insertAfter(stmt, [`dma_sync_${kind}_for_device(${dev}, ${handleText}, ${size}, ${dir});`]),
+        importEdit(this.rep.sf, "linux/dma-mapping", `dma_sync_${kind}_for_cpu`),
+        importEdit(this.rep.sf, "linux/dma-mapping", `dma_sync_${kind}_for_device`),
+      ].filter(isEdit),
+    };
+  }
+
+  private fixMappingError(r: Rec): Fix | undefined {
+    const stmt = statementOf(r.site);
+    let target: string | undefined;
+    if (ts.isVariableStatement(stmt)) target = stmt.declarationList.declarations[0]?.name.getText();
+    else if (ts.isExpressionStatement(stmt) && ts.isBinaryExpression(stmt.expression)) target = stmt.expression.left.getText();
+    if (!target) return undefined;
+    const dev = r.site.arguments[0]?.getText() ?? "dev";
+    return {
+      title: "Check the mapping with dma_mapping_error()",
+      file: this.rep.fileName,
+      preferred: true,
+      edits: [this.rep.insertAfter(stmt, [`if (dma_mapping_error(${dev}, ${target})) return -ENOMEM;`]), importEdit(this.rep.sf, "linux/dma-mapping", "dma_mapping_error"), importEdit(this.rep.sf, "linux/errno", "ENOMEM")].filter(isEdit),
+    };
+  }
+
+  private fixUnmap(r: Rec, freeCall: ts.CallExpression, ctx: Ctx): Fix | undefined {
+    if (ctx.frame.depth > 0) return undefined;
+    const handle = [...r.handleKeys].find((k) => k.startsWith("."));
+    const arg = freeCall.arguments[0] ? skipOuter(freeCall.arguments[0]) : undefined;
+    if (!handle || !arg || !ts.isPropertyAccessExpression(arg)) return undefined;
+    const dev = r.site.arguments[0]?.getText() ?? "dev";
+    return {
+      title: `Unmap the buffer with dma_unmap_${r.kind}() first`,
+      file: this.rep.fileName,
+      edits: [this.rep.insertBefore(statementOf(freeCall), [`dma_unmap_${r.kind}(${dev}, ${arg.expression.getText()}${handle}, ${r.size?.text ?? r.nents?.text}, ${r.dir?.text});`]), importEdit(this.rep.sf, "linux/dma-mapping", `dma_unmap_${r.kind}`)].filter(isEdit),
+    };
+  }
+}
+
+export class CancelSignal extends Error {}
+
+const DIR_ARG: Readonly<Record<string, number>> = {
+  dma_map_single: 3, dma_unmap_single: 3, dma_map_page: 4, dma_unmap_page: 4, dma_map_sg: 3, dma_unmap_sg: 3,
+  dma_sync_single_for_cpu: 3, dma_sync_single_for_device: 3, dma_sync_sg_for_cpu: 3, dma_sync_sg_for_device: 3,
+  dma_sync_single_range_for_cpu: 4, dma_sync_single_range_for_device: 4,
+};
+const USER_ARG: Readonly<Record<string, number>> = { copy_to_user: 0, copy_from_user: 1, clear_user: 0, strncpy_from_user: 1 };
+
+function freerOf(f: AllocFamily): string {
+  return { slab: "kfree()", vmalloc: "vfree()", "pages-addr": "free_pages()", "pages-struct": "__free_pages()", iomem: "iounmap()", cache: "kmem_cache_free()", pool: "dma_pool_free()", "user-pages": "put_page()" }[f];
+}
+void ALLOC_NAMES;
+
+function sameValue(a: Val, b: Val): boolean {
+  return a.k === "const" ? b.k === "const" && a.n === b.n : b.k === "sym" && a.s === b.s;
+}
+
+function mentionsParam(e: ts.Node, f: Frame): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && f.params.has(n.text) && f.params.get(n.text)) found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return found;
+}
+
+function isFix(x: Fix | undefined): x is Fix { return !!x; }
+function isEdit<T>(x: T | undefined): x is T { return !!x; }
+
+function isAlwaysTrue(e: ts.Expression): boolean {
+  e = skipOuter(e);
+  return e.kind === ts.SyntaxKind.TrueKeyword;
+}
+
+/** A return that reports failure: a negative errno, or anything but 0 before the function's last statement. */
+function isErrorReturn(s: ts.ReturnStatement, f: Frame): boolean {
+  const e = s.expression ? skipOuter(s.expression) : undefined;
+  if (!e) return false;
+  if (ts.isNumericLiteral(e)) return Number(e.text) !== 0;
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) return true;
+  const body = f.fn.node.body;
+  if (body && ts.isBlock(body) && body.statements[body.statements.length - 1] === s) return false;
+  return true;
+}

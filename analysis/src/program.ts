@@ -1,0 +1,190 @@
+/**
+ * One parsed driver file: its kernel imports (so a call is recognised by the
+ * Linux name it was imported as, whatever it is called locally), its
+ * functions, and the role the kernel gives each (probe, interrupt handler,
+ * mmap, fault…), read from the registrations and operation tables in the file.
+ */
+import * as ts from "typescript";
+
+export type Role =
+  | "init" | "exit" | "probe" | "remove" | "irq" | "mmap" | "fault" | "vmopen" | "vmclose" | "ioctl" | "fop" | "work";
+
+/** Roles that set the driver up: the state they leave is what every other entry point starts from. */
+export const SETUP_ROLES: ReadonlySet<Role> = new Set(["init", "probe"]);
+
+export type FnNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+export interface FnInfo {
+  readonly name: string;
+  readonly node: FnNode;
+  readonly params: readonly string[];
+  readonly roles: Set<Role>;
+  /** Names of same-file functions that call this one. */
+  readonly callers: Set<string>;
+  /** The file it is declared in, when it is a sibling's helper. */
+  unit?: Unit;
+}
+
+export interface Unit {
+  readonly fileName: string;
+  readonly sf: ts.SourceFile;
+  /** Local identifier → the kernel API name it was imported as. */
+  readonly api: ReadonlyMap<string, string>;
+  /** Namespace imports of kernel headers (`import * as dma from "linux/dma-mapping"`). */
+  readonly namespaces: ReadonlySet<string>;
+  /** Module-level `const`/`let` names → their initialiser (if any). */
+  readonly globals: ReadonlyMap<string, ts.Expression | undefined>;
+  readonly functions: ReadonlyMap<string, FnInfo>;
+  /** Relative imports of the file: local name → the module specifier. */
+  readonly relativeImports: ReadonlyMap<string, { module: string; name: string }>;
+}
+
+const KERNEL_MODULE = /^(linux|asm|faultline)\//;
+
+export function parseUnit(fileName: string, text: string): Unit {
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const api = new Map<string, string>();
+  const namespaces = new Set<string>();
+  const globals = new Map<string, ts.Expression | undefined>();
+  const functions = new Map<string, FnInfo>();
+  const relativeImports = new Map<string, { module: string; name: string }>();
+
+  const addFn = (name: string, node: FnNode) => {
+    if (!functions.has(name)) functions.set(name, { name, node, params: node.parameters.map(paramName), roles: new Set(), callers: new Set() });
+  };
+
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+      const mod = st.moduleSpecifier.text;
+      const clause = st.importClause;
+      if (!clause) continue;
+      const kernel = KERNEL_MODULE.test(mod);
+      const relative = mod.startsWith(".");
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) {
+        if (kernel) namespaces.add(nb.name.text);
+      } else if (nb && ts.isNamedImports(nb)) {
+        for (const el of nb.elements) {
+          const imported = (el.propertyName ?? el.name).text;
+          if (kernel) api.set(el.name.text, imported);
+          else if (relative) relativeImports.set(el.name.text, { module: mod, name: imported });
+        }
+      }
+    } else if (ts.isFunctionDeclaration(st) && st.name && st.body) {
+      addFn(st.name.text, st);
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name)) continue;
+        const init = d.initializer && skipOuter(d.initializer);
+        if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) addFn(d.name.text, init);
+        else globals.set(d.name.text, d.initializer);
+      }
+    } else if (ts.isExportAssignment(st)) {
+      const e = skipOuter(st.expression);
+      if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) addFn("default", e);
+    }
+  }
+
+  const unit: Unit = { fileName, sf, api, namespaces, globals, functions, relativeImports };
+  assignRoles(unit);
+  return unit;
+}
+
+function paramName(p: ts.ParameterDeclaration): string {
+  return ts.isIdentifier(p.name) ? p.name.text : "";
+}
+
+/** Strips parentheses, `!`, `as` and type assertions. */
+export function skipOuter(e: ts.Expression): ts.Expression {
+  for (;;) {
+    if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    else return e;
+  }
+}
+
+/** The kernel API name a call's callee refers to, or undefined for anything else. */
+export function apiCallee(unit: Unit, call: ts.CallExpression | ts.NewExpression): string | undefined {
+  return apiName(unit, call.expression);
+}
+
+/** The kernel API name an expression (an identifier or `ns.name`) stands for. */
+export function apiName(unit: Unit, e: ts.Expression): string | undefined {
+  e = skipOuter(e);
+  if (ts.isIdentifier(e)) return unit.api.get(e.text);
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && unit.namespaces.has(e.expression.text)) return e.name.text;
+  return undefined;
+}
+
+/** The same-file function a call's callee names, if any. */
+export function localCallee(unit: Unit, call: ts.CallExpression): FnInfo | undefined {
+  const e = skipOuter(call.expression);
+  return ts.isIdentifier(e) && !unit.api.has(e.text) ? unit.functions.get(e.text) : undefined;
+}
+
+/** The function an operation-table or registration argument names. */
+function fnRef(unit: Unit, e: ts.Expression | undefined): FnInfo | undefined {
+  if (!e) return undefined;
+  e = skipOuter(e);
+  return ts.isIdentifier(e) ? unit.functions.get(e.text) : undefined;
+}
+
+const TABLE_ROLES: Readonly<Record<string, Role>> = {
+  probe: "probe", remove: "remove", mmap: "mmap", fault: "fault", open: "vmopen", close: "vmclose",
+  unlocked_ioctl: "ioctl", compat_ioctl: "ioctl", ioctl: "ioctl",
+  read: "fop", write: "fop", read_iter: "fop", write_iter: "fop", llseek: "fop", release: "fop", poll: "fop", flush: "fop",
+};
+
+function assignRoles(unit: Unit): void {
+  const visit = (node: ts.Node, inFn: FnInfo | undefined): void => {
+    if (ts.isCallExpression(node)) {
+      const name = apiCallee(unit, node);
+      const a = node.arguments;
+      if (name === "module_init") fnRef(unit, a[0])?.roles.add("init");
+      else if (name === "module_exit") fnRef(unit, a[0])?.roles.add("exit");
+      else if (name === "request_irq") fnRef(unit, a[1])?.roles.add("irq");
+      else if (name === "INIT_WORK" || name === "INIT_DELAYED_WORK") fnRef(unit, a[1])?.roles.add("work");
+      const callee = localCallee(unit, node);
+      if (callee && inFn && callee !== inFn) callee.callers.add(inFn.name);
+    } else if (ts.isObjectLiteralExpression(node)) {
+      // An operation table: which member a function fills says how the kernel calls it.
+      const members = new Set(node.properties.map((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : "")));
+      const vmOps = members.has("fault") || (!members.has("read") && !members.has("write") && !members.has("mmap") && !members.has("probe") && (members.has("open") || members.has("close")) && !members.has("owner"));
+      for (const p of node.properties) {
+        if (!p.name || !ts.isIdentifier(p.name)) continue;
+        const key = p.name.text;
+        const init = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+        const fn = fnRef(unit, init);
+        if (!fn) continue;
+        let role = TABLE_ROLES[key];
+        if ((key === "open" || key === "close") && !vmOps) role = "fop";
+        if (role) fn.roles.add(role);
+      }
+    }
+    const fnHere = (ts.isFunctionDeclaration(node) && node.name) ? unit.functions.get(node.name.text) : undefined;
+    const next = fnHere && fnHere.node === node ? fnHere : inFn ?? findArrowOwner(unit, node);
+    ts.forEachChild(node, (c) => visit(c, next));
+  };
+  visit(unit.sf, undefined);
+}
+
+function findArrowOwner(unit: Unit, node: ts.Node): FnInfo | undefined {
+  if (!(ts.isArrowFunction(node) || ts.isFunctionExpression(node))) return undefined;
+  for (const f of unit.functions.values()) if (f.node === node) return f;
+  return undefined;
+}
+
+/** The same-file function (by name) whose body contains a node. */
+export function enclosingFunction(unit: Unit, node: ts.Node): FnInfo | undefined {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) {
+    for (const f of unit.functions.values()) if (f.node === n) return f;
+  }
+  return undefined;
+}
+
+/** The kernel constant values the analyses compare (DMA directions, page geometry). */
+export const KERNEL_CONSTANTS: Readonly<Record<string, number>> = {
+  DMA_BIDIRECTIONAL: 0, DMA_TO_DEVICE: 1, DMA_FROM_DEVICE: 2, DMA_NONE: 3,
+  PAGE_SIZE: 4096, PAGE_SHIFT: 12,
+};
+
+export const DMA_DIR_NAMES = ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE"] as const;
