@@ -12,6 +12,7 @@
 // only the first error until told otherwise), `driverFilter` (driver_filter:
 // only report for devices bound to that driver name).
 
+import type { Ownership } from "./ownership";
 import type { Kernel } from "../kernel";
 import type { CapturedStack } from "../kernel/stack";
 import type { Device } from "../dev/device";
@@ -57,7 +58,8 @@ export interface DmaEntry {
   /** Coherent allocations: the page block. */
   readonly order: number;
   mapErrChecked: boolean;
-  deviceOwned: boolean;
+  /** Which bytes the device owns (map/for_device) and which the CPU (for_cpu), per range. */
+  readonly owner: Ownership;
   reported: number;
 }
 

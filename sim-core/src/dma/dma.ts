@@ -23,6 +23,7 @@
 // letting the device truncate addresses). A refused mask leaves the old one in
 // place; mapping afterwards is DMA018 ("result ignored").
 
+import { Ownership } from "./ownership";
 import type { Kernel } from "../kernel";
 import type { Device } from "../dev/device";
 import { KernelOops } from "../kernel/report";
@@ -414,7 +415,7 @@ export class Dma {
       stack: this.debug.enabled && this.debug.recordStacks ? this.#k.stacks.capture() : undefined,
       cached: !st.dev.coherent && !bounce && type !== "coherent",
       mapErrChecked: false,
-      deviceOwned: type !== "coherent",
+      owner: new Ownership(size, type !== "coherent"),
       reported: 0,
     };
   }
@@ -583,7 +584,7 @@ export class Dma {
       if (!forCpu) this.cache.clean(e.paddr + off, n);
       else if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) this.cache.invalidate(e.paddr + off, n);
     }
-    e.deviceOwned = !forCpu;
+    e.owner.set(off, off + n, !forCpu);
   }
 
   /** check_sync(): range, direction, and the data-flow checks, exactly where dma-debug makes them. */
@@ -742,7 +743,7 @@ export class Dma {
     if (!g) return;
     g.entries.forEach((e, i) => {
       if (i < nents) this.syncEntry(e, 0, e.size, dir, forCpu);
-      else e.deviceOwned = !forCpu;
+      else e.owner.set(0, e.size, !forCpu);
     });
     this.emit({ type: "dma_sync", dev: dev.name, busAddr: head.dma_address, size: g.entries.reduce((a, e) => a + e.size, 0), dir: dirName(dir), forCpu });
   }
@@ -961,16 +962,22 @@ export class Dma {
   private cpuAccessCheck(list: readonly DmaEntry[], pa: number, n: number, vaddr: number, write: boolean, stack: CapturedStack | undefined): void {
     if (!this.debug.enabled) return;
     for (const e of list) {
-      if (!e.deviceOwned || e.reported & R_CPU_ACCESS || e.paddr >= pa + n || e.paddr + e.size <= pa) continue;
+      if (e.reported & R_CPU_ACCESS || e.paddr >= pa + n || e.paddr + e.size <= pa) continue;
+      const first = e.owner.firstDevice(Math.max(pa, e.paddr) - e.paddr, Math.min(pa + n, e.paddr + e.size) - e.paddr);
+      if (first < 0) continue;
       e.reported |= R_CPU_ACCESS;
-      const lo = Math.max(pa, e.paddr), at = vaddr + (lo - pa), k = this.#k;
+      const lo = e.paddr + first, at = vaddr + (lo - pa), k = this.#k;
       const single = e.type !== "sg";
       const mapFn = e.type === "sg" ? "dma_map_sg" : e.type === "page" ? "dma_map_page" : "dma_map_single";
       const toCpu = single ? "dma_sync_single_for_cpu" : "dma_sync_sg_for_cpu", toDev = single ? "dma_sync_single_for_device" : "dma_sync_sg_for_device";
       const access = write ? "write" : "read";
+      const cpu = e.owner.cpuRanges();
       this.debug.note("DMA001", e.dev, e, [
         `DMA-API: ${devPrefix(e.dev)}: CPU ${access} of ${n} bytes at 0x${k.px(at)} while the device owns streaming DMA buffer [device address=${hexDma(e.devAddr)}] [mapped with ${dirName(e.dir)}]`,
-        `The buffer belongs to the device from ${mapFn}() or ${toDev}() until ${toCpu}() or the unmap: take it back with ${toCpu}() before touching it, and hand it over again with ${toDev}().`,
+        cpu.length
+          // Part of the mapping was handed back: the driver syncs by range, and this access is outside what it took back.
+          ? `The CPU owns only ${cpu.map(([a, b]) => `[${a}, ${b})`).join(", ")} of this ${e.size}-byte mapping; byte ${first} onwards of the access belongs to the device: take that range back with ${single ? "dma_sync_single_range_for_cpu()" : toCpu + "()"} first, or keep the access inside the range the CPU owns.`
+          : `The buffer belongs to the device from ${mapFn}() or ${toDev}() until ${toCpu}() or the unmap: take it back with ${toCpu}() before touching it, and hand it over again with ${toDev}().`,
       ], { access, size: n, addr: `0x${k.px(at)}`, dev_addr: hexDma(e.devAddr), map_dir: dirName(e.dir) }, stack);
     }
   }
@@ -1000,7 +1007,7 @@ export class Dma {
   /** DMA025, CPU side: only while the CPU owns the buffer (if the device owns it, DMA001 has said it). */
   private staleCpuRead(list: readonly DmaEntry[], ls: number, lo: number, va: number, stack: CapturedStack | undefined): void {
     const e = list.find((x) => x.cached && x.paddr < ls + L1_CACHE_BYTES && x.paddr + x.size > ls);
-    if (!e || e.deviceOwned || e.reported & R_STALE_CPU) return;
+    if (!e || e.owner.anyDevice(Math.max(ls, e.paddr) - e.paddr, Math.min(ls + L1_CACHE_BYTES, e.paddr + e.size) - e.paddr) || e.reported & R_STALE_CPU) return;
     e.reported |= R_STALE_CPU;
     const k = this.#k, sync = e.type === "sg" ? "dma_sync_sg_for_cpu" : "dma_sync_single_for_cpu";
     const busAt = e.devAddr + Math.max(0, lo - e.paddr);

@@ -12,9 +12,11 @@ export class tasklet_struct {
   callback: ((t: tasklet_struct) => void) | null = null;
   /** Nesting of tasklet_disable(): a disabled tasklet stays scheduled and runs at tasklet_enable(). */
   count = 0;
-  /** @internal */ armed: PendingTimer | null = null;
-  /** @internal */ deferredWhileDisabled = false;
 }
+
+/** Kept beside the tasklet, not on it: nothing a driver holds leads to the kernel's queue. */
+const armedOf = new WeakMap<tasklet_struct, PendingTimer>();
+const heldWhileDisabled = new WeakSet<tasklet_struct>();
 
 function taskletArg(fn: string, v: unknown): tasklet_struct {
   if (v instanceof tasklet_struct) return v;
@@ -40,15 +42,15 @@ export function tasklet_schedule(t: tasklet_struct): void {
   const k = currentKernel();
   const cb = ts.callback;
   if (!cb) throw new TypeError("tasklet_schedule(): the tasklet_struct was never tasklet_setup()");
-  if (isArmed(k, ts.armed)) return;
-  ts.armed = armSoftirq(k, "tasklet_struct", cb.name || "tasklet_fn", 0, "tasklet", () => {
-    ts.armed = null;
+  if (isArmed(k, armedOf.get(ts))) return;
+  armedOf.set(ts, armSoftirq(k, "tasklet_struct", cb.name || "tasklet_fn", 0, "tasklet", () => {
+    armedOf.delete(ts);
     if (ts.count > 0) {
-      ts.deferredWhileDisabled = true;
+      heldWhileDisabled.add(ts);
       return;
     }
     cb(ts);
-  });
+  }));
 }
 
 export const tasklet_hi_schedule = tasklet_schedule;
@@ -60,8 +62,8 @@ export function tasklet_disable(t: tasklet_struct): void { taskletArg("tasklet_d
 export function tasklet_enable(t: tasklet_struct): void {
   const ts = taskletArg("tasklet_enable", t);
   if (ts.count > 0) ts.count--;
-  if (ts.count === 0 && ts.deferredWhileDisabled) {
-    ts.deferredWhileDisabled = false;
+  if (ts.count === 0 && heldWhileDisabled.has(ts)) {
+    heldWhileDisabled.delete(ts);
     tasklet_schedule(ts);
   }
 }
@@ -71,7 +73,7 @@ export function tasklet_kill(t: tasklet_struct): void {
   const ts = taskletArg("tasklet_kill", t);
   const k = currentKernel();
   if (k.irqs.depth > 0) k.warn("WARNING: tasklet_kill() in interrupt context", here(k));
-  disarm(k, ts.armed);
-  ts.armed = null;
-  ts.deferredWhileDisabled = false;
+  disarm(k, armedOf.get(ts));
+  armedOf.delete(ts);
+  heldWhileDisabled.delete(ts);
 }

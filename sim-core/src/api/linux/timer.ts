@@ -14,7 +14,8 @@
 import { armSoftirq, disarm, isArmed, jiffiesNow, nsUntil, type PendingTimer } from "../../kernel/timers";
 import { currentKernel, here, intArg } from "../current";
 
-export const TIMER_DEFERRABLE = 0x00080000, TIMER_PINNED = 0x00200000, TIMER_IRQSAFE = 0x00400000;
+/** timer_setup() flag: the timer may wait for the CPU's next wake-up rather than wake it. */
+export const TIMER_DEFERRABLE = 0x00080000, /** timer_setup() flag: the timer runs on the CPU that armed it. */ TIMER_PINNED = 0x00200000, /** timer_setup() flag: the callback runs with interrupts disabled, so del_timer_sync() may be called from an interrupt handler. */ TIMER_IRQSAFE = 0x00400000;
 
 /** struct timer_list. */
 export class timer_list {
@@ -22,8 +23,10 @@ export class timer_list {
   expires = 0;
   function: ((t: timer_list) => void) | null = null;
   flags = 0;
-  /** @internal */ armed: PendingTimer | null = null;
 }
+
+/** What each timer has armed: kept here, not on the timer, so nothing a driver holds leads to the kernel's queue. */
+const armedOf = new WeakMap<timer_list, PendingTimer>();
 
 function timerArg(fn: string, v: unknown): timer_list {
   if (v instanceof timer_list) return v;
@@ -35,7 +38,7 @@ export function timer_setup(timer: timer_list, callback: (t: timer_list) => void
   const t = timerArg("timer_setup", timer);
   if (typeof callback !== "function") throw new TypeError("timer_setup(): argument 2 must be the callback function");
   const k = currentKernel();
-  if (isArmed(k, t.armed)) k.warn("ODEBUG: init active (active state 0) object type: timer_list: timer_setup() of a pending timer", here(k));
+  if (isArmed(k, armedOf.get(t))) k.warn("ODEBUG: init active (active state 0) object type: timer_list: timer_setup() of a pending timer", here(k));
   t.function = callback;
   t.flags = intArg("timer_setup", 3, flags);
 }
@@ -49,12 +52,12 @@ function arm(fn: string, t: timer_list, expires: number): number {
   const k = currentKernel();
   const cb = t.function;
   if (!cb) throw new TypeError(`${fn}(): the timer_list was never timer_setup()`);
-  const was = disarm(k, t.armed) ? 1 : 0;
+  const was = disarm(k, armedOf.get(t)) ? 1 : 0;
   t.expires = expires;
-  t.armed = armSoftirq(k, "timer_list", cb.name || "timer_fn", nsUntil(k, expires), "timer", () => {
-    t.armed = null;
+  armedOf.set(t, armSoftirq(k, "timer_list", cb.name || "timer_fn", nsUntil(k, expires), "timer", () => {
+    armedOf.delete(t);
     cb(t);
-  });
+  }));
   return was;
 }
 
@@ -67,20 +70,20 @@ export function mod_timer(timer: timer_list, expires: number): number {
 export function add_timer(timer: timer_list): void {
   const t = timerArg("add_timer", timer);
   const k = currentKernel();
-  if (isArmed(k, t.armed)) k.bug(here(k));
+  if (isArmed(k, armedOf.get(t))) k.bug(here(k));
   arm("add_timer", t, t.expires);
 }
 
 /** int timer_pending(const struct timer_list *timer). */
 export function timer_pending(timer: timer_list): number {
-  return isArmed(currentKernel(), timerArg("timer_pending", timer).armed) ? 1 : 0;
+  return isArmed(currentKernel(), armedOf.get(timerArg("timer_pending", timer))) ? 1 : 0;
 }
 
 /** int del_timer(struct timer_list *timer) (timer_delete()): disarms; 1 if it was pending. A callback running on another CPU may still be running. */
 export function del_timer(timer: timer_list): number {
   const t = timerArg("del_timer", timer);
-  const was = disarm(currentKernel(), t.armed);
-  t.armed = null;
+  const was = disarm(currentKernel(), armedOf.get(t));
+  armedOf.delete(t);
   return was ? 1 : 0;
 }
 
@@ -106,7 +109,12 @@ export function timer_shutdown_sync(timer: timer_list): number {
   return r;
 }
 
-/** jiffies: the tick count, HZ=250. */
+/**
+ * ```c
+ * extern unsigned long volatile jiffies
+ * ```
+ * jiffies: the tick count, HZ=250.
+ */
 export function get_jiffies(): number { return jiffiesNow(currentKernel()); }
 
 /** time_after(a, b): a is later than b, across the 32-bit wrap. */
