@@ -140,7 +140,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
       if (unreserved.length) {
         const x = unreserved[0]!;
         rep.report("MM001", call, `remap_pfn_range() of ordinary RAM from ${apiCallee(unit, x.alloc)}() whose pages are never SetPageReserved(): remap_pfn_range() may map only reserved pages or memory above RAM`, "error",
-          [{ node: x.alloc, message: "allocated here" }], [reserveFix(unit, rep, x.alloc)].filter((f): f is NonNullable<typeof f> => !!f));
+          [{ node: x.alloc, message: "allocated here" }, ...reservePlace(x.alloc).map((node) => ({ node, message: "SetPageReserved() its pages here, before they can be mapped" }))], [reserveFix(unit, rep, x.alloc)].filter((f): f is NonNullable<typeof f> => !!f));
       }
     }
 
@@ -380,6 +380,14 @@ function reserveFix(unit: Unit, rep: Reporter, alloc: ts.CallExpression) {
       importEdit(unit.sf, "linux/mm", "SetPageReserved"), importEdit(unit.sf, "linux/mm", "virt_to_page"), importEdit(unit.sf, "asm/page", "PAGE_SIZE"),
     ].filter((e): e is NonNullable<typeof e> => !!e),
   };
+}
+
+/** The statement after an allocation and its NULL check: where reserving the pages belongs. */
+function reservePlace(alloc: ts.CallExpression): ts.Node[] {
+  const stmt = statementOf(alloc);
+  let next = nextStatement(stmt);
+  if (next && ts.isIfStatement(next)) next = nextStatement(next);
+  return next ? [next] : [];
 }
 
 function nextStatement(stmt: ts.Node): ts.Statement | undefined {

@@ -2,3 +2,4 @@
 export * from "./types";
 export { analyzeSource, analyzeFiles, collectFiles, suppress, type SiblingResolver } from "./analyze";
 export { ruleDocPath } from "./docs";
+export { IMPLEMENTED_RULES, staticRules } from "./rules";

@@ -33,11 +33,17 @@ export interface Frame {
 export function makeFrame(unit: Unit, fn: FnInfo, params: ReadonlyMap<string, Binding | undefined>, parent: Frame | undefined, callSite: ts.CallExpression | undefined, irq: boolean, via?: ts.CallExpression): Frame {
   const defs = new Map<string, ts.Expression[]>();
   const locals = new Set<string>(fn.params.filter(Boolean));
-  const add = (name: string, e: ts.Expression) => { locals.add(name); const l = defs.get(name) ?? []; l.push(e); defs.set(name, l); };
+  const add = (name: string, e: ts.Expression) => { if (!locals.has(name)) return; const l = defs.get(name) ?? []; l.push(e); defs.set(name, l); };
+  const inner = (n: ts.Node) => n !== fn.node && (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n));
+  // Declarations first: an assignment to a name the function never declares is to a module-level variable.
+  const declare = (n: ts.Node): void => {
+    if (inner(n)) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) locals.add(n.name.text);
+    ts.forEachChild(n, declare);
+  };
   const visit = (n: ts.Node): void => {
-    if (n !== fn.node && (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n))) return;
+    if (inner(n)) return;
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) {
-      locals.add(n.name.text);
       if (n.initializer) add(n.name.text, n.initializer);
       else if (n.parent && ts.isVariableDeclarationList(n.parent) && n.parent.parent && (ts.isForOfStatement(n.parent.parent) || ts.isForInStatement(n.parent.parent))) add(n.name.text, n.parent.parent.expression);
     } else if (ts.isBinaryExpression(n) && isAssignmentOp(n.operatorToken.kind)) {
@@ -50,7 +56,7 @@ export function makeFrame(unit: Unit, fn: FnInfo, params: ReadonlyMap<string, Bi
     ts.forEachChild(n, visit);
   };
   const body = fn.node.body;
-  if (body) visit(body);
+  if (body) { declare(body); visit(body); }
   const chain = parent && via ? `${parent.chain}>${via.pos}` : "";
   return { unit, fn, depth: parent ? parent.depth + 1 : 0, params, defs, locals, callSite, parent, irq, chain };
 }
@@ -163,7 +169,8 @@ export function valOf(e: ts.Expression, f: Frame, fields?: ReadonlyMap<string, V
       if (f.params.has(name)) {
         const b = f.params.get(name);
         if (b) return valOf(b.expr, b.frame, fields, depth + 1);
-        return sym(`p:${f.fn.name}:${name}`, text, true);
+        // A parameter the function reassigns is a value it computed, not just whatever the caller passed.
+        return (f.defs.get(name)?.length ?? 0) > 0 ? sym(`v:${f.fn.name}:${name}`, text) : sym(`p:${f.fn.name}:${name}`, text, true);
       }
       const only = singleDef(f, name);
       if (only) return valOf(only, f, fields, depth + 1);

@@ -23,8 +23,9 @@ commands:
                       every driver x scenario under the folders (default: .) as a test suite, several hosts at once:
                       a driver must run clean, a twin its sample.json names must trip exactly its rule;
                       exit 1 when any test fails
-  check <file.ts>...  the static rules, headless; the analyses arrive with the language server, so today it
-                      lists the rules it will run and reports no results
+  check <file.ts|dir>...
+                      the static analyses, headless (what the language server shows in the editor):
+                      exit 1 when a finding is an error
   boot                boot a simulated machine and print its boot log, zones, /proc/buddyinfo and /proc/iomem
   start               boot, run the allocation demo, then every sample through the driver host
 
