@@ -17,6 +17,7 @@ import type { HostRunResult } from "../../host/src/host";
 import type { Outcome } from "../src/report";
 import { makeReporter, progressReporter, tapReporter, xmlEscape, type TestCase, type TestResult } from "../src/reporters";
 import { ruleName } from "../src/check";
+import { IMPLEMENTED_RULES } from "../../analysis/src";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const SCHEMAS = path.join(ROOT, "cli/schema");
@@ -414,36 +415,50 @@ describe("faultline commands (the built CLI)", function () {
   });
 
   describe("check", () => {
-    const statics = RULES.filter((r) => r.static);
+    const statics = RULES.filter((r) => IMPLEMENTED_RULES.includes(r.id as never));
     const files = [simple, noref];
 
-    it("text: the static rules by id and title, the files, and the note that results arrive with the language server", () => {
+    it("text: a compiler-style line per finding with its related places, a summary, exit 1 on an error", () => {
       const r = cli("check", ...files);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 1, r.stderr);
       assert.match(r.stdout, new RegExp(`^faultline check: 2 files, ${statics.length} static rules$`, "m"));
-      for (const f of files) assert.match(r.stdout, new RegExp(`^  ${f.replace(/[.]/g, "\\.")}$`, "m"));
-      for (const rule of statics) assert.ok(r.stdout.includes(`  ${rule.id.padEnd(6)}  ${rule.title}\n`), `${rule.id} listed`);
-      for (const rule of RULES.filter((x) => !x.static)) assert.ok(!r.stdout.includes(` ${rule.id} `) && !r.stdout.includes(`  ${rule.id.padEnd(6)}  `), `${rule.id} (dynamic only) not listed`);
-      assert.match(r.stdout, /arrive with the language server/);
-      assert.match(r.stdout, /^results: none$/m);
+      // simple_noref's bug line (// BUG: no get_page()) is line 16.
+      assert.match(r.stdout, /^samples\/simple\/simple_noref\.ts:16:3: error MM004: fault handler simple_vma_fault\(\) returns a page/m);
+      assert.doesNotMatch(r.stdout, /^samples\/simple\/simple\.ts:/m, "the correct driver is silent");
+      assert.match(r.stdout, /^1 finding \(1 error, 0 warnings, 0 information\) in 1 file$/m);
+      const clean = cli("check", simple);
+      assert.equal(clean.code, 0, clean.stdout);
+      assert.match(clean.stdout, /^no findings$/m);
+    });
+
+    it("a folder is every .ts file below it; warnings alone exit 0", () => {
+      const r = cli("check", "samples/dma_map_single");
+      assert.match(r.stdout, /^faultline check: 7 files,/m);
+      assert.match(r.stdout, /dma_map_single_nocheck\.ts:61:\d+: warning DMA002: /);
+      assert.equal(r.code, 1, "the folder has error findings too");
+      const w = cli("check", "samples/dma_map_single/dma_map_single_nocheck.ts");
+      assert.equal(w.code, 0, w.stdout);
+      assert.match(w.stdout, /warning DMA002/);
     });
 
     it("json matches cli/schema/check.schema.json", () => {
       const r = cli("check", ...files, "--format", "json");
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 1, r.stderr);
       const doc = JSON.parse(r.stdout) as Record<string, any>;
       const validate = compile("check.schema.json");
       assertValid(validate, doc, "check --format json");
       assert.deepEqual(doc.rules.map((x: { id: string }) => x.id), statics.map((x) => x.id));
+      assert.deepEqual(doc.rules.map((x: { help: string }) => x.help), statics.map((x) => `docs/rules/${x.id}.md`));
       assert.deepEqual(doc.files, files);
-      assert.deepEqual(doc.results, []);
+      assert.deepEqual(doc.results.map((x: any) => [x.rule, x.severity, x.location.file, x.location.line]), [["MM004", "error", noref, 16]]);
+      assert.deepEqual(doc.results[0].fixes, ["Take a reference with get_page()"]);
       assert.equal(validate({ ...doc, results: [{ rule: "MEM001" }] }), false, "a result needs its fields");
       assert.equal(validate({ ...doc, extra: 1 }), false, "no properties the format does not have");
     });
 
-    it("sarif is a SARIF 2.1.0 log the official schema accepts, with the static rules and the files", () => {
-      const r = cli("check", ...files, "--format", "sarif");
-      assert.equal(r.code, 0, r.stderr);
+    it("sarif is a SARIF 2.1.0 log the official schema accepts: the static rules with help URIs, results with levels, related locations and fixes", () => {
+      const r = cli("check", ...files, "samples/edu_dma/edu_dma_nosync.ts", "--format", "sarif");
+      assert.equal(r.code, 1, r.stderr);
       const log = JSON.parse(r.stdout) as Record<string, any>;
       const validate = sarifValidator();
       assertValid(validate, log, "check --format sarif");
@@ -457,11 +472,19 @@ describe("faultline commands (the built CLI)", function () {
         assert.equal(rule.fullDescription.text, statics[i].summary);
         assert.equal(rule.name, ruleName(statics[i].title));
         assert.match(rule.name, /^[A-Z][A-Za-z0-9]*$/);
-        assert.equal(rule.defaultConfiguration.level, "error");
+        assert.equal(rule.helpUri, `docs/rules/${statics[i].id}.md`);
+        assert.ok(fs.existsSync(path.join(ROOT, rule.helpUri)), `${rule.helpUri} exists`);
       }
-      assert.deepEqual(run.artifacts.map((a: any) => [a.location.uri, a.location.uriBaseId]), files.map((f) => [f, "%SRCROOT%"]));
+      assert.deepEqual(run.artifacts.map((a: any) => a.location.uri), [...files, "samples/edu_dma/edu_dma_nosync.ts"].sort());
       assert.match(run.originalUriBaseIds["%SRCROOT%"].uri, /^file:\/\/\/.*\/$/);
-      assert.deepEqual(run.results, []);
+      const byRule = new Map(run.results.map((x: any) => [x.ruleId, x]));
+      const dma001 = byRule.get("DMA001") as any;
+      assert.equal(dma001.level, "error");
+      assert.equal(dma001.locations[0].physicalLocation.region.startLine, 114);
+      assert.equal(dma001.relatedLocations[0].message.text, "mapped for the device here");
+      assert.equal(dma001.relatedLocations[0].physicalLocation.region.startLine, 154);
+      assert.ok(dma001.fixes[0].artifactChanges[0].replacements.some((x: any) => /dma_sync_single_for_cpu\(dev, d\.rx_handle, EDU_BUFFER_SIZE, DMA_FROM_DEVICE\)/.test(x.insertedContent.text)));
+      assert.equal(run.tool.driver.rules[dma001.ruleIndex].id, "DMA001");
       assert.equal(run.invocations[0].executionSuccessful, true);
       // The schema is live: it refuses a log without a version, and a rule without an id.
       const { version: _v, ...noVersion } = log;
@@ -474,11 +497,12 @@ describe("faultline commands (the built CLI)", function () {
     it("usage errors exit 2", () => {
       const js = path.join(tmp, "driver.js");
       fs.writeFileSync(js, "");
+      const empty = fs.mkdtempSync(path.join(tmp, "empty-"));
       const cases: Array<[string[], RegExp]> = [
-        [["check"], /faultline check needs the files to check/],
+        [["check"], /faultline check needs the files or folders to check/],
         [["check", "samples/simple/nonesuch.ts"], /samples\/simple\/nonesuch\.ts: no such file/],
         [["check", js], /driver\.js: faultline check reads TypeScript files \(\.ts\)/],
-        [["check", "samples/simple"], /samples\/simple: a folder; name its files/],
+        [["check", empty], /no TypeScript files in it/],
         [["check", simple, "--format", "xml"], /--format must be one of text, json, sarif, got "xml"/],
       ];
       for (const [args, message] of cases) {
