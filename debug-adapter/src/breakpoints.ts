@@ -30,8 +30,12 @@ export function scriptBundle(b: Bundle): ScriptBundle {
   const sources = new Map<string, string>();
   for (const s of b.map.sources) if (s) sources.set(path.resolve(path.dirname(b.filename), s), s);
   const codeLines = new Map<string, Set<number>>();
+  const generated = b.code.split("\n");
   eachMapping(b.map, (m) => {
     if (m.source === null || m.originalLine === null) return;
+    // A function declaration's header is hoisted, not a statement: V8 binds a breakpoint there inside the body.
+    const text = generated[m.generatedLine - 1] ?? "";
+    if (/^\s*(async\s+)?function[\s*][^]*\{\s*$/.test(text)) return;
     let set = codeLines.get(m.source);
     if (!set) codeLines.set(m.source, (set = new Set()));
     set.add(m.originalLine);

@@ -77,7 +77,7 @@ export class DebugRun extends EventEmitter {
   private apiId: string | undefined;
   private trapBp: string | undefined;
   private entryBp: string | undefined;
-  private readonly userBps = new Map<string, Array<{ cdpId: string; id: number; bp: LineBreakpoint; hits: number }>>(); // file → bps
+  private readonly userBps = new Map<string, Array<{ cdpId: string; id: number; bp: LineBreakpoint; hits: number; line: number }>>(); // file → bps
   /** CDP breakpoints by bundle location: V8 refuses a second one at a place, so breakpoints there share it. */
   private readonly cdpAt = new Map<string, string>();
   private readonly fnBps = new Map<string, { id: number; name: string; condition?: string }>(); // cdp id → bp
@@ -122,6 +122,7 @@ export class DebugRun extends EventEmitter {
     cdp.on<{ scriptId: string; url: string }>("Debugger.scriptParsed", (p) => { this.scriptUrls.set(p.scriptId, p.url); });
     cdp.on<PausedEvent>("Debugger.paused", (p) => { void this.onPaused(p).catch((e) => this.output("important", `Faultline: ${(e as Error).message}\n`)); });
     cdp.on("Debugger.resumed", () => { this.paused = undefined; });
+    cdp.on<{ breakpointId: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }>("Debugger.breakpointResolved", (p) => this.onResolved(p.breakpointId, p.location));
     await cdp.send("Debugger.enable", { maxScriptsCacheSize: 0 });
     // skipFiles by construction: only the bundles are the user's; the kernel, the host and Node are stepped through.
     await cdp.send("Debugger.setBlackboxPatterns", { patterns: ["^(?!file://.*\\.bundle\\.js$)"] });
@@ -183,13 +184,29 @@ export class DebugRun extends EventEmitter {
           cdpId = (await cdp.send<{ breakpointId: string }>("Debugger.setBreakpointByUrl", { url: r.script.url, lineNumber: r.lineNumber, columnNumber: r.columnNumber })).breakpointId;
           this.cdpAt.set(key, cdpId);
         }
-        this.userBps.get(abs)!.push({ cdpId, id, bp, hits: 0 });
+        this.userBps.get(abs)!.push({ cdpId, id, bp, hits: 0, line: r.line });
         out.push({ id, verified: true, line: r.line });
       } catch (e) {
         out.push({ id, verified: false, line: bp.line, message: (e as Error).message });
       }
     }
     return out;
+  }
+
+  /** V8 bound a breakpoint (its script was parsed): where it really stands, if that is not where we said. */
+  private onResolved(cdpId: string, loc: { scriptId: string; lineNumber: number; columnNumber: number }): void {
+    const url = this.scriptUrls.get(loc.scriptId);
+    const script = this.scripts.find((s) => s.url === url);
+    if (!script) return;
+    const o = originalOf(script, loc.lineNumber, loc.columnNumber);
+    if (!o) return;
+    for (const [file, list] of this.userBps) {
+      for (const b of list) {
+        if (b.cdpId !== cdpId || b.line === o.line || path.resolve(o.file) !== file) continue;
+        b.line = o.line;
+        this.emit("breakpoint", { id: b.id, verified: true, line: o.line, file });
+      }
+    }
   }
 
   /** Breakpoints on kernel API functions by name (dma_sync_single_for_cpu, remap_pfn_range…). */

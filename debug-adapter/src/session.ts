@@ -7,7 +7,7 @@
 // request gets a one-line error and the adapter carries on.
 
 import {
-  Breakpoint, InitializedEvent, LoggingDebugSession, MemoryEvent, InvalidatedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ContinuedEvent, Event,
+  Breakpoint, BreakpointEvent, InitializedEvent, LoggingDebugSession, MemoryEvent, InvalidatedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ContinuedEvent, Event,
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import * as path from "node:path";
@@ -184,6 +184,11 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       e.body.allThreadsStopped = true;
       this.sendEvent(e);
       if (s.event) this.sendEvent(new Event(KERNEL_EVENT_STOP, { kind: s.event.kind as KernelEventStopBody["kind"], description: s.event.description, fields: s.event.fields } satisfies KernelEventStopBody));
+    });
+    run.on("breakpoint", (b) => {
+      const bp = new Breakpoint(b.verified, this.convertDebuggerLineToClient(b.line), undefined, this.source(b.file)) as DebugProtocol.Breakpoint;
+      bp.id = b.id;
+      this.sendEvent(new BreakpointEvent("changed", bp));
     });
     run.on("continued", () => { this.store.reset(); this.lastStop = undefined; });
     run.on("output", (o) => {
