@@ -9,8 +9,26 @@ import type { Module } from "../kernel/module";
 export type dev_t = number;
 export const MINORBITS = 20;
 export const MINORMASK = (1 << MINORBITS) - 1;
+/**
+ * ```c
+ * #define MKDEV(ma, mi) (((ma) << MINORBITS) | (mi))
+ * ```
+ * A dev_t from a major and a minor number.
+ */
 export function MKDEV(ma: number, mi: number): dev_t { return ma * 2 ** MINORBITS + mi; }
+/**
+ * ```c
+ * #define MAJOR(dev) ((unsigned int) ((dev) >> MINORBITS))
+ * ```
+ * The major number of a dev_t.
+ */
 export function MAJOR(dev: dev_t): number { return Math.floor(dev / 2 ** MINORBITS); }
+/**
+ * ```c
+ * #define MINOR(dev) ((unsigned int) ((dev) & MINORMASK))
+ * ```
+ * The minor number of a dev_t.
+ */
 export function MINOR(dev: dev_t): number { return dev % 2 ** MINORBITS; }
 
 export const FMODE_READ = 0x1;
@@ -47,7 +65,19 @@ export class Inode {
   ) {}
 }
 
+/**
+ * ```c
+ * static inline unsigned iminor(const struct inode *inode)
+ * ```
+ * The minor number of a device inode (which device of the driver's was opened).
+ */
 export function iminor(inode: Inode): number { return MINOR(inode.i_rdev); }
+/**
+ * ```c
+ * static inline unsigned imajor(const struct inode *inode)
+ * ```
+ * The major number of a device inode.
+ */
 export function imajor(inode: Inode): number { return MAJOR(inode.i_rdev); }
 
 export class File {
@@ -68,4 +98,10 @@ export class File {
   get inode(): Inode { return this.f_inode; }
 }
 
+/**
+ * ```c
+ * static inline struct inode *file_inode(const struct file *f)
+ * ```
+ * The inode an open file refers to.
+ */
 export function file_inode(f: File): Inode { return f.f_inode; }

@@ -29,6 +29,12 @@ export class Kiocb {
   }
 }
 
+/**
+ * ```c
+ * static inline bool is_sync_kiocb(struct kiocb *kiocb)
+ * ```
+ * True for a synchronous request (read(2)/write(2)); false for AIO, whose completion may come later (-EIOCBQUEUED).
+ */
 export function is_sync_kiocb(iocb: Kiocb): boolean {
   return iocb.ki_complete === null;
 }

@@ -101,6 +101,14 @@ export function zonelist(gfp: number, profile: ArchProfile): ZoneId[] {
   return order.slice(order.indexOf(top));
 }
 
+/**
+ * ```c
+ * static inline bool gfpflags_allow_blocking(const gfp_t gfp_flags)
+ * ```
+ * True when the flags allow the allocator to sleep (__GFP_DIRECT_RECLAIM: GFP_KERNEL yes, GFP_ATOMIC no).
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export function gfpAllowsBlocking(gfp: number): boolean {
   return (gfp & __GFP_DIRECT_RECLAIM) !== 0;
 }

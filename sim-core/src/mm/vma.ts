@@ -53,7 +53,23 @@ export function vm_get_page_prot(flags: number): pgprot_t {
   return prot;
 }
 
+/**
+ * ```c
+ * pgprot_t pgprot_noncached(pgprot_t prot)
+ * ```
+ * The protections with caching disabled: what device memory mapped to user space needs (`vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot)`).
+ *
+ * Rules: MM007 (device memory mapped cacheable).
+ */
 export function pgprot_noncached(prot: pgprot_t): pgprot_t { return prot | _PAGE_PCD; }
+/**
+ * ```c
+ * pgprot_t pgprot_writecombine(pgprot_t prot)
+ * ```
+ * The protections with write-combining: for frame buffers, not registers.
+ *
+ * Rules: MM007 (device memory mapped cacheable).
+ */
 export function pgprot_writecombine(prot: pgprot_t): pgprot_t { return prot | _PAGE_PWT; }
 
 export function isCowMapping(flags: number): boolean {
@@ -131,6 +147,28 @@ export class VmArea {
   toString(): string { return `vma ${this.vm_start.toString(16)}-${this.vm_end.toString(16)}`; }
 }
 
+/**
+ * ```c
+ * void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+ * ```
+ * Sets VMA flags (VM_IO, VM_PFNMAP, VM_DONTEXPAND, VM_DONTDUMP… for a device mapping) from the mmap handler.
+ *
+ * Rules: MM006 (page insert into an unsuitable VMA); MM007 (device memory mapped cacheable).
+ */
 export function vm_flags_set(vma: VmArea, flags: number): void { vma.vm_flags |= flags; }
+/**
+ * ```c
+ * void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+ * ```
+ * Clears VMA flags (e.g. VM_MAYWRITE for a read-only mapping).
+ */
 export function vm_flags_clear(vma: VmArea, flags: number): void { vma.vm_flags &= ~flags; }
+/**
+ * ```c
+ * static inline unsigned long vma_pages(struct vm_area_struct *vma)
+ * ```
+ * The VMA's length in pages: (vm_end - vm_start) >> PAGE_SHIFT. What an mmap handler bounds, together with vm_pgoff, against its object.
+ *
+ * Rules: MM002 (mmap request not bounds-checked).
+ */
 export function vma_pages(vma: VmArea): number { return vma.size / 4096; }

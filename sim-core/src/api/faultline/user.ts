@@ -18,6 +18,12 @@ export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_PRIVATE, M
 export { SIGSEGV, SIGBUS, SIGKILL, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRALN, BUS_ADRERR, BUS_OBJERR, type SigInfo } from "../../kernel/signal";
 export { errname } from "../linux/errno";
 
+/**
+ * ```c
+ * #define MAP_FAILED ((void *) -1)
+ * ```
+ * What mmap() returns on failure (errno then says why).
+ */
 export const MAP_FAILED = -1;
 
 /** A scenario's expectation that did not hold. */
@@ -213,18 +219,33 @@ export class Process {
   }
 }
 
-/** A new process running a program called comm. */
+/**
+ * ```c
+ * pid_t fork(); prctl(PR_SET_NAME, comm)
+ * ```
+ * A new process running a program called comm.
+ */
 export function spawn(comm: string): Process {
   const k = currentKernel();
   return new Process(k, k.tasks.spawn(comm));
 }
 
-/** mknod(path, S_IFCHR, makedev(major, minor)), as a driver's load script does: 0 or -1. */
+/**
+ * ```c
+ * int mknod(const char *pathname, mode_t mode, dev_t dev)
+ * ```
+ * mknod(path, S_IFCHR, makedev(major, minor)), as a driver's load script does: 0 or -1.
+ */
 export function mknod(path: string, major: number, minor: number): number {
   return currentKernel().chrdev.mknod(path, MKDEV(major, minor)) < 0 ? -1 : 0;
 }
 
-/** The text of a /proc file the kernel knows how to show. */
+/**
+ * ```c
+ * cat /proc/…
+ * ```
+ * The text of a /proc file the kernel knows how to show.
+ */
 export function cat(path: string): string {
   const k = currentKernel();
   const m = /^\/proc\/(\d+)\/maps$/.exec(path);
@@ -240,21 +261,43 @@ export function cat(path: string): string {
   }
 }
 
-/** The device's major number as /proc/devices lists it under name (what a load script greps for). */
+/**
+ * ```c
+ * awk '$2 == name { print $1 }' /proc/devices
+ * ```
+ * The device's major number as /proc/devices lists it under name (what a load script greps for).
+ */
 export function major_of(name: string): number {
   const line = cat("/proc/devices").split("\n").find((l) => l.trim().split(/\s+/)[1] === name);
   return line ? Number(line.trim().split(/\s+/)[0]) : -1;
 }
 
-/** printf() outside any process (the scenario's own narration). */
+/**
+ * ```c
+ * int printf(const char *format, ...)
+ * ```
+ * printf() outside any process (the scenario's own narration).
+ */
 export function printf(fmt: string, ...args: unknown[]): void {
   stdout(currentKernel().format(fmt, args));
 }
 
+/**
+ * ```c
+ * assert(cond)
+ * ```
+ * Fails the scenario with message when cond is false: the run ends with an assertion failure, reported at this line.
+ */
 export function expect(cond: unknown, message: string): void {
   if (!cond) throw new ScenarioAssertion(message);
 }
 
+/**
+ * ```c
+ * assert(actual == expected)
+ * ```
+ * Fails the scenario when actual !== expected, printing both and what was compared.
+ */
 export function expect_eq<T>(actual: T, expected: T, what: string): void {
   if (actual !== expected && !(typeof actual === "number" && typeof expected === "number" && Number.isNaN(actual) && Number.isNaN(expected))) {
     const show = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && Math.abs(v) > 9 ? `${v} (0x${v.toString(16)})` : String(v));
@@ -262,12 +305,20 @@ export function expect_eq<T>(actual: T, expected: T, what: string): void {
   }
 }
 
-/** Lets queued work and timers run (a sleep in the program). */
+/**
+ * ```c
+ * usleep(…)
+ * ```
+ * Lets queued work and timers run (a sleep in the program).
+ */
 export function run_pending(): void {
   currentKernel().sched.drain();
 }
 
 /**
+ * ```c
+ *  // the simulated device model behind name
+ * ```
  * A device model on the bus, by model name ("edu", "nic", "fb", "isa") or PCI
  * address: what the scenario plays the outside world with —
  * device<NicModel>("nic").receive(bytes), .transmitted; device<FbModel>("fb").pixel(x, y).
@@ -276,8 +327,18 @@ export function device<T extends import("../../dev/models/model").DeviceModel = 
   return currentKernel().devices.get<T>(name);
 }
 
-/** /proc/bus/pci/devices. */
+/**
+ * ```c
+ * cat /proc/bus/pci/devices
+ * ```
+ * /proc/bus/pci/devices.
+ */
 export function pci_devices(): string { return currentKernel().inspect.pciDevices(); }
 
-/** /proc/interrupts. */
+/**
+ * ```c
+ * cat /proc/interrupts
+ * ```
+ * /proc/interrupts.
+ */
 export function interrupts(): string { return currentKernel().inspect.interrupts(); }

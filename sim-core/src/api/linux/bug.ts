@@ -2,6 +2,12 @@
 
 import { currentKernel, here } from "../current";
 
+/**
+ * ```c
+ * #define WARN_ON(condition) ({ int __ret = !!(condition); if (unlikely(__ret)) __WARN(); unlikely(__ret); })
+ * ```
+ * Prints a `WARNING: CPU: … at <file>:<line>` splat with a backtrace when condition is true, and returns the condition so it can guard an early return.
+ */
 export function WARN_ON(condition: unknown): boolean {
   if (condition) {
     const k = currentKernel();
@@ -10,6 +16,12 @@ export function WARN_ON(condition: unknown): boolean {
   return !!condition;
 }
 
+/**
+ * ```c
+ * #define WARN(condition, format...)
+ * ```
+ * As WARN_ON(), with a printk-style message printed first.
+ */
 export function WARN(condition: unknown, fmt: string, ...args: unknown[]): boolean {
   if (condition) {
     const k = currentKernel();
@@ -18,12 +30,24 @@ export function WARN(condition: unknown, fmt: string, ...args: unknown[]): boole
   return !!condition;
 }
 
+/**
+ * ```c
+ * #define BUG_ON(condition) do { if (unlikely(condition)) BUG(); } while (0)
+ * ```
+ * Oopses (`kernel BUG at <file>:<line>!`) when condition is true: the calling task dies. Prefer WARN_ON() and an error return.
+ */
 export function BUG_ON(condition: unknown): void {
   if (!condition) return;
   const k = currentKernel();
   k.bug(here(k));
 }
 
+/**
+ * ```c
+ * #define BUG() do { … } while (1)
+ * ```
+ * Oopses unconditionally: `kernel BUG at <file>:<line>!`, then the task is killed.
+ */
 export function BUG(): never {
   const k = currentKernel();
   return k.bug(here(k));

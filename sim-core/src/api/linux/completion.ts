@@ -16,14 +16,30 @@ export class completion {
   done = 0;
 }
 
-/** DECLARE_COMPLETION(): a new, not-done completion. */
+/**
+ * ```c
+ * #define DECLARE_COMPLETION(work) struct completion work = COMPLETION_INITIALIZER(work)
+ * ```
+ * DECLARE_COMPLETION(): a new, not-done completion.
+ */
 export function DECLARE_COMPLETION(): completion { return new completion(); }
 
+/**
+ * ```c
+ * void init_completion(struct completion *x)
+ * ```
+ * Initialises a completion as not done. For reuse after it completed, use reinit_completion().
+ */
 export function init_completion(x: completion): void {
   compArg("init_completion", x).done = 0;
 }
 
-/** reinit_completion(): not done again, for reuse. */
+/**
+ * ```c
+ * void reinit_completion(struct completion *x)
+ * ```
+ * reinit_completion(): not done again, for reuse.
+ */
 export function reinit_completion(x: completion): void {
   compArg("reinit_completion", x).done = 0;
 }
@@ -33,21 +49,41 @@ function compArg(fn: string, x: unknown): completion {
   throw new TypeError(`${fn}(): argument 1 must be a struct completion (new completion() or DECLARE_COMPLETION()), got ${x === null ? "NULL" : typeof x}`);
 }
 
-/** complete(): wakes one waiter (or lets the next wait return at once). Safe in interrupt context. */
+/**
+ * ```c
+ * void complete(struct completion *x)
+ * ```
+ * complete(): wakes one waiter (or lets the next wait return at once). Safe in interrupt context.
+ */
 export function complete(x: completion): void {
   const c = compArg("complete", x);
   if (c.done !== UINT_MAX) c.done++;
 }
 
-/** complete_all(): every waiter, present and future, until reinit_completion(). */
+/**
+ * ```c
+ * void complete_all(struct completion *x)
+ * ```
+ * complete_all(): every waiter, present and future, until reinit_completion().
+ */
 export function complete_all(x: completion): void {
   compArg("complete_all", x).done = UINT_MAX;
 }
 
-/** completion_done(): true when a wait would not block. */
+/**
+ * ```c
+ * bool completion_done(struct completion *x)
+ * ```
+ * completion_done(): true when a wait would not block.
+ */
 export function completion_done(x: completion): boolean { return compArg("completion_done", x).done > 0; }
 
-/** try_wait_for_completion(): consumes a completion if one is there, without waiting. */
+/**
+ * ```c
+ * bool try_wait_for_completion(struct completion *x)
+ * ```
+ * try_wait_for_completion(): consumes a completion if one is there, without waiting.
+ */
 export function try_wait_for_completion(x: completion): boolean {
   const c = compArg("try_wait_for_completion", x);
   if (!c.done) return false;
@@ -59,7 +95,14 @@ function consume(c: completion): void {
   if (c.done !== UINT_MAX) c.done--;
 }
 
-/** wait_for_completion(): sleeps (uninterruptibly) until complete(); never returning is a hung task. */
+/**
+ * ```c
+ * void wait_for_completion(struct completion *x)
+ * ```
+ * wait_for_completion(): sleeps (uninterruptibly) until complete(); never returning is a hung task.
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export function wait_for_completion(x: completion): void {
   const k = currentKernel(), stack = here(k);
   const c = compArg("wait_for_completion", x);
@@ -70,7 +113,14 @@ export function wait_for_completion(x: completion): void {
   consume(c);
 }
 
-/** wait_for_completion_timeout(): 0 when timeout jiffies passed first, else the jiffies left (at least 1). */
+/**
+ * ```c
+ * unsigned long wait_for_completion_timeout(struct completion *x, unsigned long timeout)
+ * ```
+ * wait_for_completion_timeout(): 0 when timeout jiffies passed first, else the jiffies left (at least 1).
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export function wait_for_completion_timeout(x: completion, timeout: number): number {
   const k = currentKernel(), stack = here(k);
   const c = compArg("wait_for_completion_timeout", x);
@@ -83,9 +133,14 @@ export function wait_for_completion_timeout(x: completion, timeout: number): num
 }
 
 /**
+ * ```c
+ * int wait_for_completion_interruptible(struct completion *x)
+ * ```
  * wait_for_completion_interruptible(): 0, or -ERESTARTSYS when a signal
  * would end the wait. Signals are not delivered to sleeping tasks here, so
  * a wait nothing can end returns -ERESTARTSYS (as if the user pressed ^C).
+ *
+ * Rules: CTX001 (sleeping in atomic context).
  */
 export function wait_for_completion_interruptible(x: completion): number {
   const k = currentKernel(), stack = here(k);
@@ -96,9 +151,24 @@ export function wait_for_completion_interruptible(x: completion): number {
   return 0;
 }
 
+/**
+ * ```c
+ * int wait_for_completion_killable(struct completion *x)
+ * ```
+ * Sleeps until complete() or a fatal signal: 0, or -ERESTARTSYS. May sleep: never in atomic context.
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export const wait_for_completion_killable = wait_for_completion_interruptible;
 
-/** wait_for_completion_interruptible_timeout(): jiffies left, 0 on timeout, -ERESTARTSYS as above. */
+/**
+ * ```c
+ * long wait_for_completion_interruptible_timeout(struct completion *x, unsigned long timeout)
+ * ```
+ * wait_for_completion_interruptible_timeout(): jiffies left, 0 on timeout, -ERESTARTSYS as above.
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export function wait_for_completion_interruptible_timeout(x: completion, timeout: number): number {
   const k = currentKernel(), stack = here(k);
   const c = compArg("wait_for_completion_interruptible_timeout", x);

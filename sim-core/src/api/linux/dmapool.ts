@@ -13,7 +13,14 @@ function poolArg(fn: string, pool: unknown): DmaPool {
   throw new TypeError(`${fn}(): argument 1 must be a struct dma_pool from dma_pool_create(), got ${pool === null ? "NULL" : typeof pool}`);
 }
 
-/** dma_pool_create(): blocks of size bytes, aligned to align, none crossing a boundary (0: none); null on bad arguments. */
+/**
+ * ```c
+ * struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t size, size_t align, size_t boundary)
+ * ```
+ * dma_pool_create(): blocks of size bytes, aligned to align, none crossing a boundary (0: none); null on bad arguments.
+ *
+ * Rules: MEM007 (allocation not checked for NULL).
+ */
 export function dma_pool_create(name: string, dev: Device, size: number, align: number, boundary: number): DmaPool | null {
   const k = currentKernel();
   if (!(dev instanceof Device)) throw new TypeError("dma_pool_create(): argument 2 must be a struct device");
@@ -21,22 +28,52 @@ export function dma_pool_create(name: string, dev: Device, size: number, align: 
   return k.dma.pools.create(String(name), dev, intArg("dma_pool_create", 3, size), intArg("dma_pool_create", 4, align), intArg("dma_pool_create", 5, boundary));
 }
 
-/** dma_pool_alloc(): the block's CPU address (0 for NULL); its bus address through handle. */
+/**
+ * ```c
+ * void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
+ * ```
+ * dma_pool_alloc(): the block's CPU address (0 for NULL); its bus address through handle.
+ *
+ * Rules: MEM007 (allocation not checked for NULL); CTX001 (sleeping in atomic context); DMA021 (DMA pool misuse).
+ */
 export function dma_pool_alloc(pool: DmaPool, mem_flags: number, handle: Ref<number>): number {
   const k = currentKernel(), gfp = intArg("dma_pool_alloc", 2, mem_flags);
   mightSleepIf(k, "dma_pool_alloc", gfp, here(k));
   return k.dma.pools.alloc(poolArg("dma_pool_alloc", pool), gfp, handle);
 }
 
+/**
+ * ```c
+ * void *dma_pool_zalloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
+ * ```
+ * As dma_pool_alloc(), zeroed: the block's CPU address (0 for NULL), its bus address through handle.
+ *
+ * Rules: MEM007 (allocation not checked for NULL); CTX001 (sleeping in atomic context); DMA021 (DMA pool misuse).
+ */
 export function dma_pool_zalloc(pool: DmaPool, mem_flags: number, handle: Ref<number>): number {
   return dma_pool_alloc(pool, intArg("dma_pool_zalloc", 2, mem_flags) | __GFP_ZERO, handle);
 }
 
+/**
+ * ```c
+ * void dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma)
+ * ```
+ * Returns a block to the pool it came from; vaddr and dma must be the pair dma_pool_alloc() gave.
+ *
+ * Rules: DMA021 (DMA pool misuse).
+ */
 export function dma_pool_free(pool: DmaPool, vaddr: number, dma: number): void {
   currentKernel().dma.pools.free(poolArg("dma_pool_free", pool), intArg("dma_pool_free", 2, vaddr), intArg("dma_pool_free", 3, dma));
 }
 
-/** dma_pool_destroy(): NULL is allowed. */
+/**
+ * ```c
+ * void dma_pool_destroy(struct dma_pool *pool)
+ * ```
+ * dma_pool_destroy(): NULL is allowed.
+ *
+ * Rules: DMA021 (DMA pool misuse); DMA023 (coherent free in interrupt context).
+ */
 export function dma_pool_destroy(pool: DmaPool | null): void {
   if (pool === null) return;
   currentKernel().dma.pools.destroy(poolArg("dma_pool_destroy", pool));

@@ -1,13 +1,20 @@
 // <uapi/asm-generic/errno-base.h>, <uapi/asm-generic/errno.h> and the
 // kernel-internal codes of <linux/errno.h>.
 
-export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7, ENOEXEC = 8, EBADF = 9, ECHILD = 10;
-export const EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, ENOTBLK = 15, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19, ENOTDIR = 20;
-export const EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25, ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30;
-export const EMLINK = 31, EPIPE = 32, EDOM = 33, ERANGE = 34;
-export const EWOULDBLOCK = EAGAIN, ENOSYS = 38, EOVERFLOW = 75, EOPNOTSUPP = 95, ENOTSUPP = 524, ETIMEDOUT = 110;
-export const ENODATA = 61, ETIME = 62, EPROTO = 71, EBADMSG = 74, EMSGSIZE = 90, ENOBUFS = 105, ECANCELED = 125;
-export const ERESTARTSYS = 512, EIOCBQUEUED = 529;
+/** EPERM: Operation not permitted. Errors are returned negated: `return -EPERM;`. */
+export const EPERM = 1, /** ENOENT: No such file or directory. */ ENOENT = 2, /** ESRCH: No such process. */ ESRCH = 3, /** EINTR: Interrupted system call. */ EINTR = 4, /** EIO: I/O error. */ EIO = 5, /** ENXIO: No such device or address. */ ENXIO = 6, /** E2BIG: Argument list too long. */ E2BIG = 7, /** ENOEXEC: Exec format error. */ ENOEXEC = 8, /** EBADF: Bad file number. */ EBADF = 9, /** ECHILD: No child processes. */ ECHILD = 10;
+/** EAGAIN: Try again. */
+export const EAGAIN = 11, /** ENOMEM: Out of memory. */ ENOMEM = 12, /** EACCES: Permission denied. */ EACCES = 13, /** EFAULT: Bad address. */ EFAULT = 14, /** ENOTBLK: Block device required. */ ENOTBLK = 15, /** EBUSY: Device or resource busy. */ EBUSY = 16, /** EEXIST: File exists. */ EEXIST = 17, /** EXDEV: Cross-device link. */ EXDEV = 18, /** ENODEV: No such device. */ ENODEV = 19, /** ENOTDIR: Not a directory. */ ENOTDIR = 20;
+/** EISDIR: Is a directory. */
+export const EISDIR = 21, /** EINVAL: Invalid argument. */ EINVAL = 22, /** ENFILE: File table overflow. */ ENFILE = 23, /** EMFILE: Too many open files. */ EMFILE = 24, /** ENOTTY: Not a typewriter (inappropriate ioctl for device). */ ENOTTY = 25, /** ETXTBSY: Text file busy. */ ETXTBSY = 26, /** EFBIG: File too large. */ EFBIG = 27, /** ENOSPC: No space left on device. */ ENOSPC = 28, /** ESPIPE: Illegal seek. */ ESPIPE = 29, /** EROFS: Read-only file system. */ EROFS = 30;
+/** EMLINK: Too many links. */
+export const EMLINK = 31, /** EPIPE: Broken pipe. */ EPIPE = 32, /** EDOM: Math argument out of domain of func. */ EDOM = 33, /** ERANGE: Math result not representable. */ ERANGE = 34;
+/** EWOULDBLOCK: Operation would block (the same value as EAGAIN). */
+export const EWOULDBLOCK = EAGAIN, /** ENOSYS: Invalid system call number. */ ENOSYS = 38, /** EOVERFLOW: Value too large for defined data type. */ EOVERFLOW = 75, /** EOPNOTSUPP: Operation not supported on transport endpoint. */ EOPNOTSUPP = 95, /** ENOTSUPP: Operation is not supported (kernel-internal: never return it to user space; use EOPNOTSUPP). */ ENOTSUPP = 524, /** ETIMEDOUT: Connection timed out. */ ETIMEDOUT = 110;
+/** ENODATA: No data available. */
+export const ENODATA = 61, /** ETIME: Timer expired. */ ETIME = 62, /** EPROTO: Protocol error. */ EPROTO = 71, /** EBADMSG: Not a data message. */ EBADMSG = 74, /** EMSGSIZE: Message too long. */ EMSGSIZE = 90, /** ENOBUFS: No buffer space available. */ ENOBUFS = 105, /** ECANCELED: Operation Canceled. */ ECANCELED = 125;
+/** ERESTARTSYS: Kernel-internal: restart the system call once the signal is handled (what an interrupted wait returns). */
+export const ERESTARTSYS = 512, /** EIOCBQUEUED: Kernel-internal: the iocb was queued and will complete later (read_iter/write_iter of an async kiocb). */ EIOCBQUEUED = 529;
 
 const NAMES: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 7: "E2BIG", 8: "ENOEXEC", 9: "EBADF", 10: "ECHILD",
@@ -18,7 +25,12 @@ const NAMES: Record<number, string> = {
   512: "ERESTARTSYS", 524: "ENOTSUPP", 529: "EIOCBQUEUED",
 };
 
-/** "ENOMEM" for 12 or -12. */
+/**
+ * ```c
+ * const char *errname(int err)
+ * ```
+ * "ENOMEM" for 12 or -12.
+ */
 export function errname(err: number): string | undefined {
   return NAMES[Math.abs(err)];
 }

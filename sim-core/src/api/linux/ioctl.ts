@@ -4,11 +4,16 @@
 // the third argument of _IOR/_IOW/_IOWR; pass the size in bytes.
 
 const _IOC_NRBITS = 8, _IOC_TYPEBITS = 8, _IOC_SIZEBITS = 14;
+/** Bit position of the command number in an ioctl command (0). */
 export const _IOC_NRSHIFT = 0;
+/** Bit position of the type (magic) byte in an ioctl command (8). */
 export const _IOC_TYPESHIFT = _IOC_NRSHIFT + _IOC_NRBITS;
+/** Bit position of the argument size in an ioctl command (16). */
 export const _IOC_SIZESHIFT = _IOC_TYPESHIFT + _IOC_TYPEBITS;
+/** Bit position of the direction bits in an ioctl command (30). */
 export const _IOC_DIRSHIFT = _IOC_SIZESHIFT + _IOC_SIZEBITS;
-export const _IOC_NONE = 0, _IOC_WRITE = 1, _IOC_READ = 2;
+/** ioctl direction: no data transfer (_IO()). */
+export const _IOC_NONE = 0, /** ioctl direction: user space writes data to the driver (_IOW(); copy_from_user() in the handler). */ _IOC_WRITE = 1, /** ioctl direction: user space reads data from the driver (_IOR(); copy_to_user() in the handler). */ _IOC_READ = 2;
 
 /** A magic type given as a character ('k') or its code. */
 function typeCode(fn: string, type: number | string): number {
@@ -33,7 +38,33 @@ export function _IOW(type: number | string, nr: number, size: number): number { 
 /** _IOWR(type, nr, sizeof(arg)): both. */
 export function _IOWR(type: number | string, nr: number, size: number): number { return _IOC(_IOC_READ | _IOC_WRITE, type, nr, size); }
 
+/**
+ * ```c
+ * #define _IOC_DIR(nr) (((nr) >> _IOC_DIRSHIFT) & _IOC_DIRMASK)
+ * ```
+ * The direction bits of an ioctl command (_IOC_NONE, _IOC_READ, _IOC_WRITE).
+ */
 export function _IOC_DIR(cmd: number): number { return (cmd >>> _IOC_DIRSHIFT) & 0x3; }
+/**
+ * ```c
+ * #define _IOC_TYPE(nr) (((nr) >> _IOC_TYPESHIFT) & _IOC_TYPEMASK)
+ * ```
+ * The type (magic) byte of an ioctl command: check it in the handler and return -ENOTTY for others.
+ */
 export function _IOC_TYPE(cmd: number): number { return (cmd >>> _IOC_TYPESHIFT) & 0xff; }
+/**
+ * ```c
+ * #define _IOC_NR(nr) (((nr) >> _IOC_NRSHIFT) & _IOC_NRMASK)
+ * ```
+ * The sequence number of an ioctl command.
+ */
 export function _IOC_NR(cmd: number): number { return (cmd >>> _IOC_NRSHIFT) & 0xff; }
+/**
+ * ```c
+ * #define _IOC_SIZE(nr) (((nr) >> _IOC_SIZESHIFT) & _IOC_SIZEMASK)
+ * ```
+ * The argument size encoded in an ioctl command: bound copy_to_user()/copy_from_user() by it.
+ *
+ * Rules: CTX002 (user copy with a bad address).
+ */
 export function _IOC_SIZE(cmd: number): number { return (cmd >>> _IOC_SIZESHIFT) & ((1 << _IOC_SIZEBITS) - 1); }

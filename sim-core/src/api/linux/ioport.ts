@@ -2,8 +2,10 @@
 // and of a PCI device's BARs (pci_resource_start() and friends are in
 // linux/pci).
 
-export const IORESOURCE_IO = 0x00000100, IORESOURCE_MEM = 0x00000200, IORESOURCE_IRQ = 0x00000400, IORESOURCE_DMA = 0x00000800;
-export const IORESOURCE_PREFETCH = 0x00002000, IORESOURCE_BUSY = 0x80000000;
+/** Resource flag: an I/O port range. */
+export const IORESOURCE_IO = 0x00000100, /** Resource flag: a memory BAR (map it with pci_iomap() or ioremap()). */ IORESOURCE_MEM = 0x00000200, /** Resource flag: an interrupt. */ IORESOURCE_IRQ = 0x00000400, /** Resource flag: an ISA DMA channel. */ IORESOURCE_DMA = 0x00000800;
+/** Resource flag: prefetchable memory (write-combining is allowed). */
+export const IORESOURCE_PREFETCH = 0x00002000, /** Resource flag: the range is claimed by a driver. */ IORESOURCE_BUSY = 0x80000000;
 
 /** struct resource: an inclusive range [start, end]. */
 export interface resource {

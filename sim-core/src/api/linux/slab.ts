@@ -14,7 +14,14 @@ export function ZERO_OR_NULL_PTR(p: number): boolean {
   return p >= 0 && p <= ZERO_SIZE_PTR;
 }
 
-/** kmalloc(): an address, 0 for NULL, ZERO_SIZE_PTR for size 0. */
+/**
+ * ```c
+ * void *kmalloc(size_t size, gfp_t flags)
+ * ```
+ * kmalloc(): an address, 0 for NULL, ZERO_SIZE_PTR for size 0.
+ *
+ * Rules: MEM007 (allocation not checked for NULL); MEM001 (out-of-bounds access); CTX001 (sleeping in atomic context); MEM008 (memory leaked at unload).
+ */
 export function kmalloc(size: number, flags: number): number {
   const k = currentKernel();
   const gfp = intArg("kmalloc", 2, flags), stack = here(k);
@@ -26,15 +33,38 @@ export function kzalloc(size: number, flags: number): number {
   return kmalloc(intArg("kzalloc", 1, size), intArg("kzalloc", 2, flags) | __GFP_ZERO);
 }
 
-/** kmalloc_array(): NULL when n * size overflows. */
+/**
+ * ```c
+ * void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+ * ```
+ * kmalloc_array(): NULL when n * size overflows.
+ *
+ * Rules: MEM007 (allocation not checked for NULL); MEM001 (out-of-bounds access); CTX001 (sleeping in atomic context).
+ */
 export function kmalloc_array(n: number, size: number, flags: number): number {
   const k = currentKernel();
   const total = intArg("kmalloc_array", 1, n) * intArg("kmalloc_array", 2, size);
   if (total > Number.MAX_SAFE_INTEGER || total > 2 ** k.profile.bits - 1) return 0;
   return kmalloc(total, intArg("kmalloc_array", 3, flags));
 }
+/**
+ * ```c
+ * #define SLAB_CACHE_DMA ((slab_flags_t __force)0x00004000U)
+ * ```
+ * kmem_cache_create() flag: objects from ZONE_DMA (below 16 MiB), for ISA DMA.
+ *
+ * Rules: DMA018 (DMA mask missing or not honoured).
+ */
 
 export function kcalloc(n: number, size: number, flags: number): number {
+/**
+ * ```c
+ * #define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
+ * ```
+ * True for NULL and for ZERO_SIZE_PTR (what kmalloc(0) returns): neither may be dereferenced.
+ *
+ * Rules: MEM005 (NULL or wild pointer access).
+ */
   return kmalloc_array(n, size, intArg("kcalloc", 3, flags) | __GFP_ZERO);
 }
 
@@ -47,6 +77,14 @@ export function kfree(p: number): void {
   const k = currentKernel();
   k.slab.kfree(intArg("kfree", 1, p), here(k));
 }
+/**
+ * ```c
+ * void *kzalloc(size_t size, gfp_t flags)
+ * ```
+ * kmalloc() with __GFP_ZERO: zeroed memory, or NULL. Free with kfree().
+ *
+ * Rules: MEM007 (allocation not checked for NULL); MEM001 (out-of-bounds access); CTX001 (sleeping in atomic context); MEM008 (memory leaked at unload).
+ */
 
 export function ksize(p: number): number {
   return currentKernel().slab.ksize(intArg("ksize", 1, p));
@@ -59,20 +97,52 @@ export function kmem_cache_create(name: string, size: number, align: number, fla
   // calculate_alignment(): the cache line, halved while the object fits in half of it.
   let a = intArg("kmem_cache_create", 3, align);
   if (flags & SLAB_HWCACHE_ALIGN) {
+/**
+ * ```c
+ * void *kcalloc(size_t n, size_t size, gfp_t flags)
+ * ```
+ * A zeroed array of n elements of size bytes; NULL when n * size overflows or memory is short.
+ *
+ * Rules: MEM007 (allocation not checked for NULL); MEM001 (out-of-bounds access); CTX001 (sleeping in atomic context).
+ */
     let ralign = 64;
     while (sz <= ralign / 2) ralign /= 2;
     a = Math.max(a, ralign);
   }
+/**
+ * ```c
+ * void *krealloc(const void *p, size_t new_size, gfp_t flags)
+ * ```
+ * Resizes a kmalloc() object, moving it when it must; the old pointer is invalid after a move. On failure NULL is returned and p is still valid (and still must be freed).
+ *
+ * Rules: MEM007 (allocation not checked for NULL); MEM002 (use after free); CTX001 (sleeping in atomic context).
+ */
   return k.slab.createCache(name, sz, a, flags & SLAB_CACHE_DMA ? 0x01 : 0, ctor ?? undefined);
 }
 
 export function kmem_cache_alloc(cache: KmemCache, flags: number): number {
   const k = currentKernel();
+/**
+ * ```c
+ * void kfree(const void *objp)
+ * ```
+ * Frees a kmalloc() object; NULL and ZERO_SIZE_PTR are ignored. The object must not be used after it, freed twice, or come from another allocator (vmalloc memory needs vfree(), pages free_pages()).
+ *
+ * Rules: MEM002 (use after free); MEM003 (double or invalid free); MEM004 (allocator mismatch); MM008 (backing memory freed under a live mapping).
+ */
   const gfp = intArg("kmem_cache_alloc", 2, flags), stack = here(k);
   mightSleepIf(k, "kmem_cache_alloc", gfp, stack);
   return k.slab.alloc(cache, cache.objectSize, gfp, stack);
 }
 
+/**
+ * ```c
+ * size_t ksize(const void *objp)
+ * ```
+ * The usable size of a kmalloc() object (its size class). Using bytes beyond the requested size is still an out-of-bounds access under KASAN.
+ *
+ * Rules: MEM001 (out-of-bounds access).
+ */
 export function kmem_cache_zalloc(cache: KmemCache, flags: number): number {
   return kmem_cache_alloc(cache, intArg("kmem_cache_zalloc", 2, flags) | __GFP_ZERO);
 }

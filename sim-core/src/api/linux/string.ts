@@ -2,6 +2,14 @@
 
 import { currentKernel, intArg } from "../current";
 
+/**
+ * ```c
+ * void *memset(void *s, int c, size_t n)
+ * ```
+ * Fills n bytes at s with the byte c; returns s. RAM only (memset_io() for device memory), within one object.
+ *
+ * Rules: MEM001 (out-of-bounds access); MEM002 (use after free); MEM006 (I/O and RAM address spaces mixed); DMA001 (CPU access to a device-owned buffer).
+ */
 export function memset(s: number, c: number, n: number): number {
   const k = currentKernel();
   const addr = intArg("memset", 1, s);
@@ -16,15 +24,38 @@ function copy(fn: string, dest: number, src: number, n: number): number {
   return d;
 }
 
+/**
+ * ```c
+ * void *memcpy(void *dest, const void *src, size_t n)
+ * ```
+ * Copies n bytes; returns dest. Both ranges within live objects; never device memory (memcpy_toio()/memcpy_fromio()) or user memory (copy_to_user()).
+ *
+ * Rules: MEM001 (out-of-bounds access); MEM002 (use after free); MEM006 (I/O and RAM address spaces mixed); DMA001 (CPU access to a device-owned buffer); CTX002 (user copy with a bad address).
+ */
 export function memcpy(dest: number, src: number, n: number): number {
   return copy("memcpy", dest, src, n);
 }
 
-/** memmove(): overlapping ranges are fine (memcpy() copies the same way here, though C leaves it undefined). */
+/**
+ * ```c
+ * void *memmove(void *dest, const void *src, size_t count)
+ * ```
+ * memmove(): overlapping ranges are fine (memcpy() copies the same way here, though C leaves it undefined).
+ *
+ * Rules: MEM001 (out-of-bounds access); MEM002 (use after free); DMA001 (CPU access to a device-owned buffer).
+ */
 export function memmove(dest: number, src: number, n: number): number {
   return copy("memmove", dest, src, n);
 }
 
+/**
+ * ```c
+ * int memcmp(const void *cs, const void *ct, size_t count)
+ * ```
+ * Compares n bytes: <0, 0 or >0.
+ *
+ * Rules: MEM001 (out-of-bounds access); MEM002 (use after free); DMA001 (CPU access to a device-owned buffer).
+ */
 export function memcmp(a: number, b: number, n: number): number {
   const k = currentKernel();
   const stack = undefined, len = intArg("memcmp", 3, n);
@@ -33,7 +64,14 @@ export function memcmp(a: number, b: number, n: number): number {
   return 0;
 }
 
-/** strnlen(): reads byte by byte, so a missing terminator is caught at the end of the object. */
+/**
+ * ```c
+ * size_t strnlen(const char *s, size_t count)
+ * ```
+ * strnlen(): reads byte by byte, so a missing terminator is caught at the end of the object.
+ *
+ * Rules: MEM001 (out-of-bounds access).
+ */
 export function strnlen(s: number, maxlen: number): number {
   const k = currentKernel();
   const stack = undefined, a = intArg("strnlen", 1, s), max = intArg("strnlen", 2, maxlen);
@@ -42,6 +80,14 @@ export function strnlen(s: number, maxlen: number): number {
   return n;
 }
 
+/**
+ * ```c
+ * size_t strlen(const char *s)
+ * ```
+ * The length of a NUL-terminated string. A missing terminator reads past the object.
+ *
+ * Rules: MEM001 (out-of-bounds access).
+ */
 export function strlen(s: number): number {
   return strnlen(s, Number.MAX_SAFE_INTEGER);
 }
@@ -53,7 +99,14 @@ function bytesOf(src: number | string, fn: string): Uint8Array {
   return k.mem.read(a, strlen(a), undefined, fn);
 }
 
-/** strcpy(): src is a kernel address or, for a C string literal, a JS string. */
+/**
+ * ```c
+ * char *strcpy(char *dest, const char *src)
+ * ```
+ * strcpy(): src is a kernel address or, for a C string literal, a JS string.
+ *
+ * Rules: MEM001 (out-of-bounds access).
+ */
 export function strcpy(dest: number, src: number | string): number {
   const k = currentKernel();
   const d = intArg("strcpy", 1, dest), bytes = bytesOf(src, "strcpy");
@@ -63,7 +116,14 @@ export function strcpy(dest: number, src: number | string): number {
   return d;
 }
 
-/** strscpy(): copies at most size - 1 bytes and terminates; -E2BIG (-7) when truncated. */
+/**
+ * ```c
+ * ssize_t strscpy(char *dest, const char *src, size_t count)
+ * ```
+ * strscpy(): copies at most size - 1 bytes and terminates; -E2BIG (-7) when truncated.
+ *
+ * Rules: MEM001 (out-of-bounds access).
+ */
 export function strscpy(dest: number, src: number | string, size: number): number {
   const k = currentKernel();
   const d = intArg("strscpy", 1, dest), n = intArg("strscpy", 3, size);
@@ -82,6 +142,14 @@ export function strscpy(dest: number, src: number | string, size: number): numbe
   return bytes.length > len ? -7 : len;
 }
 
+/**
+ * ```c
+ * int strcmp(const char *cs, const char *ct)
+ * ```
+ * Compares two NUL-terminated strings: <0, 0 or >0.
+ *
+ * Rules: MEM001 (out-of-bounds access).
+ */
 export function strcmp(a: number, b: number): number {
   const k = currentKernel();
   const x = bytesOf(intArg("strcmp", 1, a), "strcmp"), y = bytesOf(intArg("strcmp", 2, b), "strcmp");

@@ -53,6 +53,14 @@ export function tasklet_schedule(t: tasklet_struct): void {
   }));
 }
 
+/**
+ * ```c
+ * void tasklet_hi_schedule(struct tasklet_struct *t)
+ * ```
+ * As tasklet_schedule(), on the high-priority softirq. The callback runs in softirq context: it must not sleep.
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export const tasklet_hi_schedule = tasklet_schedule;
 
 /** void tasklet_disable(struct tasklet_struct *t). */

@@ -98,7 +98,23 @@ export function del_timer_sync(timer: timer_list): number {
   return del_timer(timer);
 }
 
+/**
+ * ```c
+ * int timer_delete(struct timer_list *timer)
+ * ```
+ * The current name of del_timer(): deactivates the timer; 1 if it was pending. A callback already running may still be running.
+ *
+ * Rules: MEM002 (use after free).
+ */
 export const timer_delete = del_timer;
+/**
+ * ```c
+ * int timer_delete_sync(struct timer_list *timer)
+ * ```
+ * The current name of del_timer_sync(): deactivates the timer and waits for a running callback, before freeing what it uses. Not from the timer's own callback or with a lock the callback takes.
+ *
+ * Rules: MEM002 (use after free); LOCK004 (inconsistent lock order (ABBA)).
+ */
 export const timer_delete_sync = del_timer_sync;
 
 /** int timer_shutdown_sync(struct timer_list *timer): del_timer_sync(), and later mod_timer() calls are ignored. */
@@ -119,6 +135,24 @@ export function get_jiffies(): number { return jiffiesNow(currentKernel()); }
 
 /** time_after(a, b): a is later than b, across the 32-bit wrap. */
 export function time_after(a: number, b: number): boolean { return ((b - a) | 0) < 0; }
+/**
+ * ```c
+ * #define time_before(a, b) time_after(b, a)
+ * ```
+ * True when jiffies value a is before b, correct across the wrap of jiffies.
+ */
 export function time_before(a: number, b: number): boolean { return time_after(b, a); }
+/**
+ * ```c
+ * #define time_after_eq(a, b) ((long)((a) - (b)) >= 0)
+ * ```
+ * True when jiffies value a is at or after b, correct across the wrap.
+ */
 export function time_after_eq(a: number, b: number): boolean { return ((a - b) | 0) >= 0; }
+/**
+ * ```c
+ * #define time_before_eq(a, b) time_after_eq(b, a)
+ * ```
+ * True when jiffies value a is at or before b, correct across the wrap.
+ */
 export function time_before_eq(a: number, b: number): boolean { return time_after_eq(b, a); }

@@ -25,12 +25,26 @@ function checkUserPointer(k: Kernel, fn: string, addr: number, n: number): boole
   return false;
 }
 
-/** access_ok(addr, size). */
+/**
+ * ```c
+ * #define access_ok(addr, size) …
+ * ```
+ * access_ok(addr, size).
+ *
+ * Rules: CTX002 (user copy with a bad address).
+ */
 export function access_ok(addr: number, size: number): boolean {
   return currentKernel().uaccess.accessOk(intArg("access_ok", 1, addr), intArg("access_ok", 2, size));
 }
 
-/** copy_to_user(to, from, n): the number of bytes that could NOT be copied. */
+/**
+ * ```c
+ * unsigned long copy_to_user(void __user *to, const void *from, unsigned long n)
+ * ```
+ * copy_to_user(to, from, n): the number of bytes that could NOT be copied.
+ *
+ * Rules: CTX001 (sleeping in atomic context); CTX002 (user copy with a bad address); MEM001 (out-of-bounds access); DMA001 (CPU access to a device-owned buffer).
+ */
 export function copy_to_user(to: number, from: number, n: number): number {
   const k = currentKernel();
   const len = intArg("copy_to_user", 3, n), dst = intArg("copy_to_user", 1, to);
@@ -40,7 +54,14 @@ export function copy_to_user(to: number, from: number, n: number): number {
   return k.uaccess.copyToUser(currentMm("copy_to_user"), dst, intArg("copy_to_user", 2, from), len);
 }
 
-/** copy_from_user(to, from, n): the number of bytes that could NOT be copied. */
+/**
+ * ```c
+ * unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
+ * ```
+ * copy_from_user(to, from, n): the number of bytes that could NOT be copied.
+ *
+ * Rules: CTX001 (sleeping in atomic context); CTX002 (user copy with a bad address); MEM001 (out-of-bounds access); DMA001 (CPU access to a device-owned buffer).
+ */
 export function copy_from_user(to: number, from: number, n: number): number {
   const k = currentKernel();
   const len = intArg("copy_from_user", 3, n), src = intArg("copy_from_user", 2, from);
@@ -53,7 +74,14 @@ export function copy_from_user(to: number, from: number, n: number): number {
   return k.uaccess.copyFromUser(currentMm("copy_from_user"), intArg("copy_from_user", 1, to), src, len);
 }
 
-/** get_user(x, ptr): reads size bytes (default 4) into x.value; 0 or -EFAULT. */
+/**
+ * ```c
+ * #define get_user(x, ptr) …
+ * ```
+ * get_user(x, ptr): reads size bytes (default 4) into x.value; 0 or -EFAULT.
+ *
+ * Rules: CTX001 (sleeping in atomic context); CTX002 (user copy with a bad address).
+ */
 export function get_user(x: Ref<number | bigint>, ptr: number, size: IoWidth = 4): number {
   const k = currentKernel();
   const p = intArg("get_user", 2, ptr);
@@ -65,7 +93,14 @@ export function get_user(x: Ref<number | bigint>, ptr: number, size: IoWidth = 4
   return 0;
 }
 
-/** put_user(x, ptr): writes size bytes (default 4); 0 or -EFAULT. */
+/**
+ * ```c
+ * #define put_user(x, ptr) …
+ * ```
+ * put_user(x, ptr): writes size bytes (default 4); 0 or -EFAULT.
+ *
+ * Rules: CTX001 (sleeping in atomic context); CTX002 (user copy with a bad address).
+ */
 export function put_user(x: number | bigint, ptr: number, size: IoWidth = 4): number {
   const k = currentKernel();
   const p = intArg("put_user", 2, ptr);
@@ -75,7 +110,14 @@ export function put_user(x: number | bigint, ptr: number, size: IoWidth = 4): nu
   return k.uaccess.poke(currentMm("put_user"), p, b) === size ? 0 : -EFAULT;
 }
 
-/** clear_user(to, n): bytes NOT cleared. */
+/**
+ * ```c
+ * unsigned long clear_user(void __user *to, unsigned long n)
+ * ```
+ * clear_user(to, n): bytes NOT cleared.
+ *
+ * Rules: CTX001 (sleeping in atomic context); CTX002 (user copy with a bad address).
+ */
 export function clear_user(to: number, n: number): number {
   const k = currentKernel();
   const len = intArg("clear_user", 2, n), dst = intArg("clear_user", 1, to);
@@ -83,7 +125,14 @@ export function clear_user(to: number, n: number): number {
   return len - k.uaccess.poke(currentMm("clear_user"), dst, new Uint8Array(len));
 }
 
-/** strncpy_from_user(dst, src, count): the string's length, or -EFAULT. */
+/**
+ * ```c
+ * long strncpy_from_user(char *dst, const char __user *src, long count)
+ * ```
+ * strncpy_from_user(dst, src, count): the string's length, or -EFAULT.
+ *
+ * Rules: CTX001 (sleeping in atomic context); CTX002 (user copy with a bad address); MEM001 (out-of-bounds access).
+ */
 export function strncpy_from_user(dst: number, src: number, count: number): number {
   const k = currentKernel();
   const s = intArg("strncpy_from_user", 2, src), n = intArg("strncpy_from_user", 3, count);

@@ -6,6 +6,12 @@ import { currentKernel, currentMm, intArg } from "../current";
 
 export type iov_iter = IovIter;
 
+/**
+ * ```c
+ * static inline size_t iov_iter_count(const struct iov_iter *i)
+ * ```
+ * The bytes left in the iterator (for read_iter/write_iter: what the caller asked for).
+ */
 export function iov_iter_count(i: IovIter): number {
   return i.count;
 }
@@ -25,7 +31,14 @@ function walk(i: IovIter, bytes: number, fn: (userAddr: number, off: number, n: 
   return done;
 }
 
-/** copy_to_iter(addr, bytes, i): kernel → user; the bytes copied. */
+/**
+ * ```c
+ * size_t copy_to_iter(const void *addr, size_t bytes, struct iov_iter *i)
+ * ```
+ * copy_to_iter(addr, bytes, i): kernel → user; the bytes copied.
+ *
+ * Rules: CTX001 (sleeping in atomic context); MEM001 (out-of-bounds access).
+ */
 export function copy_to_iter(addr: number, bytes: number, i: IovIter): number {
   const k = currentKernel();
   const mm = currentMm("copy_to_iter");
@@ -33,7 +46,14 @@ export function copy_to_iter(addr: number, bytes: number, i: IovIter): number {
   return walk(i, Math.min(intArg("copy_to_iter", 2, bytes), i.count), (u, off, n) => n - k.uaccess.copyToUser(mm, u, src + off, n));
 }
 
-/** copy_from_iter(addr, bytes, i): user → kernel; the bytes copied. */
+/**
+ * ```c
+ * size_t copy_from_iter(void *addr, size_t bytes, struct iov_iter *i)
+ * ```
+ * copy_from_iter(addr, bytes, i): user → kernel; the bytes copied.
+ *
+ * Rules: CTX001 (sleeping in atomic context); MEM001 (out-of-bounds access).
+ */
 export function copy_from_iter(addr: number, bytes: number, i: IovIter): number {
   const k = currentKernel();
   const mm = currentMm("copy_from_iter");
