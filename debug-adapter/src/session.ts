@@ -140,7 +140,7 @@ export class FaultlineDebugSession extends LoggingDebugSession {
     this.handle(response, async () => {
       if (this.launched) throw new RequestError(ErrorCodes.BadArguments, "this session has launched already");
       this.launched = true;
-      const a = args as Partial<FaultlineLaunchArguments>;
+      const a = (args ?? {}) as Partial<FaultlineLaunchArguments>;
       let config: RunConfig;
       try {
         config = resolveLaunch(a, { node: this.options.nodePath ?? debugNode() });
