@@ -9,6 +9,7 @@
 // is unbound (dma-debug's BUS_NOTIFY_UNBOUND_DRIVER: what the driver still
 // has mapped is reported there, DMA020).
 
+import { devresReleaseAll } from "./devres";
 import type { Kernel } from "../kernel";
 import type { Module } from "../kernel/module";
 import { Device } from "./device";
@@ -209,6 +210,7 @@ export class Devices {
     const ret = k.callDriver(r.module, "probe", () => r.drv.probe(p, id));
     if (typeof ret === "number" && ret < 0) {
       if (ret !== -19 && ret !== -6) k.printk(`\x013${r.drv.name} ${p.dev.name}: probe with driver ${r.drv.name} failed with error ${ret}\n`);
+      k.withModule(r.module, () => devresReleaseAll(p.dev));
       this.unbindState(p);
     }
   }
@@ -232,6 +234,8 @@ export class Devices {
     for (const p of this.pdevs) {
       if (p.driver !== drv) continue;
       if (drv.remove) k.callDriver(r.module, "remove", () => drv.remove!(p));
+      // devm_/pcim_/dmam_ resources go after remove(), newest first.
+      k.withModule(r.module, () => devresReleaseAll(p.dev));
       for (const a of k.irqs.actions(p.irq)) {
         if (a.module === r.module && r.module) k.warn(`${drv.name} ${p.dev.name}: remove() left IRQ ${p.irq} requested ("${a.name}"): free_irq() it before the module's code goes away`, undefined);
       }

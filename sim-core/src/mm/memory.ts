@@ -387,9 +387,11 @@ export class Memory {
   /** remap_pfn_range(): map [pfn, pfn + size) at addr, all at once. */
   remapPfnRange(vma: VmArea, addr: number, pfn: number, size: number, prot: pgprot_t, fn = "remap_pfn_range"): number {
     const k = this.#k;
+    // Linux maps PAGE_ALIGN(size): a partial last page is rounded up, and only an unaligned address is refused (with a WARN).
+    size = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
     const end = addr + size;
-    if (addr % PAGE_SIZE || size % PAGE_SIZE || pfn !== Math.floor(pfn)) {
-      this.reportRemapMisuse(vma, fn, `unaligned ${addr % PAGE_SIZE ? "address" : "size"} (addr 0x${addr.toString(16)}, size 0x${size.toString(16)})`, addr, size, true);
+    if (addr % PAGE_SIZE || pfn !== Math.floor(pfn)) {
+      this.reportRemapMisuse(vma, fn, `unaligned address (addr 0x${addr.toString(16)}, size 0x${size.toString(16)})`, addr, size, addr % PAGE_SIZE !== 0);
       return -EINVAL;
     }
     if (addr < vma.vm_start || end > vma.vm_end || size <= 0) {
@@ -404,7 +406,8 @@ export class Memory {
       vma.vm_pgoff = pfn;
     }
     vma.vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-    this.checkRemapTarget(vma, fn, addr, pfn, size / PAGE_SIZE, prot);
+    // dma_mmap_coherent() maps the DMA API's own pages: not LDD3's reserved-RAM case.
+    if (fn !== "dma_mmap_coherent") this.checkRemapTarget(vma, fn, addr, pfn, size / PAGE_SIZE, prot);
     const mm = vma.vm_mm;
     for (let i = 0; i < size / PAGE_SIZE; i++) {
       const a = addr + i * PAGE_SIZE;

@@ -121,3 +121,6 @@ export const dev_dbg = at(KERN_DEBUG, "dev_dbg");
 export function dev_printk(level: string, dev: Device, fmt: string, ...args: unknown[]): void {
   at(String(level), "dev_printk")(dev, fmt, ...args);
 }
+
+// Managed resources (drivers/base/devres.c).
+export { devm_kmalloc, devm_kzalloc, devm_kcalloc, devm_kfree, devm_add_action, devm_add_action_or_reset } from "./devres";

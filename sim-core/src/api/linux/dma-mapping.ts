@@ -383,3 +383,8 @@ export function bus_to_virt(bus: number): number {
   pg008(k, "bus_to_virt");
   return k.physToVirt(intArg("bus_to_virt", 1, bus), "bus_to_virt", undefined);
 }
+
+// dma_mmap_coherent().
+export * from "./dma_mmap";
+
+export { dmam_alloc_coherent, dmam_free_coherent } from "./devres";

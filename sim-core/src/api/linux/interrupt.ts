@@ -97,3 +97,4 @@ export function in_task(): boolean { return currentKernel().irqs.depth === 0; }
 
 // Tasklets are declared by <linux/interrupt.h>.
 export * from "./tasklet";
+export { devm_request_irq, devm_free_irq } from "./devres";

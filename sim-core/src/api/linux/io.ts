@@ -191,3 +191,6 @@ export function memset_io(addr: number, value: number, count: number): void {
   const k = currentKernel();
   k.mem.fill(intArg("memset_io", 1, addr), intArg("memset_io", 2, value), intArg("memset_io", 3, count), undefined, "memset_io");
 }
+
+// devm_ioremap() is declared by <linux/io.h>.
+export { devm_ioremap, devm_iounmap } from "./devres";

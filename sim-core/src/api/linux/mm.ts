@@ -301,3 +301,6 @@ export function trylock_page(page: Page): boolean {
 export function unlock_page(page: Page): void {
   locked.clear(page);
 }
+
+// vm_map_pages(), the _fast GUP variants and page_offset().
+export * from "./mm_map";

@@ -371,3 +371,6 @@ export const pci_read_config_word = configReader("pci_read_config_word", 2);
  * Reads 32 bits of configuration space at offset where into val.value.
  */
 export const pci_read_config_dword = configReader("pci_read_config_dword", 4);
+
+// Managed PCI: pcim_enable_device(), pcim_iomap() and friends.
+export * from "./pcim";

@@ -199,3 +199,6 @@ export function sg_nents(sgl: Scatterlist | Scatterlist[]): number {
   for (let sg: Scatterlist | null = sgHead(sgl); sg; sg = sgNext(sg)) n++;
   return n;
 }
+
+// struct sg_table: sg_alloc_table(), sg_free_table().
+export * from "./sg_table";

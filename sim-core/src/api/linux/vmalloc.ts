@@ -95,3 +95,6 @@ export function vmalloc_to_page(addr: number): Page | null {
   const pfn = k.vmalloc.toPfn(intArg("vmalloc_to_page", 1, addr));
   return pfn < 0 ? null : k.memmap.page(pfn);
 }
+
+// vmalloc_user() and remap_vmalloc_range().
+export * from "./vmalloc_user";
