@@ -35,9 +35,10 @@ export function disableEdit(doc: TextDocument, line: number, rule: string): Text
     const above = lineText(doc, line - 1);
     const rules = disabledRules(above);
     if (rules) {
-      if (rules.includes(rule)) return undefined;
+      // A comment with no rule silences every rule on the line already.
+      if (!rules.length || rules.includes(rule)) return undefined;
       const end = above.replace(/\s+$/, "").length;
-      return { range: { start: { line: line - 1, character: end }, end: { line: line - 1, character: end } }, newText: `${rules.length ? "," : ""} ${rule}` };
+      return { range: { start: { line: line - 1, character: end }, end: { line: line - 1, character: end } }, newText: `, ${rule}` };
     }
   }
   const indent = /^\s*/.exec(lineText(doc, line))![0];
