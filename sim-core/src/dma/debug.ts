@@ -60,6 +60,8 @@ export interface DmaEntry {
   mapErrChecked: boolean;
   /** Which bytes the device owns (map/for_device) and which the CPU (for_cpu), per range. */
   readonly owner: Ownership;
+  /** The device owns some byte of it (what a debugger shows as the mapping's owner). */
+  readonly deviceOwned: boolean;
   reported: number;
 }
 

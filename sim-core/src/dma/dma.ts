@@ -416,6 +416,7 @@ export class Dma {
       cached: !st.dev.coherent && !bounce && type !== "coherent",
       mapErrChecked: false,
       owner: new Ownership(size, type !== "coherent"),
+      get deviceOwned(): boolean { return this.owner.anyDevice(0, this.size); },
       reported: 0,
     };
   }
