@@ -932,7 +932,7 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
 
       \`\`\`ts
       for (let i = 0; i < (1 << order); i++)
-        ClearPageReserved(page_offset(page, i));
+        ClearPageReserved(nth_page(page, i));
       __free_pages(page, order);
       \`\`\`
     `,
@@ -1038,9 +1038,9 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
       Linux has no single message: lockdep or \`mmap_assert_locked()\` complains about the missing lock, leaked pages show up as memory that never comes back, and the missing dirty bit as data loss in page-cache-backed memory.
 
       \`\`\`ts
-      mmap_read_lock(current.mm);
+      mmap_read_lock(current.mm!);
       const n = get_user_pages(uaddr, npages, FOLL_WRITE, pages);
-      mmap_read_unlock(current.mm);
+      mmap_read_unlock(current.mm!);
       // ... device writes into the pages ...
       for (let i = 0; i < n; i++) {
         set_page_dirty_lock(pages[i]);
@@ -1154,7 +1154,9 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
 
       \`\`\`ts
       function mydev_vma_fault(vmf: vm_fault): vm_fault_t {
-        const page = vmalloc_to_page(priv.buf + (vmf.pgoff << PAGE_SHIFT));
+        const page = vmalloc_to_page(priv.buf + vmf.pgoff * PAGE_SIZE);
+        if (!page)
+          return VM_FAULT_SIGBUS;
         get_page(page);
         vmf.page = page;
         return 0;
