@@ -12,6 +12,7 @@ import { checkCommand } from "./check";
 import { runCommand } from "./run";
 import { runSamples, samplesDir } from "./samples";
 import { testCommand } from "./test-command";
+import { runStandalone } from "../../debug-adapter/src/standalone";
 
 const USAGE = `usage: faultline <command> [options]
 
@@ -28,6 +29,9 @@ commands:
                       exit 1 when a finding is an error
   boot                boot a simulated machine and print its boot log, zones, /proc/buddyinfo and /proc/iomem
   start               boot, run the allocation demo, then every sample through the driver host
+  debug-adapter [--server=PORT] [--node=PATH]
+                      the debug adapter (DAP) on stdin/stdout, or a TCP server: for nvim-dap, Emacs dap-mode
+                      and other editors (VS Code runs it inline)
 
 options:
   --arch i386|x86_64   architecture profile (default x86_64)
@@ -53,6 +57,11 @@ function boot(opts: BootOptions): Kernel {
 const stdout = (s: string): void => { process.stdout.write(s); };
 
 export async function main(argv: readonly string[], out: (s: string) => void = stdout): Promise<number> {
+  // DAP owns stdin/stdout from here on: no usage text, no option parsing of its own flags.
+  if (argv[0] === "debug-adapter") {
+    runStandalone(argv.slice(1));
+    return new Promise<number>(() => { /* the adapter runs until its client leaves */ });
+  }
   const { command, positional, flags } = parseArgs(argv);
   if (!command || flags.has("help") || command === "help") {
     out(USAGE);
