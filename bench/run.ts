@@ -1,7 +1,8 @@
 // Faultline benchmarks: boot cost against RAM size, allocator throughput,
 // the page-fault rate and copy_to_user() bandwidth (bench/faults.ts), and
 // the DMA streaming path with its checker on and off (bench/dma.ts), and the
-// time from `faultline run` to a driver's first line (bench/host.ts).
+// time from `faultline run` to a driver's first line (bench/host.ts), and the
+// language server's edit-to-diagnostics time beside TypeScript's (bench/lsp-edit.ts).
 // Every figure that matters is a ratio against a reference measured in the
 // same run on the same machine, so the numbers mean the same on a laptop and
 // on a loaded CI runner.
@@ -21,6 +22,7 @@ import type { BootSample } from "./boot-child";
 import { FAULT_CONFIG, benchCopy, benchFaults, printCopy, printFaults } from "./faults";
 import { DMA_CONFIG, benchDma, printDma } from "./dma";
 import { HOST_CONFIG, benchHost, printHost } from "./host";
+import { LSP_EDIT_CONFIG, benchLspEdit, printLspEdit } from "./lsp-edit";
 
 const MiB = 1 << 20, GiB = 1 << 30;
 const TARGET_BOOT_RATIO = 4;
@@ -266,6 +268,10 @@ async function main(): Promise<void> {
   const host = benchHost(hcfg.runs);
   printHost(host);
 
+  const lcfg = quick ? LSP_EDIT_CONFIG.quick : LSP_EDIT_CONFIG.full;
+  const lspEdit = await benchLspEdit(lcfg.edits);
+  printLspEdit(lspEdit);
+
   const totalS = (performance.now() - started) / 1000;
   console.log(`Total ${fmt(totalS, 1)} s`);
 
@@ -273,7 +279,7 @@ async function main(): Promise<void> {
     const result = {
       mode: quick ? "quick" : "full", node: process.version, platform: `${process.platform}/${process.arch}`, date: new Date().toISOString(), totalSeconds: totalS,
       boot, ratios: { boot16GOver256M: bootRatio, boot16GOver256MTarget: TARGET_BOOT_RATIO, rss16GFractionOfRam: rssFraction, rss16GFractionTarget: TARGET_RSS_FRACTION },
-      alloc, faults, copy, dma, host,
+      alloc, faults, copy, dma, host, lspEdit,
     };
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2) + "\n");
