@@ -2,7 +2,8 @@
 // the page-fault rate and copy_to_user() bandwidth (bench/faults.ts), and
 // the DMA streaming path with its checker on and off (bench/dma.ts), and the
 // time from `faultline run` to a driver's first line (bench/host.ts), and the
-// language server's edit-to-diagnostics time beside TypeScript's (bench/lsp-edit.ts).
+// language server's edit-to-diagnostics time beside TypeScript's (bench/lsp-edit.ts), and the
+// debug adapter's launch, step, kernel-event stop and variables page (bench/debug.ts).
 // Every figure that matters is a ratio against a reference measured in the
 // same run on the same machine, so the numbers mean the same on a laptop and
 // on a loaded CI runner.
@@ -22,6 +23,7 @@ import type { BootSample } from "./boot-child";
 import { FAULT_CONFIG, benchCopy, benchFaults, printCopy, printFaults } from "./faults";
 import { DMA_CONFIG, benchDma, printDma } from "./dma";
 import { HOST_CONFIG, benchHost, printHost } from "./host";
+import { DEBUG_CONFIG, benchDebug, printDebug } from "./debug";
 import { LSP_EDIT_CONFIG, benchLspEdit, printLspEdit } from "./lsp-edit";
 
 const MiB = 1 << 20, GiB = 1 << 30;
@@ -272,6 +274,11 @@ async function main(): Promise<void> {
   const lspEdit = await benchLspEdit(lcfg.edits);
   printLspEdit(lspEdit);
 
+  // After the host section, which rebuilt dist/: the adapter is measured as users run it, dist/debug-adapter.js.
+  const gcfg = quick ? DEBUG_CONFIG.quick : DEBUG_CONFIG.full;
+  const debug = await benchDebug(gcfg.runs, gcfg.steps);
+  printDebug(debug);
+
   const totalS = (performance.now() - started) / 1000;
   console.log(`Total ${fmt(totalS, 1)} s`);
 
@@ -279,7 +286,7 @@ async function main(): Promise<void> {
     const result = {
       mode: quick ? "quick" : "full", node: process.version, platform: `${process.platform}/${process.arch}`, date: new Date().toISOString(), totalSeconds: totalS,
       boot, ratios: { boot16GOver256M: bootRatio, boot16GOver256MTarget: TARGET_BOOT_RATIO, rss16GFractionOfRam: rssFraction, rss16GFractionTarget: TARGET_RSS_FRACTION },
-      alloc, faults, copy, dma, host, lspEdit,
+      alloc, faults, copy, dma, host, lspEdit, debug,
     };
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2) + "\n");

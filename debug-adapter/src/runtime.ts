@@ -10,7 +10,7 @@
 import { EventEmitter } from "node:events";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundle } from "../../host/src/bundle";
+import { bundleAsync } from "../../host/src/bundle";
 import { startHost, type HostRunResult, type HostSession } from "../../host/src/host";
 import type { Failure, FindingData, HostMessage } from "../../host/src/protocol";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
@@ -107,14 +107,21 @@ export class DebugRun extends EventEmitter {
   /** Bundles the driver and scenario, starts the host and its inspector; the run waits for start(). */
   async prepare(): Promise<void> {
     const c = this.config;
-    // The same esbuild call the host makes (deterministic): its maps are known before any driver code runs.
-    this.scripts = [scriptBundle(bundle(c.driver)), scriptBundle(bundle(c.scenario))];
     const host = startHost({
       driver: c.driver, scenario: c.scenario, module: c.module, boot: c.boot, params: c.params, debug: true, node: c.node, cwd: c.cwd,
       onMessage: (m) => this.onHostMessage(m),
     });
     this.host = host;
     void host.done.then((r) => this.onEnded(r));
+    // The same esbuild calls the host makes (deterministic), while the host starts: the maps are known before any driver code runs.
+    const bundles = Promise.all([bundleAsync(c.driver), bundleAsync(c.scenario)]);
+    bundles.catch(() => undefined);
+    try {
+      this.scripts = (await bundles).map(scriptBundle);
+    } catch (e) {
+      host.kill();
+      throw e;
+    }
     if (!host.debugReady) throw new Error("the driver host did not start a debug run");
     const ready = await Promise.race([host.debugReady.then(() => true), host.done.then(() => false)]);
     if (!ready) throw new Error(`the driver host could not start: ${(this.result?.failures ?? []).map((f) => f.message).join("; ") || "no reason given"}`);
