@@ -5,21 +5,33 @@
 // flags it was started with are the parent's doing (host.ts).
 
 import * as fs from "node:fs";
+import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { RunAborted, isError, runScenario, type Finding, type Frame, type Kernel, type LogRecord } from "../../sim-core/src";
 import { API_MODULES, API_MODULE_NAMES } from "./api-modules";
-import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
-import type { Failure, FindingData, HostMessage, HostRequest, RunRequest, SourceLocation } from "./protocol";
-import { createDriverContext, explainDriverError, frozenModule, lockdownHostRealm } from "./sandbox";
 import { debugKernel, installDebugApi } from "./debug-hooks";
+import { USER_ONLY_MODULES } from "./driver-imports";
+import { KERNEL_CLASSES } from "./kernel-classes";
+import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
+import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunRequest, type SourceLocation } from "./protocol";
+import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, lockdownHostRealm, type RealmHooks } from "./sandbox";
 
 const CHANNEL_FD = 3;
+/** Failure texts longer than this are cut: an Error can carry a message of any size. */
+const TEXT_MAX = 8 * 1024;
 
 /** Exports of API modules that are the host's business, not the driver's. */
 const HOST_ONLY = new Set(["setStdout"]);
 
 function send(m: HostMessage): void {
-  fs.writeSync(CHANNEL_FD, JSON.stringify(m) + "\n");
+  let line = JSON.stringify(m);
+  // The parent reads lines up to MAX_MESSAGE_BYTES; nothing the driver controls may make one longer.
+  if (line.length >= MAX_MESSAGE_BYTES) line = JSON.stringify({ type: "failure", failure: { kind: "internal", message: `a ${m.type} message of ${line.length} characters was too long to send` } });
+  fs.writeSync(CHANNEL_FD, line + "\n");
+}
+
+function clip(s: string): string {
+  return s.length > TEXT_MAX ? `${s.slice(0, TEXT_MAX)}… (${s.length} characters in all)` : s;
 }
 
 export function toLocation(f: Frame): SourceLocation {
@@ -31,13 +43,14 @@ function toFrame(l: SourceLocation): Frame {
 }
 
 function findingData(f: Finding): FindingData {
-  return { rule: f.rule, title: f.title, message: f.message, location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report };
+  return { rule: f.rule, title: f.title, message: clip(f.message), location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report };
 }
 
-/** The kernel API as the sandbox serves it: frozen copies without the host's own exports, made once. */
-function driverModules(): Map<string, object> {
+/** The kernel API as a realm is served it: frozen copies without the host's own exports (nor, for a driver, user space's). */
+function realmModules(driver: boolean): Map<string, object> {
   const out = new Map<string, object>();
   for (const [name, mod] of API_MODULES) {
+    if (driver && USER_ONLY_MODULES.includes(name)) continue;
     const copy: Record<string, unknown> = {};
     for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(mod))) if (!HOST_ONLY.has(key)) Object.defineProperty(copy, key, d);
     out.set(name, frozenModule(copy));
@@ -48,55 +61,162 @@ function driverModules(): Map<string, object> {
 /** The failure a failure string of runScenario() stands for. */
 function classify(failure: string): Failure {
   const kind = failure.startsWith("scenario:") ? "assertion" : failure.startsWith("kernel:") ? "oops" : failure.startsWith("insmod:") ? "insmod" : failure.startsWith("rmmod:") ? "rmmod" : "internal";
-  return { kind, message: failure };
+  return { kind, message: clip(failure) };
 }
 
 let kernel: Kernel | undefined;
 let bundles: Bundle[] = [];
+let driverSources = new Set<string>();
 
 function mapped(stack: string | undefined): SourceLocation[] {
-  if (!kernel || !stack) return [];
+  if (!kernel || typeof stack !== "string") return [];
   return kernel.stacks.driverFrames(stack).map(toLocation);
 }
 
+/** Where a driver function is defined: its source text found once in the bundle, mapped back (no inspector needed). */
+function locateFunction(b: Bundle, fn: unknown): Frame | undefined {
+  if (typeof fn !== "function") return undefined;
+  const text = Function.prototype.toString.call(fn);
+  const at = b.code.indexOf(text);
+  if (at < 0 || b.code.indexOf(text, at + 1) >= 0) return undefined;
+  const before = b.code.slice(0, at);
+  const line = before.split("\n").length;
+  const f = mapFrame([b], { fn: (fn as { name?: string }).name || "<anonymous>", file: b.filename, line, column: at - before.lastIndexOf("\n") });
+  return f.file === b.filename ? undefined : f;
+}
+
+/** A stack captured by the host realm, formatted when read. */
+function hostStack(): { stack?: string } {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder);
+  return holder;
+}
+
+// Reading a driver's error runs the driver's code (getters on name, message,
+// stack): the reader is bounded in time and cannot throw.
+const boundedCall = new vm.Script("f()");
+function bounded<T>(f: () => T, fallback: T, ms = 250): T {
+  try {
+    return boundedCall.runInContext(vm.createContext({ f }), { timeout: ms }) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** "Name: message" of a thrown value, and its stack, without trusting it. */
+function describeThrown(reason: unknown): { text: string; stack?: string; err?: Error } {
+  return bounded(() => {
+    if (!isError(reason)) return { text: clip(String(reason)) };
+    const name = reason.name, message = reason.message, stack = reason.stack;
+    return { text: clip(`${typeof name === "string" ? name : "Error"}: ${typeof message === "string" ? message : String(message)}`), stack: typeof stack === "string" ? stack : undefined, err: reason };
+  }, { text: "a value whose name, message or stack could not be read (a getter of the driver's threw or did not return)" });
+}
+
+// One lifetime for everything the driver started. Its promise jobs wait in
+// its realm's own queue (microtaskMode "afterEvaluate") and are run by the
+// host: when the outermost call into the driver returns, as a JavaScript
+// engine would, and at the end of the run, under what is left of the time
+// limit. Code of the driver's that runs after the run has ended (an async
+// continuation after its module was unloaded, a finalizer) is a failure at
+// its line; the watchdog bounds whatever is left.
+let ended = false;
+let draining: string | undefined;
+let blockedAt: string | undefined;
+let lateReported = false;
+let jobsMaybePending = false;
+const promiseOrigin = new WeakMap<object, { stack?: string }>();
+
+function reportLate(what: string, origin: string | undefined): void {
+  if (lateReported) return;
+  lateReported = true;
+  const stack = mapped(origin);
+  const top = stack[0];
+  const whose = top && !driverSources.has(top.file) ? "the scenario's" : "the driver's";
+  const fix = whose === "the driver's" ? "a kernel has no event loop: finish the work before the callback returns (or use a workqueue), and drop async" : "a user program's run ends when its main function returns";
+  send({ type: "failure", failure: { kind: "oops", message: `${whose} code ran after the run had ended: ${what}${top ? ` (from ${top.fn ?? "?"} at ${top.file}:${top.line})` : ""}; ${fix}`, location: top, stack } });
+}
+
+function watchPromises(): void {
+  const hooks = v8.promiseHooks;
+  hooks.onInit((p) => { jobsMaybePending = true; promiseOrigin.set(p, hostStack()); });
+  hooks.onSettled(() => { jobsMaybePending = true; });
+  // The host's own promises (the relay's end, Node's internals) are not the driver's: only a job from user code is late.
+  hooks.onBefore((p) => {
+    if (!ended || lateReported) return;
+    const origin = promiseOrigin.get(p)?.stack;
+    if (mapped(origin).length) reportLate("an async continuation (a promise job) ran", origin);
+  });
+}
+
 function run(req: RunRequest): void {
+  const limits: HostLimits = { ...DEFAULT_LIMITS, ...req.limits };
   const driver = fromData(req.driver), scenario = fromData(req.scenario);
   bundles = [driver, scenario];
+  driverSources = new Set(sourcesOf(driver));
   const sources = new Set(bundles.flatMap(sourcesOf));
-  // Text codecs are not ECMAScript's but every JavaScript has them, and scenarios compare bytes with text.
+  const hooks: RealmHooks = {
+    capture: () => hostStack().stack ?? "",
+    finalizer: (where) => {
+      if (!ended) return true;
+      reportLate("a FinalizationRegistry cleanup callback was due (it was not run: a kernel has no garbage collector; free what you allocate in the callbacks that own it)", where);
+      return false;
+    },
+    blocking: (where) => { blockedAt = where; },
+  };
+  // Text codecs are not ECMAScript's but every JavaScript has them, and scenarios compare bytes with text (both frozen).
   // The driver and the scenario get a realm each: what one breaks in its globals, the other does not see.
-  const modules = driverModules();
-  const sandbox = createDriverContext(modules, API_MODULE_NAMES, { TextEncoder, TextDecoder });
-  const userland = createDriverContext(modules, API_MODULE_NAMES, { TextEncoder, TextDecoder });
+  const sandbox = createDriverContext(realmModules(true), API_MODULE_NAMES.filter((n) => !USER_ONLY_MODULES.includes(n)), { TextEncoder, TextDecoder }, hooks);
+  const userland = createDriverContext(realmModules(false), API_MODULE_NAMES, { TextEncoder, TextDecoder }, hooks);
+  const drainScript = new vm.Script("");
+  const drainAll = () => {
+    if (!jobsMaybePending) return;
+    jobsMaybePending = false;
+    // A job of one realm may queue one in the other: twice round.
+    for (let i = 0; i < 2; i++) { drainScript.runInContext(sandbox.context); drainScript.runInContext(userland.context); }
+  };
   let oopsSent = false;
-  let logLines = 0, bootLines = 0;
+  let bootLines = 0;
+  let stdoutBytes = 0;
   const started = performance.now();
   const phase = (p: "booted" | "driver" | "scenario" | "rmmod") => send({ type: "phase", phase: p, wallMs: performance.now() - started });
-  const onLog = (record: LogRecord) => {
-    send({ type: "log", record });
-    if (++logLines === req.limits.logLines && kernel) {
-      const stack = kernel.stacks.capture();
-      const where = stack?.top;
-      throw new RunAborted("log-flood", `the kernel log reached ${req.limits.logLines} lines: the driver is flooding it${where ? ` (the last line came from ${kernel.stacks.formatFrame(where)})` : ""}`, where, stack?.driverFrames ?? []);
-    }
-  };
+  const onLog = (record: LogRecord) => { send({ type: "log", record }); };
 
   const go = () => runScenario({
     module: req.module,
-    boot: { ...req.boot, onLog },
+    boot: { ...req.boot, onLog, logLimit: { lines: limits.logLines, bytes: limits.logBytes } },
     params: req.params,
     setup: (k) => {
       kernel = k;
-      if (req.debug) debugKernel(k);
       k.stacks.mapFrame = (f) => mapFrame(bundles, f);
       k.stacks.filter = (file) => sources.has(file);
       k.onFinding = (f) => send({ type: "finding", finding: findingData(f) });
       k.onOops = (message, location) => {
         oopsSent = true;
-        send({ type: "failure", failure: { kind: "oops", message, location: location && toLocation(location) } });
+        send({ type: "failure", failure: { kind: "oops", message: clip(message), location: location && toLocation(location) } });
       };
       k.explainDriverError = explainDriverError;
-      bootLines = logLines;
+      if (req.debug) debugKernel(k);
+      k.onDriverReturn = (m, what) => {
+        // Code after the module's exit has returned runs with the module gone.
+        if (what === "exit") ended = true;
+        draining = what;
+        try {
+          k.withModule(m, drainAll);
+        } finally {
+          draining = undefined;
+        }
+        // A limit reached inside a promise job became that promise's rejection: it still ends the run.
+        if (k.halted) throw k.halted;
+      };
+      k.locateReturn = (what, value, m) => {
+        // An async function's Promise was made on its first line; init and exit are known by their module.
+        const origin = typeof value === "object" && value !== null ? promiseOrigin.get(value)?.stack : undefined;
+        const top = mapped(origin)[0];
+        if (top) return toFrame(top);
+        const fn = what === "init" ? m?.init : what === "exit" ? m?.exit : undefined;
+        return fn ? locateFunction(driver, fn) : undefined;
+      };
+      bootLines = k.log.records().length;
       phase("booted");
     },
     loadDriver: () => {
@@ -113,40 +233,63 @@ function run(req: RunRequest): void {
       for (const t of k.tasks.all.values()) if (t.mm && t.state === "running") send({ type: "maps", pid: t.pid, comm: t.comm, text: t.mm.maps() });
       phase("rmmod");
     },
-    onStdout: (text) => send({ type: "stdout", text }),
+    onStdout: (text) => {
+      if (stdoutBytes >= limits.stdoutBytes) return;
+      stdoutBytes += text.length;
+      if (stdoutBytes >= limits.stdoutBytes) text = `${text.slice(0, text.length - (stdoutBytes - limits.stdoutBytes))}\n[faultline: the program's output passed ${limits.stdoutBytes} bytes; the rest is cut]\n`;
+      send({ type: "stdout", text });
+    },
   });
 
+  // The run is one call from a context of its own, so V8's watchdog can stop it wherever it spins.
+  // A debug run has no time limit: it may sit at a breakpoint.
+  const within = (f: () => unknown, ms: number) => vm.runInContext("f()", vm.createContext({ f }), req.debug ? {} : { timeout: Math.max(1, Math.round(ms)) });
+  let summary = { insmod: 0, rmmod: 0, completed: false, processes: [] as ReturnType<typeof runScenario>["processes"], bootLines };
   try {
-    // The run is one call from a context of its own, so V8's watchdog can stop it wherever it spins.
-    // A debug run has no time limit: it may sit at a breakpoint.
-    const result = vm.runInContext("go()", vm.createContext({ go }), req.debug ? {} : { timeout: req.limits.cpuMs }) as ReturnType<typeof runScenario>;
+    const result = within(go, limits.cpuMs) as ReturnType<typeof runScenario>;
     // An oops was reported as it happened; the runner's "kernel:" line would say it twice.
     if (result.failure && !(oopsSent && result.failure.startsWith("kernel:"))) send({ type: "failure", failure: classify(result.failure) });
-    send({ type: "end", summary: { insmod: result.insmod, rmmod: result.rmmod, completed: result.completed, processes: result.processes, bootLines } });
+    summary = { insmod: result.insmod, rmmod: result.rmmod, completed: result.completed, processes: result.processes, bootLines };
+    ended = true;
+    // What the driver left queued runs now, under what is left of the limit, and is late by definition.
+    within(drainAll, limits.cpuMs - (performance.now() - started));
   } catch (e) {
-    send({ type: "failure", failure: abortFailure(e, req) });
-    send({ type: "end", summary: { insmod: 0, rmmod: 0, completed: false, processes: [], bootLines } });
+    send({ type: "failure", failure: abortFailure(e, limits) });
   }
+  ended = true;
+  send({ type: "end", summary: { ...summary, bootLines } });
 }
 
-function abortFailure(e: unknown, req: RunRequest): Failure {
+function abortFailure(e: unknown, limits: HostLimits): Failure {
+  // A limit the kernel enforces stays the reason, whatever the driver did after it (caught it, spun on).
+  const halted = kernel?.halted;
+  if (halted) e = halted;
   if (e instanceof RunAborted) {
-    return { kind: e.kind as Failure["kind"], message: e.message, location: e.location && toLocation(e.location), stack: e.stack_.map(toLocation) };
+    return { kind: e.kind as Failure["kind"], message: clip(e.message), location: e.location && toLocation(e.location), stack: e.stack_.map(toLocation) };
   }
-  const err = (isError(e) ? e : new Error(String(e))) as Error & { code?: string };
-  if (err.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+  const code = bounded(() => (e as { code?: unknown } | null)?.code, undefined);
+  if (code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+    const secs = `${limits.cpuMs / 1000} s`;
+    if (blockedAt !== undefined) {
+      const stack = mapped(blockedAt);
+      const at = stack[0] ? ` at ${stack[0].fn ?? "?"} (${stack[0].file}:${stack[0].line})` : "";
+      return { kind: "cpu-limit", message: `the run was blocked for more than ${secs} in Atomics.wait()${at}: nothing can wake it (the simulated machine has one CPU, and this is not a kernel wait): wait with wait_event() or wait_for_completion()`, location: stack[0], stack };
+    }
     const calls = kernel?.driverCalls ?? [];
     const task = kernel?.current;
-    const inDriver = calls.length ? `in the driver's ${calls[calls.length - 1]}()${task ? ` (pid ${task.pid}, ${task.comm})` : ""}` : "in the scenario";
-    return { kind: "cpu-limit", message: `the run used more than ${req.limits.cpuMs / 1000} s of CPU time, ${inDriver}: a loop that never ends?` };
+    const where = draining !== undefined ? `in an async continuation of the driver's, run after its ${draining}() returned`
+      : calls.length ? `in the driver's ${calls[calls.length - 1]}()${task ? ` (pid ${task.pid}, ${task.comm})` : ""}`
+      : ended ? "after the run had ended, in code the driver or scenario left queued" : "in the scenario";
+    return { kind: "cpu-limit", message: `the run used more than ${secs} of CPU time, ${where}: a loop that never ends?` };
   }
-  if (err.name === "RangeError" && /Maximum call stack size exceeded/.test(err.message)) {
-    const stack = mapped(err.stack);
-    return { kind: "oops", message: explainDriverError(err, stack.map(toFrame)) ?? err.message, location: stack[0], stack };
+  const { text, stack: raw, err } = describeThrown(e);
+  if (err && /^RangeError: Maximum call stack size exceeded/.test(text)) {
+    const stack = mapped(raw);
+    return { kind: "oops", message: clip(explainDriverError(err, stack.map(toFrame), raw) ?? text), location: stack[0], stack };
   }
-  const stack = mapped(err?.stack);
-  if (stack.length) return { kind: "oops", message: `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, location: stack[0], stack };
-  return { kind: "internal", message: `Faultline's host failed: ${err?.stack ?? String(e)}` };
+  const stack = mapped(raw);
+  if (stack.length) return { kind: "oops", message: text, location: stack[0], stack };
+  return { kind: "internal", message: clip(`Faultline's host failed: ${raw ?? text}`) };
 }
 
 // The relay runs in a worker because the main thread stops at breakpoints.
@@ -156,7 +299,9 @@ function abortFailure(e: unknown, req: RunRequest): Failure {
 const RELAY = `
 const fs = require("node:fs");
 const { Session } = require("node:inspector");
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+// While a debugger is attached (it enabled the Debugger domain) the watchdog's wall-clock limit is off.
+const watch = new Float64Array(workerData.watch);
 const session = new Session();
 session.connectToMainThread();
 const out = (m) => fs.writeSync(5, JSON.stringify(m) + "\\n");
@@ -173,6 +318,8 @@ input.on("data", (chunk) => {
     buf = buf.slice(nl + 1);
     let c;
     try { c = JSON.parse(line); } catch (e) { out({ error: { message: "not JSON: " + line.slice(0, 80) } }); continue; }
+    if (c.method === "Debugger.enable") watch[1] = 1;
+    else if (c.method === "Debugger.disable") watch[1] = 0;
     session.post(c.method, c.params, (err, result) => out(err ? { id: c.id, error: { message: err.message } } : { id: c.id, result }));
   }
 });
@@ -185,29 +332,69 @@ function startInspectorRelay(ready: () => void): void {
   // Loaded only for debug runs: the permission model refuses workers otherwise.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const w = (relay = new Worker(RELAY, { eval: true }));
+  const w = (relay = new Worker(RELAY, { eval: true, workerData: { watch: watchState.buffer } }));
   w.once("message", ready);
   w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the inspector relay failed: ${e.message}` } }));
   w.unref();
 }
 
+// The watchdog: a worker, so no driver code can starve it. It ends the host
+// (SIGKILL) when the parent is gone (the host is re-parented), when the
+// process's resident memory passes the limit (ArrayBuffers and strings live
+// outside V8's heap cap), or at the wall-clock deadline the main thread
+// set, unless a debugger is attached. It says why first, on the message
+// channel, in one short write (atomic on a pipe), on a line of its own.
+const WATCHDOG = `
+const fs = require("node:fs");
+const { workerData } = require("node:worker_threads");
+const watch = new Float64Array(workerData.watch); // [0]: deadline (ms since the epoch, 0: none); [1]: 1 while a debugger is attached
+const ppid = workerData.ppid;
+const die = (m) => {
+  if (m) try { fs.writeSync(3, "\\n" + JSON.stringify(m) + "\\n"); } catch {}
+  process.kill(process.pid, "SIGKILL");
+};
+setInterval(() => {
+  if (process.ppid !== ppid) die(undefined);
+  const rss = process.memoryUsage.rss();
+  if (rss > workerData.memoryBytes) die({ type: "killed", reason: "memory", mb: Math.round(rss / 1048576) });
+  const deadline = watch[0];
+  if (deadline > 0 && watch[1] === 0 && Date.now() > deadline) die({ type: "killed", reason: "time" });
+}, 20);
+`;
+
+const watchState = new Float64Array(new SharedArrayBuffer(16));
+/** Beyond the CPU limit, how long the host may take to report and exit before its watchdog ends it. */
+const DEADLINE_GRACE_MS = 3_000;
+
+function startWatchdog(memoryMb: number, ppid: number): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const w = new Worker(WATCHDOG, { eval: true, workerData: { watch: watchState.buffer, ppid, memoryBytes: memoryMb * 1024 * 1024 } });
+  w.unref();
+  w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the host's watchdog failed: ${e.message}` } }));
+}
+
 function main(): void {
   lockdownHostRealm();
+  // Kernel objects a driver is handed keep their methods: replaced, they would forge what the kernel reports.
+  freezeClassPrototypes([...API_MODULES.values(), ...KERNEL_CLASSES]);
+  // Started at once with the default memory limit (the parent may already be gone); a run's own limits replace it below.
+  const ppid = process.ppid;
+  watchPromises();
   process.on("unhandledRejection", (reason) => {
-    const err = isError(reason) ? reason : undefined;
-    const stack = mapped(err?.stack);
-    const why = err ? explainDriverError(err, stack.map(toFrame)) : undefined;
-    send({
-      type: "failure",
-      failure: {
-        kind: "unhandled-rejection",
-        message: `a promise was rejected and nothing handled it: ${err ? `${err.name}: ${err.message}` : String(reason)}${why ? ` (${why})` : ""}`,
-        location: stack[0], stack,
-      },
-    });
+    // The reason is the driver's: its getters run bounded, and nothing here may throw.
+    const { text, stack: raw, err } = describeThrown(reason);
+    const stack = mapped(raw);
+    const why = err ? bounded(() => explainDriverError(err, stack.map(toFrame), raw), undefined) : undefined;
+    send({ type: "failure", failure: { kind: "unhandled-rejection", message: clip(`a promise was rejected and nothing handled it: ${text}${why ? ` (${why})` : ""}`), location: stack[0], stack } });
   });
   let pending: RunRequest | undefined;
+  let watching = false;
   const go = (r: RunRequest) => {
+    const limits = { ...DEFAULT_LIMITS, ...r.limits };
+    if (!watching) { watching = true; startWatchdog(limits.memoryMb, ppid); }
+    // Debug runs too: the limit holds unless a debugger is attached (the relay clears it while one is).
+    watchState[0] = Date.now() + limits.cpuMs + DEADLINE_GRACE_MS;
     run(r);
     // Rejections surface after the microtasks of the run; let them, then leave.
     // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
@@ -221,6 +408,8 @@ function main(): void {
     const req = JSON.parse(line) as HostRequest;
     if (req.type === "run" && req.run.debug) {
       pending = req.run;
+      // A debug host waiting for its start still ends with its parent.
+      if (!watching) { watching = true; startWatchdog({ ...DEFAULT_LIMITS, ...req.run.limits }.memoryMb, ppid); }
       installDebugApi();
       startInspectorRelay(() => send({ type: "debug-ready" }));
       listen(rest, handle); // a debug run waits for its start request

@@ -12,8 +12,9 @@ import { BundleError, bundle, bundleAsync, mapFrame, sourcesOf } from "./bundle"
 import { displayPath } from "./sourcemap";
 import { fileURLToPath } from "node:url";
 import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
+import { userImportsOfDriver } from "./driver-imports";
 import {
-  DEFAULT_LIMITS, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary, type SourceLocation,
+  DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary, type SourceLocation,
 } from "./protocol";
 
 export interface HostRunSpec {
@@ -49,9 +50,13 @@ export interface HostRunResult {
   readonly exit: { code: number | null; signal: string | null };
   /** What the host process wrote to stderr (Node's own fatal messages land here). */
   readonly stderr: string;
+  /** The host's watchdog ended it: why, and how long after the run began (ms, as the parent saw it). */
+  readonly killed?: { readonly reason: "memory" | "time"; readonly afterMs: number };
 }
 
 const STDERR_KEEP = 64 * 1024;
+/** How the watchdog's deadline is described: it gives the host this long past the CPU limit (child.ts, DEADLINE_GRACE_MS). */
+const DEADLINE_NOTE = "3 s";
 /** Beyond the CPU limit, how long the host gets to stop itself before it is killed. */
 const KILL_GRACE_MS = 5_000;
 
@@ -89,14 +94,20 @@ export interface HostSession {
 export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
   const r = await startHost(spec).done;
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
-  const i = r.failures.findIndex((f) => f.kind === "cpu-limit" || f.kind === "heap");
+  // A stop that already knows its line (a block in Atomics.wait, a memory kill the host located) needs no re-run.
+  const i = r.failures.findIndex((f) => (f.kind === "cpu-limit" || f.kind === "heap") && !f.location);
   if (i >= 0 && !spec.debug && debugNode()) {
     const f = r.failures[i];
-    const trigger: Trigger = f.kind === "cpu-limit" ? { afterMs: limits.cpuMs } : { heapBytes: limits.heapMb * 1024 * 1024 * 0.8 };
-    const where = await locateStall(spec, trigger).catch(() => undefined);
+    // Memory outside the heap (ArrayBuffers) is not seen by the heap trigger: stop the re-run a little before the kill came instead.
+    const trigger: Trigger = f.kind === "cpu-limit" ? { afterMs: limits.cpuMs }
+      : r.killed?.reason === "memory" ? { afterMs: Math.max(50, r.killed.afterMs * 0.5) } : { heapBytes: limits.heapMb * 1024 * 1024 * 0.8 };
+    const located = await locateStall(spec, trigger, limits).catch(() => undefined);
+    const where = located?.frames;
     if (where?.length) {
       const what = f.kind === "cpu-limit" ? "It was spinning at" : "It was allocating at";
-      r.failures[i] = { ...f, message: `${f.message} ${what} ${where[0].fn ?? "?"} (${displayPath(where[0].file)}:${where[0].line}).`, location: where[0], stack: where };
+      // The realm the code is in decides whose spin it is: the kernel may have been reading a driver's getter, outside any driver call.
+      const message = located!.inDriver && / in the scenario:/.test(f.message) ? f.message.replace(" in the scenario:", " in the driver's code, called by the kernel outside any driver callback:") : f.message;
+      r.failures[i] = { ...f, message: `${message} ${what} ${where[0].fn ?? "?"} (${displayPath(where[0].file)}:${where[0].line}).`, location: where[0], stack: where };
     }
   }
   return r;
@@ -105,21 +116,30 @@ export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
 /** When a diagnosis re-run is paused: after a time, or once the heap holds this much. */
 type Trigger = { afterMs: number } | { heapBytes: number };
 
-/** The driver's frames where a stalling run stands when the trigger fires (a paused debug re-run), innermost first. */
-async function locateStall(spec: HostRunSpec, trigger: Trigger): Promise<SourceLocation[]> {
+/** Beyond its trigger, how long a diagnosis re-run may take before it is given up (it may never stall the same way). */
+const LOCATE_GRACE_MS = 5_000;
+
+/** The user's frames where a stalling run stands when the trigger fires (a paused debug re-run), innermost first. */
+async function locateStall(spec: HostRunSpec, trigger: Trigger, limits: HostLimits): Promise<{ frames: SourceLocation[]; inDriver: boolean }> {
   const s = startHost({ ...spec, debug: true, onMessage: undefined });
+  // The re-run has a debugger attached (this function), so the host's own wall-clock limit is off: this one holds instead.
+  const giveUp = setTimeout(() => s.kill(), limits.cpuMs + LOCATE_GRACE_MS);
   try {
     await s.debugReady;
     const scripts = new Map<string, string>();
-    const paused = new Promise<Array<{ functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }>>((resolve) => {
-      s.inspector!.onMessage((m) => {
-        if (m.method === "Debugger.scriptParsed") {
-          const p = m.params as { scriptId: string; url: string };
-          scripts.set(p.scriptId, p.url.startsWith("file:") ? fileURLToPath(p.url) : p.url);
-        } else if (m.method === "Debugger.paused") resolve((m.params as { callFrames: never }).callFrames);
-      });
+    type CallFrame = { functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } };
+    let onPaused: ((frames: CallFrame[]) => void) | undefined;
+    s.inspector!.onMessage((m) => {
+      if (m.method === "Debugger.scriptParsed") {
+        const p = m.params as { scriptId: string; url: string };
+        scripts.set(p.scriptId, p.url.startsWith("file:") ? fileURLToPath(p.url) : p.url);
+      } else if (m.method === "Debugger.paused") onPaused?.((m.params as { callFrames: CallFrame[] }).callFrames);
     });
+    const nextPause = () => new Promise<CallFrame[]>((resolve) => { onPaused = resolve; });
+    let paused = nextPause();
     s.inspector!.send({ id: 1, method: "Debugger.enable" });
+    // A `debugger;` statement the driver passes first must not be taken for where it spins.
+    s.inspector!.send({ id: 3, method: "Debugger.setBreakpointsActive", params: { active: false } });
     s.start();
     const pause = () => s.inspector!.send({ id: 2, method: "Debugger.pause" });
     let timer: NodeJS.Timeout;
@@ -133,32 +153,67 @@ async function locateStall(spec: HostRunSpec, trigger: Trigger): Promise<SourceL
       });
       timer = setInterval(() => s.inspector!.send({ id: id++, method: "Runtime.getHeapUsage" }), 20);
     }
-    const frames = await Promise.race([paused, s.done.then(() => [])]);
-    clearTimeout(timer);
-    clearInterval(timer);
     const bundles = [bundle(spec.driver), bundle(spec.scenario)];
     const sources = new Set(bundles.flatMap(sourcesOf));
-    return frames
+    const driverSources = new Set(sourcesOf(bundles[0]));
+    const userFrames = (frames: CallFrame[]) => frames
       .map((f) => mapFrame(bundles, { fn: f.functionName || "<anonymous>", file: scripts.get(f.location.scriptId) ?? "", line: f.location.lineNumber + 1, column: f.location.columnNumber + 1 }))
       .filter((f) => sources.has(f.file))
       .map((f) => ({ file: f.file, line: f.line, column: f.column, fn: f.fn }));
+    let out: SourceLocation[] = [];
+    // A pause can land between two of the user's jobs (in the host's promise machinery): let it run a moment and look again.
+    for (let attempt = 0; attempt < 5 && !out.length; attempt++) {
+      const frames = await Promise.race([paused, s.done.then(() => undefined)]);
+      if (!frames) break;
+      if (attempt === 0) { clearTimeout(timer); clearInterval(timer); }
+      out = userFrames(frames);
+      if (!out.length) {
+        paused = nextPause();
+        s.inspector!.send({ id: 10 + attempt, method: "Debugger.resume" });
+        setTimeout(pause, 20);
+      }
+    }
+    return { frames: out, inDriver: out.length > 0 && driverSources.has(out[0].file) };
   } finally {
+    clearTimeout(giveUp);
     s.kill();
   }
 }
 
-/** Lines of JSON from a stream, one callback each. */
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buf = "";
+/**
+ * Lines from a stream, one callback each, in time linear in what arrives:
+ * each chunk is searched once, a partial line is kept as a list of pieces,
+ * and a line longer than `max` is dropped (onTooLong says so) instead of
+ * being held.
+ */
+export function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, max = Infinity, onTooLong?: (length: number) => void): void {
+  let pieces: string[] = [];
+  let held = 0;
+  let dropping = false;
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      onLine(line);
+    let from = 0;
+    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", from)) {
+      const tail = chunk.slice(from, nl);
+      if (!dropping && held + tail.length <= max) {
+        pieces.push(tail);
+        onLine(pieces.length === 1 ? pieces[0] : pieces.join(""));
+      } else onTooLong?.(held + tail.length);
+      pieces = [];
+      held = 0;
+      dropping = false;
+      from = nl + 1;
     }
+    const rest = chunk.slice(from);
+    if (!rest || dropping) return;
+    if (held + rest.length > max) {
+      dropping = true;
+      pieces = [];
+      held += rest.length;
+      return;
+    }
+    pieces.push(rest);
+    held += rest.length;
   });
 }
 
@@ -167,6 +222,7 @@ export function startHost(spec: HostRunSpec): HostSession {
   const result = {
     log: [] as LogRecord[], stdout: "", findings: [] as FindingData[], maps: [] as HostRunResult["maps"], failures: [] as Failure[],
     summary: undefined as RunSummary | undefined, phases: {} as HostRunResult["phases"], exit: { code: null as number | null, signal: null as string | null }, stderr: "",
+    killed: undefined as HostRunResult["killed"],
   };
   const idle: HostSession = { done: Promise.resolve(result), start() {}, kill() {} };
   const debug = spec.debug === true;
@@ -185,14 +241,18 @@ export function startHost(spec: HostRunSpec): HostSession {
   const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug }), entry];
   // The host starts while esbuild bundles: the two take about as long, and neither needs the other.
   let bundleFailure: Failure | undefined;
-  const requestReady = Promise.all([bundleAsync(spec.driver), bundleAsync(spec.scenario)]).then(([driver, scenario]): HostRequest => ({
+  const requestReady = Promise.all([bundleAsync(spec.driver), bundleAsync(spec.scenario)]).then(([driver, scenario]): HostRequest => {
+    const userImports = userImportsOfDriver(driver);
+    if (userImports.length) throw new BundleError(userImports.join("\n"));
+    return {
     type: "run",
     run: {
       driver: toData(driver), scenario: toData(scenario), limits,
       module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
       boot: spec.boot, params: spec.params, debug,
     },
-  }), (e: unknown) => {
+    };
+  }).catch((e: unknown) => {
     bundleFailure = e instanceof BundleError ? { kind: "bundle", message: e.message } : { kind: "internal", message: `bundling failed: ${(e as Error)?.stack ?? String(e)}` };
     return undefined;
   });
@@ -216,19 +276,23 @@ export function startHost(spec: HostRunSpec): HostSession {
       case "finding": result.findings.push(m.finding); break;
       case "maps": result.maps.push({ pid: m.pid, comm: m.comm, text: m.text }); break;
       case "failure": result.failures.push(m.failure); break;
-      case "phase": result.phases[m.phase] = m.wallMs; break;
+      case "phase": result.phases[m.phase] = m.wallMs; if (m.phase === "booted") runStartedAt = performance.now() - m.wallMs; break;
       case "end": result.summary = m.summary; break;
+      case "killed": killedBy = m; result.killed = { reason: m.reason, afterMs: performance.now() - (runStartedAt ?? performance.now()) }; break;
       default: break;
     }
     spec.onMessage?.(m);
   };
+  let killedBy: Extract<HostMessage, { type: "killed" }> | undefined;
+  let runStartedAt: number | undefined;
   readLines(child.stdio[3] as NodeJS.ReadableStream, (line) => {
+    if (!line) return; // the watchdog starts its message on a line of its own
     try {
       emit(JSON.parse(line) as HostMessage);
     } catch (e) {
       emit({ type: "failure", failure: { kind: "internal", message: `unreadable message from the host: ${(e as Error).message}` } });
     }
-  });
+  }, MAX_MESSAGE_BYTES, (n) => emit({ type: "failure", failure: { kind: "internal", message: `the host sent a message of ${n} characters, more than the ${MAX_MESSAGE_BYTES} a message may have; it was dropped` } }));
   let inspector: InspectorChannel | undefined;
   if (debug) {
     const listeners: Array<(m: CdpMessage) => void> = [];
@@ -256,7 +320,7 @@ export function startHost(spec: HostRunSpec): HostSession {
       result.exit = { code, signal };
       void requestReady.then(() => {
         if (bundleFailure) emit({ type: "failure", failure: bundleFailure });
-        else if (!result.summary) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime) });
+        else if (!result.summary || killedBy || code !== 0) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime, killedBy) });
         resolve(result);
       });
     });
@@ -268,14 +332,24 @@ export function startHost(spec: HostRunSpec): HostSession {
   };
 }
 
-/** Why a host that sent no end message died. */
-function deathFailure(r: { stderr: string; phases: HostRunResult["phases"]; exit: HostRunResult["exit"] }, limits: HostLimits, killedForTime: boolean): Failure {
-  const phase = r.phases.rmmod !== undefined ? "while unloading the module" : r.phases.scenario !== undefined ? "while the scenario ran" : r.phases.driver !== undefined ? "while the driver loaded" : "before the driver ran";
+/** Why a host died before its end message, or how it failed after it (its exit is part of the run). */
+function deathFailure(
+  r: { stderr: string; phases: HostRunResult["phases"]; exit: HostRunResult["exit"]; summary?: RunSummary },
+  limits: HostLimits, killedForTime: boolean, killedBy: Extract<HostMessage, { type: "killed" }> | undefined,
+): Failure {
+  const phase = r.summary ? "after the run had ended" : r.phases.rmmod !== undefined ? "while unloading the module" : r.phases.scenario !== undefined ? "while the scenario ran" : r.phases.driver !== undefined ? "while the driver loaded" : "before the driver ran";
+  if (killedBy?.reason === "memory") {
+    return { kind: "heap", message: `the host's memory passed its ${limits.memoryMb} MiB limit (${killedBy.mb} MiB resident) ${phase}: the driver keeps allocating memory (ArrayBuffers, typed arrays, strings, objects) without bound; its watchdog ended it.` };
+  }
+  if (killedBy?.reason === "time") {
+    return { kind: "cpu-limit", message: `the host was still running ${DEADLINE_NOTE} past its ${limits.cpuMs / 1000} s limit ${phase} (code outside every limit: a finalizer, a rejection handler, work left queued); its watchdog ended it.` };
+  }
   if (/heap out of memory|Reached heap limit|Allocation failed/.test(r.stderr)) {
     return { kind: "heap", message: `the host ran out of its ${limits.heapMb} MiB heap ${phase}: the driver keeps allocating JavaScript memory (arrays, strings, objects) without bound.`, detail: lastLines(r.stderr, 4) };
   }
   if (killedForTime) return { kind: "cpu-limit", message: `the host did not stop at its CPU-time limit (${limits.cpuMs / 1000} s) and was killed ${phase}` };
   if (r.exit.signal) return { kind: "host-exit", message: `the host was killed by ${r.exit.signal} ${phase}`, detail: lastLines(r.stderr, 6) };
+  if (r.summary) return { kind: "host-exit", message: `the host exited with code ${r.exit.code} ${phase}: it crashed after its summary, so the run cannot be called clean`, detail: lastLines(r.stderr, 6) };
   return { kind: "host-exit", message: `the host exited with code ${r.exit.code} ${phase}, before the run ended (process.exit() or a crash)`, detail: lastLines(r.stderr, 6) };
 }
 

@@ -43,8 +43,10 @@ export function hostFlags(o: HostFlagsOptions): string[] {
   for (const r of read) flags.push(`--allow-fs-read=${r}`);
   if (o.debug) {
     if (!hasAllowInspector(o.version)) throw new Error(`debug runs need Node 24.10 or later for --allow-inspector; this is ${o.version.major}.${o.version.minor}`);
-    flags.push("--allow-inspector", "--allow-worker");
+    flags.push("--allow-inspector");
   }
+  // Every host runs its watchdog in a worker (and a debug host its inspector relay); the driver's realm has no require to start one.
+  flags.push("--allow-worker");
   // --no-warnings: the permission model's ExperimentalWarning is not the user's concern.
   flags.push(`--max-old-space-size=${o.heapMb}`, "--no-warnings");
   return flags;

@@ -29,9 +29,18 @@ export interface HostLimits {
   readonly heapMb: number;
   /** Kernel log lines a run may print before it is stopped as a log flood. */
   readonly logLines: number;
+  /** Bytes of kernel log text a run may print (long lines flood too). */
+  readonly logBytes: number;
+  /** The host process's whole memory (resident: heap, ArrayBuffers, strings), in MiB, watched by its watchdog. */
+  readonly memoryMb: number;
+  /** Bytes of program output (the scenario's stdout) a run may write; the rest is cut. */
+  readonly stdoutBytes: number;
 }
 
-export const DEFAULT_LIMITS: HostLimits = Object.freeze({ cpuMs: 10_000, heapMb: 512, logLines: 20_000 });
+export const DEFAULT_LIMITS: HostLimits = Object.freeze({ cpuMs: 10_000, heapMb: 512, logLines: 20_000, logBytes: 4 << 20, memoryMb: 1536, stdoutBytes: 1 << 20 });
+
+/** The longest message line the parent reads; the host keeps every message below it. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
 
 /** What to run: JSON-safe (boot options without callbacks). */
 export interface RunRequest {
@@ -104,4 +113,6 @@ export type HostMessage =
   | { readonly type: "finding"; readonly finding: FindingData }
   | { readonly type: "maps"; readonly pid: number; readonly comm: string; readonly text: string }
   | { readonly type: "failure"; readonly failure: Failure }
-  | { readonly type: "end"; readonly summary: RunSummary };
+  | { readonly type: "end"; readonly summary: RunSummary }
+  /** The host's watchdog is about to kill the host: past its memory or wall-clock limit. */
+  | { readonly type: "killed"; readonly reason: "memory" | "time"; readonly mb?: number; readonly detail?: string };

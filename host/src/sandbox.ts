@@ -31,7 +31,7 @@ const NODE_GLOBALS: Readonly<Record<string, string>> = {
 };
 
 /** One line that says what went wrong, for the JavaScript errors a sandboxed driver typically meets. */
-export function explainDriverError(e: Error, frames: readonly Frame[]): string | undefined {
+export function explainDriverError(e: Error, frames: readonly Frame[], rawStack?: string): string | undefined {
   const msg = e.message;
   let m: RegExpExecArray | null;
   if (e.name === "ReferenceError" && (m = /^(\w+) is not defined$/.exec(msg)) && m[1] in NODE_GLOBALS) {
@@ -48,6 +48,12 @@ export function explainDriverError(e: Error, frames: readonly Frame[]): string |
     return "import() at run time: a driver can import only the kernel API, with static import statements";
   }
   if (e.name === "RangeError" && /Maximum call stack size exceeded/.test(msg)) {
+    // The innermost frame a built-in (JSON.stringify, Array.prototype.join …): the stack ran out inside it, not in a recursion of the driver's.
+    const first = /^\s*at (?:new )?([\w$.<>\[\] ]+?) \((?:<anonymous>|native)\)$/m.exec((rawStack ?? e.stack ?? "").split("\n").find((l) => /^\s*at /.test(l)) ?? "");
+    if (first) {
+      const caller = frames[0];
+      return `the stack ran out inside ${first[1]}, a built-in${caller ? `, called from ${caller.fn} (${caller.file}:${caller.line})` : ""}: the value it was given is nested too deeply for it (or refers to itself)`;
+    }
     const top = mostRepeated(frames);
     return top ? `unbounded recursion: ${top.fn} (${top.file}:${top.line}) keeps calling itself until the stack runs out` : "unbounded recursion: the stack ran out";
   }
@@ -66,6 +72,29 @@ function mostRepeated(frames: readonly Frame[]): Frame | undefined {
   for (const e of n.values()) if (!best || e.count > best.count) best = e;
   return best?.f;
 }
+
+// Run once in each realm before its code: FinalizationRegistry callbacks are
+// asked for by the host (they would otherwise run from the event loop, outside
+// every limit, after the run), and Atomics.wait() says when it blocks. The
+// originals stay only in these closures.
+const REALM_GUARDS = `"use strict"; (function (hooks) {
+  const Orig = FinalizationRegistry;
+  const capture = hooks.capture, finalizer = hooks.finalizer, blocking = hooks.blocking, construct = Reflect.construct;
+  const FR = function FinalizationRegistry(cleanup) {
+    if (new.target === undefined) throw new TypeError("Constructor FinalizationRegistry requires 'new'");
+    if (typeof cleanup !== "function") throw new TypeError("FinalizationRegistry: cleanup must be callable");
+    const where = capture();
+    return construct(Orig, [function (held) { if (finalizer(where)) cleanup(held); }], new.target);
+  };
+  FR.prototype = Orig.prototype;
+  Object.defineProperty(Orig.prototype, "constructor", { value: FR, writable: false, configurable: false });
+  Object.defineProperty(globalThis, "FinalizationRegistry", { value: FR, writable: false, configurable: false });
+  const origWait = Atomics.wait, apply = Reflect.apply;
+  Object.defineProperty(Atomics, "wait", { writable: false, configurable: false, value: function wait(ta, index, value, timeout) {
+    blocking(capture());
+    try { return apply(origWait, Atomics, [ta, index, value, timeout]); } finally { blocking(undefined); }
+  } });
+})`;
 
 let locked = false;
 
@@ -100,6 +129,47 @@ export function lockdownHostRealm(): void {
     if (typeof c === "function" && c.prototype) Object.freeze(c.prototype);
   }
   for (const e of [Error, TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError]) Object.freeze(e.prototype);
+  // What generators, async functions and iterators lead to (their hidden constructors' prototypes, %IteratorPrototype%
+  // and the per-kind iterator prototypes): not globals, but every kernel generator or Map a driver holds reaches them.
+  const hidden: object[] = [];
+  for (const f of kinds) {
+    const fnProto = Object.getPrototypeOf(f) as { prototype?: object };
+    hidden.push(fnProto);
+    if (fnProto.prototype) hidden.push(fnProto.prototype);
+  }
+  for (const it of [[][Symbol.iterator](), new Map()[Symbol.iterator](), new Set()[Symbol.iterator](), ""[Symbol.iterator](), /./[Symbol.matchAll]("")]) hidden.push(Object.getPrototypeOf(it));
+  for (let o of hidden) {
+    for (; o && !Object.isFrozen(o); o = Object.getPrototypeOf(o)) Object.freeze(o);
+  }
+  // Not ECMAScript's, but both realms are handed them: patched, they would make the scenario's byte checks pass on anything.
+  for (const c of [TextEncoder, TextDecoder]) { Object.freeze(c.prototype); Object.freeze(c); }
+}
+
+/**
+ * Freezes the classes (and their prototypes) whose instances drivers and
+ * scenarios are handed, so that replacing a method of an mm, a VMA or a task
+ * cannot change what the kernel reports (/proc/<pid>/maps, the leak report).
+ * Their static state is in readonly fields holding containers, which stay
+ * usable; instances stay writable (drivers set vm_private_data, vm_ops …).
+ */
+export function freezeClassPrototypes(modules: Iterable<object>): void {
+  for (const mod of modules) {
+    for (const v of Object.values(mod)) {
+      if (typeof v !== "function" || !v.prototype || Object.isFrozen(v.prototype)) continue;
+      Object.freeze(v.prototype);
+      Object.freeze(v);
+    }
+  }
+}
+
+/** What the host is told from inside a driver's realm; every hook is a host function, held only by closures there. */
+export interface RealmHooks {
+  /** A stack captured by the host realm at the call (the realm's own Error may be replaced). */
+  capture(): string;
+  /** May a FinalizationRegistry callback created at `where` run now? (After the run's end it is reported and refused.) */
+  finalizer(where: string): boolean;
+  /** Atomics.wait() is entered (with where it was called) and left: a stop at the time limit in between is a block, not a spin. */
+  blocking(where: string | undefined): void;
 }
 
 /** A frozen copy of an API module: functions and plain constants frozen too, getters kept. */
@@ -138,14 +208,20 @@ export interface DriverContext {
  * modules by import name, already frozen (frozenModule()); anything else a
  * bundle asks for is refused.
  */
-export function createDriverContext(modules: ReadonlyMap<string, object>, names: readonly string[], globals: Record<string, unknown> = {}): DriverContext {
+export function createDriverContext(modules: ReadonlyMap<string, object>, names: readonly string[], globals: Record<string, unknown> = {}, hooks?: RealmHooks): DriverContext {
   const context = vm.createContext(Object.assign(Object.create(null), globals), {
     name: "driver",
     codeGeneration: { strings: true, wasm: false },
+    // The realm's promise jobs wait in a queue of their own, run only when the host drains it under its time limit.
+    microtaskMode: "afterEvaluate",
   });
-  // The context's own error machinery stays the host's: stack formatting is how findings find the driver's lines.
+  // The context's own error machinery stays the host's: stack formatting is how findings find the driver's lines,
+  // and a stackTraceLimit of 0 would leave oopses without them. V8 reads both from the realm's intrinsic Error,
+  // whatever the global \`Error\` is later made to be (a replaced one throws values with no stack: see driverException).
   vm.runInContext(`"use strict";
-    Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });`, context);
+    Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });
+    Object.defineProperty(Error, "stackTraceLimit", { value: 32, writable: false, configurable: false });`, context);
+  if (hooks) (vm.runInContext(REALM_GUARDS, context) as (h: RealmHooks) => void)(hooks);
   const req = Object.freeze(function require(spec: string): object {
     const m = modules.get(spec);
     if (!m) throw new Error(`cannot find module '${spec}': drivers may import only the kernel API (${names.join(", ")})`);

@@ -46,7 +46,8 @@ describe("driver host: flags and Nodes", () => {
     assert.equal(hasAllowInspector(parseVersion("v20.20.2")), false);
     assert.equal(hasAllowInspector(parseVersion("v24.21.0")), true);
     const flags = hostFlags({ version: parseVersion("v20.20.2"), read: ["/a", "/b"], heapMb: 64 });
-    assert.deepEqual(flags, ["--experimental-permission", "--allow-fs-read=/a", "--allow-fs-read=/b", "--max-old-space-size=64", "--no-warnings"]);
+    // Every host has its watchdog worker; nothing else is granted.
+    assert.deepEqual(flags, ["--experimental-permission", "--allow-fs-read=/a", "--allow-fs-read=/b", "--allow-worker", "--max-old-space-size=64", "--no-warnings"]);
     assert.throws(() => hostFlags({ version: parseVersion("v20.20.2"), read: [], heapMb: 64, debug: true }), /debug runs need Node 24\.10 or later for --allow-inspector; this is 20\.20/);
     const dbg = hostFlags({ version: parseVersion("v24.21.0"), read: ["/a"], heapMb: 64, debug: true });
     assert.ok(dbg.includes("--permission") && dbg.includes("--allow-inspector") && dbg.includes("--allow-worker"));

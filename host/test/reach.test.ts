@@ -5,6 +5,7 @@
 // kernel or any of its subsystems (the DMA checker, the allocators, the log).
 
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { runScenario, type Kernel } from "../../sim-core/src";
 import { bundle, evaluate } from "../src/bundle";
@@ -17,6 +18,11 @@ function forbidden(k: Kernel): Map<object, string> {
   for (const key of Reflect.ownKeys(k)) {
     const v = (k as unknown as Record<string | symbol, unknown>)[key];
     if (v && typeof v === "object" && !ArrayBuffer.isView(v)) out.set(v, `k.${String(key)}`);
+  }
+  // The allocator's own records: a driver holds kmem_cache handles, never the caches, their slabs or their tracks.
+  for (const c of k.slab.caches) {
+    out.set(c, `the slab cache ${c.name}`);
+    for (const s of c.slabs) { out.set(s, `a slab of ${c.name}`); out.set(s.meta, `the object records of a slab of ${c.name}`); }
   }
   return out;
 }
@@ -79,6 +85,23 @@ describe("the kernel is out of reach of what drivers and scenarios hold", functi
       assert.equal(found, undefined, found);
     });
   }
+
+  // Reaching is one half; the other is what can be changed on the way. Run in a process of its own, locked as the host is.
+  for (const [sample, devices] of [["simple", []], ["edu_dma", ["edu"]], ["scullp", []]] as const) {
+    it(`${sample}: every prototype on the way from what drivers hold is frozen, and so are the shared text codecs`, () => {
+      const out = execFileSync(process.execPath, [path.join(__dirname, "reach-writable.js"), path.join(ROOT, "samples", sample), ...devices], { encoding: "utf8" });
+      const r = JSON.parse(out) as { failure?: string; walked: number; prototypes: number; writable: string[] };
+      assert.equal(r.failure, undefined);
+      assert.ok(r.prototypes >= 5, `the walk met only ${r.prototypes} prototypes`);
+      assert.deepEqual(r.writable, []);
+    });
+  }
+
+  it("the writability walk finds writable prototypes when the host is not locked (it can fail)", () => {
+    const out = execFileSync(process.execPath, [path.join(__dirname, "reach-writable.js"), path.join(ROOT, "samples", "simple")], { encoding: "utf8", env: { ...process.env, UNLOCKED: "1" } });
+    const r = JSON.parse(out) as { writable: string[] };
+    for (const p of ["Task.prototype", "MmStruct.prototype", "Object.prototype", "TextDecoder"]) assert.ok(r.writable.includes(p), `${p} in ${r.writable.join(", ")}`);
+  });
 
   it("finds a path when there is one (the walk can fail)", () => {
     const k = { dma: { debug: { enabled: true } } };

@@ -7,6 +7,7 @@ import { COST_NS, VirtualClock } from "./kernel/clock";
 import { EventStream } from "./kernel/events";
 import { formatDmesg, LogBuffer, type LogRecord } from "./kernel/printk";
 import { KernelOops, RunAborted, makeFinding, type Finding, type FindingInput } from "./kernel/report";
+import { badReturn, describeValue } from "./kernel/contract";
 import { StackTracker, type CapturedStack, type Frame } from "./kernel/stack";
 import type { RuleId } from "./rules/catalogue";
 import { vsnprintf, type FormatContext } from "./kernel/vsprintf";
@@ -57,6 +58,12 @@ export interface BootOptions {
   logBufBytes?: number;
   /** Called for every completed kernel log line. */
   onLog?: (r: LogRecord) => void;
+  /**
+   * The most log a run may print (lines, bytes of text) before it is stopped
+   * as a log flood; once reached, printk() and every call into the driver end
+   * the run again, so a driver that catches the stop cannot print on.
+   */
+  logLimit?: { lines?: number; bytes?: number };
   /** A fault in a VMA without a fault method: LDD3's zero page (default) or today's SIGBUS. */
   noFaultHandler?: NoFaultHandler;
   /** Device models to plug into the PCI-like bus at boot, by name: "edu", "nic", "fb", "isa". */
@@ -105,6 +112,13 @@ export class Kernel {
   onFinding: ((f: Finding) => void) | undefined;
   /** Adds a line of explanation to the oops of a JavaScript error from the driver (the host knows its sandbox). */
   explainDriverError: ((e: Error, frames: readonly Frame[]) => string | undefined) | undefined;
+  /** Set when a limit ended the run: from then on no driver code is called and printk() refuses. */
+  halted: RunAborted | undefined;
+  /** Called when the outermost call into a driver returns (the driver host runs the driver's pending microtasks here). */
+  onDriverReturn: ((m: Module | null, what: string) => void) | undefined;
+  /** Where a callback that broke its return contract is (the host finds an async function's line from its Promise). */
+  locateReturn: ((what: string, value: unknown, m: Module | null) => Frame | undefined) | undefined;
+  private logCount = { lines: 0, bytes: 0 };
   readonly mm: Memory;
   readonly mmap: Mmap;
   readonly uaccess: UserMemory;
@@ -145,6 +159,7 @@ export class Kernel {
       onRecord: (r) => {
         this.events.emit({ type: "log", level: r.level, text: r.text, tsNs: r.tsNs });
         opts.onLog?.(r);
+        if (opts.logLimit) this.countLog(r, opts.logLimit);
       },
     });
     this.stacks.enabled = opts.trackStacks ?? true;
@@ -232,6 +247,7 @@ export class Kernel {
 
   /** printk(): formats like lib/vsprintf.c and appends to the log ring. */
   printk(fmt: string, ...args: unknown[]): void {
+    if (this.halted) throw this.halted;
     const text = args.length ? vsnprintf(fmt, args, this.fmt) : fmt;
     this.log.write(text, this.clock.now);
     this.clock.advance(this.cost.printk);
@@ -457,6 +473,7 @@ export class Kernel {
 
   /** callDriver() for a method call with one argument, without a closure: the fault path's form. */
   callDriverWith<A, R>(m: Module | null, what: string, fn: (this: unknown, a: A) => R, self: unknown, arg: A): R {
+    if (this.halted) throw this.halted;
     const prevModule = this.currentModule, prevFault = this.inFault;
     this.currentModule = m ?? prevModule;
     this.inFault = what === "fault" || what === "page_mkwrite";
@@ -464,10 +481,10 @@ export class Kernel {
     const entry = this.irqs.depth === 0 && (this.driverCalls.length === 0 || what === "work" || what === "timer" || what === "tasklet") ? this.locking.snapshot() : undefined;
     let unwinding = true;
     this.driverCalls.push(what);
+    let ret: R;
     try {
-      const r = fn.call(self, arg);
+      ret = fn.call(self, arg);
       unwinding = false;
-      return r;
     } catch (e) {
       if (e instanceof KernelOops || e instanceof UserSignal || e instanceof RunAborted) throw e;
       throw this.driverException(e, what);
@@ -477,16 +494,53 @@ export class Kernel {
       this.currentModule = prevModule;
       this.inFault = prevFault;
     }
+    if (this.driverCalls.length === 0) this.onDriverReturn?.(m, what);
+    const bad = badReturn(what, ret);
+    if (bad) throw this.brokenContract(m, what, ret, bad);
+    return ret;
+  }
+
+  /** A callback's return value that C's types would not allow: an oops in the callback, as a BUG the kernel cannot go on from. */
+  private brokenContract(m: Module | null, what: string, value: unknown, why: string): KernelOops {
+    const where = this.locateReturn?.(what, value, m);
+    const headline = `BUG: the driver's ${why}`;
+    const report = [
+      headline,
+      `Oops: 0000 [#${++this.oopsCount}] PREEMPT SMP KASAN${this.profile.arch === "x86_64" ? " NOPTI" : ""}`,
+      `CPU: 0 UID: 0 PID: ${this.current.pid} Comm: ${this.current.comm} Tainted: G    B              6.12.0-faultline #1`,
+      ...(where ? [`${this.profile.arch === "x86_64" ? "RIP: 0010:" : "EIP: "}${this.stacks.formatFrame(where)}`] : []),
+      "---[ end trace 0000000000000000 ]---",
+    ];
+    this.logLines(1, report);
+    this.noteOops(headline, 0, where, report, undefined);
+    return new KernelOops(headline, 0, report, where, undefined);
+  }
+
+  /** The log limit: counted on every record, and sticky once reached. */
+  private countLog(r: LogRecord, limit: { lines?: number; bytes?: number }): void {
+    const c = this.logCount;
+    c.lines++;
+    c.bytes += r.text.length + 1;
+    const what = limit.lines !== undefined && c.lines >= limit.lines ? `${limit.lines} lines` : limit.bytes !== undefined && c.bytes >= limit.bytes ? `${limit.bytes} bytes` : undefined;
+    if (!what || this.halted) return;
+    const stack = this.stacks.capture();
+    const top = stack?.top;
+    this.halted = new RunAborted("log-flood", `the kernel log reached ${what}: the driver is flooding it${top ? ` (the last line came from ${this.stacks.formatFrame(top)})` : ""}`, top, stack?.driverFrames ?? []);
+    throw this.halted;
   }
 
   /** A JavaScript error escaping driver code: logged as an oops in the driver's own lines. */
   private driverException(e: unknown, what: string): KernelOops {
     // An Error of the driver's own realm is not `instanceof Error` here: recognise it by its brand.
-    const err = isError(e) ? e : new Error(String(e));
-    const frames = this.stacks.driverFrames(err.stack ?? "");
+    // A value that is not an Error has no stack of the throw: a stack taken here would name the caller (the scenario), not the driver.
+    const genuine = isError(e);
+    const err = genuine ? e : new Error(`${describeValue(e)}, not an Error (no stack: the throw cannot be located)`);
+    const frames = genuine ? this.stacks.driverFrames(typeof err.stack === "string" ? err.stack : "") : [];
     const where = frames[0] ? this.stacks.formatFrame(frames[0]) : "<driver>";
-    const headline = `BUG: the driver's ${what}() threw ${err.name}: ${err.message}`;
-    const why = this.explainDriverError?.(err, frames);
+    // printk cuts a record at 1024 bytes anyway; a message of megabytes would only be copied around on the way there.
+    const message = String(err.message), shown = message.length > 1024 ? `${message.slice(0, 1024)}…` : message;
+    const headline = `BUG: the driver's ${what}() threw ${genuine ? `${err.name}: ${shown}` : shown}`;
+    const why = genuine ? this.explainDriverError?.(err, frames) : undefined;
     const report = [
       headline,
       ...(why ? [`(${why})`] : []),

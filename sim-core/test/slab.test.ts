@@ -2,6 +2,7 @@
 // (page-backed) path, GFP_DMA caches, named caches, /proc/slabinfo, the KASAN
 // quarantine and the discarding of empty slabs.
 
+import { cacheBehind } from "../src/mm/slab-handles";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 
@@ -340,7 +341,7 @@ describe("slab", () => {
       const freeBefore = k.pages.totalFreePages();
       const c = kmem_cache_create("mydev_cache", 100, 0, 0);
       assert.ok(c);
-      assert.equal(c.objectSize, 100);
+      assert.equal(c.object_size, 100);
       const a = kmem_cache_alloc(c, GFP_KERNEL);
       assert.equal(cacheOf(k, a), "mydev_cache");
       assert.equal(ksize(a), 100);
@@ -353,7 +354,7 @@ describe("slab", () => {
       kmem_cache_destroy(c);
       assert.deepEqual(newLog(k, n), [], "destroying an empty cache is silent");
       assert.equal(slabinfoRow(k, "mydev_cache"), undefined);
-      assert.ok(c.destroyed);
+      assert.ok(cacheBehind(c)!.destroyed);
       assert.equal(k.pages.totalFreePages(), freeBefore, "its slabs went back to the page allocator");
       kmem_cache_destroy(null);
       assert.deepEqual(k.findings, []);
@@ -369,7 +370,7 @@ describe("slab", () => {
       assert.equal(log[0], "------------[ cut here ]------------");
       assert.match(log[1], new RegExp(`^kmem_cache_destroy leaky: Slab cache still has objects when called from .+ \\(${escapeRe(REL)}:${line}\\)`));
       assert.match(log[2], /^WARNING: CPU: 0 PID: 1 at /);
-      assert.ok(!c.destroyed);
+      assert.ok(!cacheBehind(c)!.destroyed);
       assert.match(slabinfoRow(k, "leaky") ?? "", /^leaky +1 /);
       assert.deepEqual(k.findings, []);
     });
@@ -384,7 +385,7 @@ describe("slab", () => {
       kmem_cache_destroy(c);
       assert.deepEqual(newLog(k, n), []);
       assert.equal(k.slab.quarantined, 0);
-      assert.ok(c.destroyed);
+      assert.ok(cacheBehind(c)!.destroyed);
     });
 
     it("SLAB_HWCACHE_ALIGN aligns to the cache line, or to half of it for small objects (calculate_alignment)", () => {
@@ -392,8 +393,8 @@ describe("slab", () => {
       const small = kmem_cache_create("hw_small", 20, 0, SLAB_HWCACHE_ALIGN)!;
       const big = kmem_cache_create("hw_big", 100, 0, SLAB_HWCACHE_ALIGN)!;
       // 20 + 16 redzone, in 32-byte units; 100 + 64 redzone, in 64-byte units.
-      assert.equal(small.size, 64);
-      assert.equal(big.size, 192);
+      assert.equal(cacheBehind(small)!.size, 64);
+      assert.equal(cacheBehind(big)!.size, 192);
       const s1 = kmem_cache_alloc(small, GFP_KERNEL), s2 = kmem_cache_alloc(small, GFP_KERNEL);
       const b1 = kmem_cache_alloc(big, GFP_KERNEL), b2 = kmem_cache_alloc(big, GFP_KERNEL);
       for (const o of [s1, s2]) assert.equal(phys(k, o) % 32, 0);

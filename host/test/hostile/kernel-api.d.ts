@@ -25,6 +25,9 @@ declare module "linux/*" {
   export function pr_info(fmt: string, ...args: unknown[]): void;
   export function kmalloc(size: number, flags: number): number;
   export function kfree(p: number): void;
+  export type kmem_cache = { readonly name: string };
+  export function kmem_cache_create(name: string, size: number, align: number, flags: number): kmem_cache | null;
+  export function kmem_cache_alloc(c: kmem_cache, flags: number): number;
   export function misc_register(misc: any): number;
   export function misc_deregister(misc: any): void;
   export function PCI_DEVICE(vendor: number, device: number): any;

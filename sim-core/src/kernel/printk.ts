@@ -33,6 +33,8 @@ export function parsePrintkPrefix(s: string): PrintkParse {
 
 // Per-record cost beyond the text, standing in for printk's descriptor + info.
 const RECORD_OVERHEAD = 16;
+/** PRINTKRB_RECORD_MAX: vprintk_store() cuts a record's text at this many bytes. */
+export const PRINTK_RECORD_MAX = 1024;
 
 export class LogBuffer {
   private ring: LogRecord[] = [];
@@ -100,6 +102,7 @@ export class LogBuffer {
   }
 
   private push(text: string, tsNs: number, level: LogLevel, facility: number): LogRecord {
+    if (text.length > PRINTK_RECORD_MAX) text = text.slice(0, PRINTK_RECORD_MAX);
     const r: LogRecord = { seq: this.nextSeq++, tsNs, level, facility, text };
     this.ring.push(r);
     this.used += text.length + RECORD_OVERHEAD;
@@ -108,6 +111,7 @@ export class LogBuffer {
   }
 
   private append(r: LogRecord, more: string): void {
+    if (r.text.length + more.length > PRINTK_RECORD_MAX) more = more.slice(0, Math.max(0, PRINTK_RECORD_MAX - r.text.length));
     r.text += more;
     this.used += more.length;
     this.evict();

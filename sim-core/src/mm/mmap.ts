@@ -211,7 +211,8 @@ export class Mmap {
 
   private callVmOp(vma: VmArea, op: "open" | "close"): void {
     const fn = vma.vm_ops?.[op];
-    if (fn) this.#k.callDriver(vma.vm_file?.module ?? null, op, () => fn.call(vma.vm_ops, vma));
+    // vm_ops' open/close return void, unlike the file operations of the same names: the kernel checks them by this name.
+    if (fn) this.#k.callDriver(vma.vm_file?.module ?? null, `vm_${op}`, () => fn.call(vma.vm_ops, vma));
   }
 
   /** remove_vma() after its pages are gone: vm_ops->close and the file reference. */
