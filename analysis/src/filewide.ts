@@ -339,7 +339,10 @@ function maskRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
     const at = master?.call ?? users[0]!.call;
     rep.report("DMA018", at, `DMA without a DMA mask set: the driver never calls dma_set_mask_and_coherent(), so the DMA API assumes the default 32-bit mask and may hand the device addresses it cannot drive`, "information",
       [{ node: users[0]!.call, message: "first DMA here" }],
-      [{ title: "Set the device's DMA mask", file: rep.fileName, edits: [rep.insertAfter(statementOf(at), [`if (dma_set_mask_and_coherent(${master ? `${master.call.arguments[0]?.getText() ?? "pdev"}.dev` : "dev"}, DMA_BIT_MASK(32))) return -EIO;`])] }]);
+      [{ title: "Set the device's DMA mask", file: rep.fileName, edits: [
+        rep.insertAfter(statementOf(at), [`if (dma_set_mask_and_coherent(${master ? `${master.call.arguments[0]?.getText() ?? "pdev"}.dev` : "dev"}, DMA_BIT_MASK(32))) return -EIO;`]),
+        importEdit(unit.sf, "linux/dma-mapping", "dma_set_mask_and_coherent"), importEdit(unit.sf, "linux/dma-mapping", "DMA_BIT_MASK"), importEdit(unit.sf, "linux/errno", "EIO"),
+      ].filter((e): e is NonNullable<typeof e> => !!e) }]);
   }
   // ISA DMA (the 8237): the buffer must lie in ZONE_DMA.
   for (const c of facts.calls) {

@@ -129,7 +129,7 @@ export class FlowAnalysis {
       for (const d of s.declarationList.declarations) {
         if (!d.initializer) continue;
         const prov = this.expr(d.initializer, st, ctx);
-        if (ts.isIdentifier(d.name)) this.bind(keyOf(d.name, ctx.frame), prov, d.initializer, st, ctx);
+        if (ts.isIdentifier(d.name)) this.bind(this.ownKey(d.name, ctx), prov, d.initializer, st, ctx);
       }
       return st;
     }
@@ -268,7 +268,7 @@ export class FlowAnalysis {
       if (op === ts.SyntaxKind.EqualsToken) {
         const prov = this.expr(e.right, st, ctx);
         this.evalTarget(e.left, st, ctx);
-        this.bind(keyOf(e.left, f), prov, e.right, st, ctx);
+        this.bind(ts.isIdentifier(skipOuter(e.left)) ? this.ownKey(skipOuter(e.left) as ts.Identifier, ctx) : keyOf(e.left, f), prov, e.right, st, ctx);
         return prov;
       }
       if (op >= ts.SyntaxKind.FirstCompoundAssignment && op <= ts.SyntaxKind.LastCompoundAssignment) {
@@ -330,6 +330,18 @@ export class FlowAnalysis {
     }
     ts.forEachChild(e, (c) => { if (ts.isExpression(c)) this.expr(c, st, ctx); });
     return undefined;
+  }
+
+  /**
+   * The key a store to a variable updates: none for a local that is only an
+   * alias of other storage (`const tail = buf + 128` names buf's memory, and
+   * storing it must not make buf forget what it is).
+   */
+  private ownKey(id: ts.Identifier, ctx: Ctx): string | undefined {
+    const k = keyOf(id, ctx.frame);
+    const f = ctx.frame;
+    if (f.locals.has(id.text) && !f.params.has(id.text) && k !== `v:${f.fn.name}:${id.text}`) return undefined;
+    return k;
   }
 
   /** Evaluates the parts of an assignment target that run (indices, objects). */

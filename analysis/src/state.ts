@@ -124,6 +124,8 @@ export function join(a: State | null, b: State | null): State | null {
       checked: (x?.checked ?? false) || (y?.checked ?? false),
       uncheckedReported: (x?.uncheckedReported ?? false) || (y?.uncheckedReported ?? false),
       releasedAt: x?.releasedAt ?? y?.releasedAt,
+      // Where the device got it, from a path on which it has it.
+      ownerSite: x && x.owner !== "cpu" ? x.ownerSite : y && y.owner !== "cpu" ? y.ownerSite : base.ownerSite,
     };
     s.recs.set(id, r);
   }
