@@ -397,9 +397,13 @@ export class Kernel {
     const what = target === "I/O"
       ? `${fn}() on ${this.px(addr)}, an __iomem address from ioremap(); use readl()/writel() or memcpy_fromio()/memcpy_toio()`
       : `${fn}() on ${this.px(addr)}, which is RAM, not an ioremap()ed address`;
+    // The message names the address once; the problem without it.
+    const problem = target === "I/O"
+      ? `${fn}() on an __iomem address from ioremap(); use readl()/writel() or memcpy_fromio()/memcpy_toio()`
+      : `${fn}() on RAM, not an ioremap()ed address`;
     this.violation({
       rule: "MEM006",
-      params: { problem: what, addr: this.px(addr) },
+      params: { problem, addr: this.px(addr) },
       report: [`sparse: warning: incorrect type in argument (different address spaces): ${what}`, "Call Trace:", ...this.stacks.formatStack(stack)],
       stack,
     });

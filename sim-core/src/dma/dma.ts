@@ -896,6 +896,8 @@ export class Dma {
       if (pa >= 0 && !k.isRamPhys(pa)) this.peer(pa, n, (r, o) => r.set(bytes.subarray(off, off + n), o), () => undefined);
       else if (pa >= 0) {
         k.phys.write(pa, bytes, off, n);
+        // A user page the device filled (direct I/O into pinned pages) is as dirty as one the CPU wrote.
+        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(pa / PAGE_SIZE));
         if (this.shadow.size) this.shadow.markInit(pa, n);
         if (this.cache.lines.size) {
           for (let ln = Math.floor(pa / L1_CACHE_BYTES), last = Math.floor((pa + n - 1) / L1_CACHE_BYTES); ln <= last; ln++) {

@@ -103,7 +103,8 @@ export class Modules {
   /** Everything the module took and did not give back. */
   leaks(mod: Module): Leak[] {
     const k = this.#k, out: Leak[] = [];
-    const mine = (t: Track | undefined) => t?.module === mod;
+    // An allocation a MEM004 already reported (freed with the wrong function) is that bug, not a second one.
+    const mine = (t: Track | undefined) => t?.module === mod && !k.kasan.wronglyFreed.has(t);
     for (const c of k.slab.caches) {
       for (const s of c.slabs) {
         for (let i = 0; i < c.objsPerSlab; i++) {
@@ -121,7 +122,7 @@ export class Modules {
     for (const a of k.vmalloc.list()) if (mine(a.alloc)) out.push({ rule: "MEM008", what: `${a.kind} area`, addr: a.addr, size: a.requested, allocFn: `${a.kind}()`, track: a.alloc });
     for (const r of k.pages.heldRefs(mod)) out.push({ rule: "MEM008", what: `page reference on pfn:0x${r.pfn.toString(16)}`, addr: k.highmem.pageAddress(r.pfn) || r.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: "get_page()", track: r.track });
     for (const h of k.highmem.heldKmaps()) for (const t of h.holders) if (t.module === mod) out.push({ rule: "PG003", what: `kmap of pfn:0x${h.pfn.toString(16)}`, addr: k.highmem.pageAddress(h.pfn), size: PAGE_SIZE, allocFn: "kmap()", track: t });
-    for (const g of k.gup.heldBy(mod)) out.push({ rule: "PG007", what: `${g.grant.pin ? "pinned" : "referenced"} user page pfn:0x${g.pfn.toString(16)}`, addr: g.pfn * PAGE_SIZE, size: PAGE_SIZE, allocFn: g.grant.pin ? "pin_user_pages()" : "get_user_pages()", track: { pid: 0, comm: "", seq: 0, stack: g.grant.stack, module: mod, tsNs: 0 } });
+    for (const g of k.gup.heldBy(mod)) out.push({ rule: "PG007", what: `${g.grant.pin ? "pinned" : "referenced"} user page pfn:0x${g.pfn.toString(16)}`, addr: g.grant.addr, size: PAGE_SIZE, allocFn: g.grant.pin ? "pin_user_pages()" : "get_user_pages()", track: { pid: g.grant.pid, comm: g.grant.comm, seq: 0, stack: g.grant.stack, module: mod, tsNs: g.grant.tsNs } });
     return out;
   }
 

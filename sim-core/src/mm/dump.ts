@@ -11,7 +11,7 @@ export function dumpPage(memmap: MemMap, pfn: number, reason: string | undefined
   const zone = memmap.zoneOf(pfn);
   const names = [...flagNames(flags), `zone=${zone}`].join("|");
   const lines = [
-    `page:${hexAddr(memmap.structPageAddress(pfn), p.ptrDigits)} refcount:${memmap.refcount(pfn)} mapcount:${memmap.mapcount(pfn)} mapping:${"0".repeat(p.ptrDigits)} index:0x0 pfn:0x${pfn.toString(16)}`,
+    `page:${hexAddr(memmap.structPageAddress(pfn), p.ptrDigits)} refcount:${memmap.refcount(pfn)} mapcount:${memmap.mapcount(pfn) + 1} mapping:${"0".repeat(p.ptrDigits)} index:0x0 pfn:0x${pfn.toString(16)}`,
     `flags: 0x${flags.toString(16)}(${names})`,
     `page_type: ${ZONE_NAMES[zone]} zone`,
   ];

@@ -32,6 +32,10 @@ interface Grant {
   written: boolean;
   module: Module | null;
   stack: CapturedStack | undefined;
+  /** The task that took it, for the leak report. */
+  comm: string;
+  pid: number;
+  tsNs: number;
 }
 
 export class Gup {
@@ -78,7 +82,7 @@ export class Gup {
       if (pin) k.memmap.addRefcount(head, GUP_PIN_COUNTING_BIAS);
       else k.memmap.addRefcount(head, 1);
       const list = this.grants.get(pfn) ?? [];
-      list.push({ addr, pin, write, written: false, module: k.currentModule, stack });
+      list.push({ addr, pin, write, written: false, module: k.currentModule, stack, comm: k.current.comm, pid: k.current.pid, tsNs: k.clock.now });
       this.grants.set(pfn, list);
       if (pages) pages[i] = k.memmap.page(pfn);
     }

@@ -264,6 +264,9 @@ export class Kasan {
     return 0;
   }
 
+  /** Allocations a wrong free function was given (MEM004): the leak that follows is not a second bug. */
+  readonly wronglyFreed = new WeakSet<object>();
+
   /** kfree() of something that is not a live kmalloc object. */
   reportBadFree(addr: number, kind: "double-free" | "invalid-free" | "mismatch-or-invalid", fn: string, stack: CapturedStack | undefined): void {
     const k = this.#k;
@@ -274,6 +277,9 @@ export class Kasan {
     if (kind === "mismatch-or-invalid") {
       const mismatch = this.allocatorOf(addr);
       if (mismatch) {
+        // The allocation stays live; its leak at unload is this same bug, so kmemleak's report is left out then.
+        const track = k.vmalloc.isVmallocAddr(addr) ? k.vmalloc.find(addr)?.alloc : k.pages.blockOf(Math.floor((addr - k.profile.pageOffset) / PAGE_SIZE))?.alloc;
+        if (track) this.wronglyFreed.add(track);
         k.violation({
           rule: "MEM004",
           params: { fn: `${fn}()`, addr: k.px(addr), alloc_fn: `${mismatch.allocatedBy} (free it with ${mismatch.freeWith})` },

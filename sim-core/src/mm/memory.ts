@@ -445,14 +445,33 @@ export class Memory {
       const block = k.pages.blockOf(pfn);
       const obj = k.slab.objectAt(k.pages.pageAddressOrZero(pfn));
       const owner = mm.owner(pfn);
-      let limitPages: number | undefined, what = "";
+      let limitPages: number | undefined, what = "", objBytes = 0, objOffset = 0;
       if (block && owner === Owner.Pages) {
         limitPages = block.pfn + (1 << block.order) - pfn;
         what = `order-${block.order} page block at pfn:0x${block.pfn.toString(16)}`;
+        objBytes = PAGE_SIZE << block.order;
+        objOffset = (pfn - block.pfn) * PAGE_SIZE;
       } else if (obj && owner === Owner.Slab) {
         const endAddr = obj.start + obj.cache.objectSize;
         limitPages = Math.ceil((endAddr - k.pages.pageAddressOrZero(pfn)) / PAGE_SIZE);
         what = `${obj.cache.name} object at ${k.px(obj.start)}`;
+        objBytes = obj.cache.objectSize;
+        objOffset = Math.max(0, k.pages.pageAddressOrZero(pfn) - obj.start);
+      }
+      // A window that starts exactly where the driver's own allocation ends: the offset was never checked against it.
+      const mod = k.currentModule;
+      const startsInOwn = limitPages !== undefined && mod !== null && (owner === Owner.Pages ? block?.alloc?.module === mod : obj?.meta?.alloc?.module === mod);
+      const before = startsInOwn ? undefined : this.allocationEndingAt(pfn);
+      if (before) {
+        limitPages = undefined;
+        k.violation({
+          rule: "MM002",
+          params: { offset: `0x${before.bytes.toString(16)}`, size: n * PAGE_SIZE, limit: before.bytes, object: before.what },
+          report: [
+            `${fn}() maps ${n} pages from pfn:0x${pfn.toString(16)}, the first page after the ${before.what} (${before.bytes} bytes): the offset (vma->vm_pgoff) was not checked against the object's size.`,
+            "Check the requested size and offset (vma->vm_end - vma->vm_start, vma->vm_pgoff) against the object before remapping; vm_iomap_memory() does this for you.",
+          ],
+        });
       }
       // LDD3's rule for RAM: reserved pages only. Pages past the object are MM002's business.
       const inObject = Math.min(n, limitPages ?? n);
@@ -471,7 +490,7 @@ export class Memory {
       if (limitPages !== undefined && n > limitPages) {
         k.violation({
           rule: "MM002",
-          params: { offset: `0x${(vma.vm_pgoff * PAGE_SIZE).toString(16)}`, size: n * PAGE_SIZE, limit: limitPages * PAGE_SIZE, object: what },
+          params: { offset: `0x${objOffset.toString(16)}`, size: n * PAGE_SIZE, limit: objBytes, object: what },
           report: [
             `${fn}() maps ${n} pages from pfn:0x${pfn.toString(16)}, but the ${what} it starts in has only ${limitPages} from there: the remaining ${n - limitPages} page(s) belong to someone else.`,
             "Check the requested size and offset (vma->vm_end - vma->vm_start, vma->vm_pgoff) against the object before remapping; vm_iomap_memory() does this for you.",
@@ -529,9 +548,43 @@ export class Memory {
       return VM_FAULT_SIGBUS;
     }
     if (addr < vma.vm_start || addr >= vma.vm_end) return VM_FAULT_SIGBUS;
+    this.checkInsertedDevicePfn(vma, pfn, prot);
     const mm = vma.vm_mm, page0 = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
     if (!mm.pgtables.get(page0)) this.install(mm, page0, mkPte(pfn, (prot & ~_PAGE_USER) | _PAGE_PRESENT | this.userBit(vma) | _PAGE_SPECIAL));
     return VM_FAULT_NOPAGE;
+  }
+
+  /** The driver's allocation (page block or slab object) whose last byte is just before pfn, if the current module made one. */
+  private allocationEndingAt(pfn: number): { what: string; bytes: number } | undefined {
+    const k = this.#k, mod = k.currentModule;
+    if (!mod || pfn <= 0) return undefined;
+    const prev = k.pages.blockOf(pfn - 1);
+    if (prev && k.memmap.owner(pfn - 1) === Owner.Pages && prev.pfn + (1 << prev.order) === pfn && prev.alloc?.module === mod) {
+      return { what: `order-${prev.order} page block at pfn:0x${prev.pfn.toString(16)}`, bytes: PAGE_SIZE << prev.order };
+    }
+    const va = k.pages.pageAddressOrZero(pfn);
+    const obj = va ? k.slab.objectAt(va - 1) : undefined;
+    if (obj && obj.start + obj.cache.objectSize === va && obj.meta?.alloc?.module === mod) {
+      return { what: `${obj.cache.name} object at ${k.px(obj.start)}`, bytes: obj.cache.objectSize };
+    }
+    return undefined;
+  }
+
+  /** VMAs already reported for a cacheable device pfn: one report per mapping, not per fault. */
+  private readonly cacheableDeviceVmas = new WeakSet<VmArea>();
+
+  /** MM007 on the fault path: a device pfn inserted under a cacheable protection, as remap_pfn_range() checks at mmap. */
+  private checkInsertedDevicePfn(vma: VmArea, pfn: number, prot: pgprot_t): void {
+    const k = this.#k;
+    if (prot & (_PAGE_PCD | _PAGE_PWT) || this.cacheableDeviceVmas.has(vma)) return;
+    const region = k.io.regionAt(pfn * PAGE_SIZE);
+    if (!region) return;
+    this.cacheableDeviceVmas.add(vma);
+    k.violation({
+      rule: "MM007",
+      params: { pfn: `0x${pfn.toString(16)}`, missing: "pgprot_noncached()" },
+      report: [`vmf_insert_pfn() maps device memory ${region.name} (pfn:0x${pfn.toString(16)}) with a cacheable protection; set vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot) in mmap (or pass it to vmf_insert_pfn_prot()).`],
+    });
   }
 
   private insertMisuse(vma: VmArea, fn: string, problem: string, addr: number, ret: number): number {

@@ -230,7 +230,7 @@ export class PageAllocator {
         const reserved = mm.testFlag(p, PG.reserved);
         k.violation({
           rule: reserved ? "PG002" : "PG001",
-          params: { pfn: `0x${p.toString(16)}`, reason: bad, refcount: mm.refcount(p), mapcount: mm.mapcount(p), fn: `${k.stacks.symbol(stack)}` },
+          params: { pfn: `0x${p.toString(16)}`, reason: bad, refcount: mm.refcount(p), mapcount: mm.mapcount(p) + 1, fn: `${k.stacks.symbol(stack)}` },
           report: [
             `BUG: Bad page state in process ${k.current.comm}  pfn:${p.toString(16).padStart(5, "0")}`,
             ...dumpPage(mm, p, bad),
@@ -293,7 +293,7 @@ export class PageAllocator {
       stack ??= k.stacks.capture();
       k.violation({
         rule: "PG001",
-        params: { pfn: `0x${h.toString(16)}`, reason: "get_page() on a page with no references", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) },
+        params: { pfn: `0x${h.toString(16)}`, reason: "get_page() on a page with no references", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) + 1 },
         report: [
           ...dumpPage(k.memmap, h, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"),
           `kernel BUG at include/linux/mm.h: get_page() of a page whose _refcount is ${k.memmap.refcount(h)}`,
@@ -327,7 +327,7 @@ export class PageAllocator {
       stack ??= k.stacks.capture();
       k.violation({
         rule: "PG001",
-        params: { pfn: `0x${h.toString(16)}`, reason: "put_page() below zero", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) },
+        params: { pfn: `0x${h.toString(16)}`, reason: "put_page() below zero", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) + 1 },
         report: [
           ...dumpPage(k.memmap, h, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"),
           "kernel BUG at include/linux/mm.h: put_page() of a page whose _refcount is already 0",

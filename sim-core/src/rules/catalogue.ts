@@ -835,7 +835,7 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
     static: true,
     dynamic: true,
     anchor: "sparse __iomem \"different address spaces\"",
-    message: "address space mismatch: {problem} at {addr}",
+    message: "address space mismatch at {addr}: {problem}",
     docs: `
       The pointer \`ioremap()\` returns is a cookie for device registers, not ordinary memory: accesses must go through \`readl()\`/\`writel()\` and friends, which use the right instruction width, ordering and (on some architectures) special instructions. Plain dereferences can be merged, reordered, split or cached by the compiler and CPU. Conversely, \`readl()\` on RAM adds barriers where none are wanted and hides a confusion of address spaces.
 
