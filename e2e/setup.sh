@@ -48,10 +48,13 @@ if [ ! -f "$cs/.complete" ]; then
   say "npm install code-server@$CODE_SERVER_VERSION into $cs (several minutes)"
   rm -rf "$cs"; mkdir -p "$cs"
   (cd "$cs" && echo '{"name":"faultline-e2e-code-server","private":true}' > package.json \
-    && PATH="$(dirname "$real_node"):$PATH" npm_config_nodedir="$headers" \
+    && PATH="$(dirname "$real_node"):$PATH" npm_config_nodedir="$headers" npm_config_dangerously_allow_all_scripts=true \
        npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >"$CACHE/code-server-install.log" 2>&1) \
     || fail "npm install code-server@$CODE_SERVER_VERSION failed (see $CACHE/code-server-install.log)"
   [ -f "$cs_bin" ] || fail "code-server installed without $cs_bin"
+  # npm 11 runs install scripts only when allowed; code-server's postinstall installs VS Code's own modules.
+  [ -d "$cs/node_modules/code-server/lib/vscode/node_modules/node-pty" ] || [ -d "$cs/node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog" ] \
+    || fail "code-server's postinstall did not install VS Code's modules (see $CACHE/code-server-install.log)"
   touch "$cs/.complete"
 fi
 

@@ -7,9 +7,11 @@
 //                 replaced by a TypeScript-based bundler (client/src/bundler/),
 //                 so no native binary ships and the .vsix fits in 5 MB
 //   host.js       the driver host process
+//   sample.schema.json  sample.json's schema, with the catalogue's rule ids
 //   ts-plugin.js  the TypeScript server plugin (packaged as node_modules/faultline-ts-plugin)
 // and dist/server.js, the language server (started by the client over IPC).
 import { build } from "esbuild";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -21,7 +23,20 @@ const common = {
 };
 const outdir = "dist/client";
 
+/** sample.json's schema with the catalogue's rule ids as the twins' values (so they complete and bad ones are underlined). */
+function buildSampleSchema() {
+  const catalogue = fs.readFileSync(path.join(root, "sim-core/src/rules/catalogue.ts"), "utf8");
+  const list = /export const RULE_IDS = \[([\s\S]*?)\] as const/.exec(catalogue);
+  if (!list) throw new Error("sim-core/src/rules/catalogue.ts: RULE_IDS not found");
+  const ids = [...list[1].matchAll(/"([A-Z]+\d+)"/g)].map((m) => m[1]);
+  const schema = JSON.parse(fs.readFileSync(path.join(root, "client/schemas/sample.schema.json"), "utf8"));
+  schema.properties.twins.additionalProperties = { type: "string", enum: ids, description: "A rule id from the catalogue (RULES.md)." };
+  fs.mkdirSync(path.join(root, outdir), { recursive: true });
+  fs.writeFileSync(path.join(root, outdir, "sample.schema.json"), JSON.stringify(schema, null, 2) + "\n");
+}
+
 export async function buildExtension() {
+  buildSampleSchema();
   await Promise.all([
     build({ ...common, entryPoints: { extension: "client/src/extension.ts" }, outdir, external: ["vscode"] }),
     build({ ...common, entryPoints: { lsp: "client/src/lsp.ts" }, outdir, external: ["vscode"] }),

@@ -28,11 +28,11 @@ const copy = (rel, filter = () => true) => {
 };
 
 // The bundles the extension runs, and the typings the plugin adds to every project.
-for (const f of ["extension.js", "lsp.js", "runtime.js", "host.js"]) copy(path.join("dist", "client", f));
+for (const f of ["extension.js", "lsp.js", "runtime.js", "host.js", "sample.schema.json"]) copy(path.join("dist", "client", f));
 copy(path.join("dist", "server.js"));
 copy(path.join("dist", "types", "faultline.d.ts"));
-// Templates, the sample.json schema, the webview's page script and style, the walkthrough's pages.
-for (const d of ["templates", "schemas", "media", "walkthrough"]) copy(path.join("client", d));
+// Templates, the webview's page script and style, the walkthrough's pages.
+for (const d of ["templates", "media", "walkthrough"]) copy(path.join("client", d));
 // The samples a user can open (their sources, sample.json and README; not the goldens), and the rule docs.
 copy("samples", (rel) => !/tsconfig|\.golden\.txt$/.test(rel));
 copy(path.join("docs", "rules"));

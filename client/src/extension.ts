@@ -9,7 +9,7 @@ const loadedAt = Date.now();
 let ctx: Ctx | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<{ ctx: Ctx }> {
-  ctx = new Ctx(context, loadedAt);
+  ctx = new Ctx(context, { loadedAt, calledAt: Date.now() });
   await ctx.start();
   return { ctx };
 }

@@ -26,7 +26,19 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
   const file = typingsPath(__dirname, (p) => tsm.sys.fileExists(p));
   return {
     create(info) {
-      info.project.projectService.logger.info(`faultline-ts-plugin: ${file ? `adding ${file}` : "typings not found"} to ${info.project.getProjectName()}`);
+      const project = info.project;
+      project.projectService.logger.info(`faultline-ts-plugin: ${file ? `adding ${file}` : "typings not found"} to ${project.getProjectName()}`);
+      // tsserver makes a configured project's external files roots of its program, but not an inferred
+      // project's (a loose file with no tsconfig.json): there the typings join the root names the
+      // language service builds its program from.
+      if (file && project.projectKind === tsm.server.ProjectKind.Inferred) {
+        const names = project.getScriptFileNames.bind(project);
+        project.getScriptFileNames = () => {
+          const roots = names();
+          return roots.includes(file) ? roots : [...roots, file];
+        };
+        (project as unknown as { markAsDirty?(): void }).markAsDirty?.();
+      }
       return info.languageService;
     },
     getExternalFiles(project) {

@@ -1,0 +1,195 @@
+// The end-to-end steps, one job each, in the order a user meets them. Each
+// throws with what it was waiting for when that never showed; the runner
+// screenshots every step and goes on to the next (unless it is critical).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SEL } from "./workbench.mjs";
+
+const DOC_SHOTS = path.join("docs", "screenshots");
+
+function keep(wb, root, file, name) {
+  fs.mkdirSync(path.join(root, DOC_SHOTS), { recursive: true });
+  fs.copyFileSync(file, path.join(root, DOC_SHOTS, name));
+}
+
+export const STEPS = [
+  {
+    name: "activate",
+    title: "open a workspace with the samples; the extension activates",
+    critical: true,
+    async run(wb) {
+      const { page } = wb;
+      await page.locator(SEL.workbench).waitFor({ state: "visible", timeout: 60_000 });
+      await page.locator(SEL.explorerRow).filter({ hasText: "edu_dma" }).first().waitFor({ state: "visible", timeout: 60_000 });
+      // workspaceContains:**/sample.json activates it with the window; the extension records when activate() resolved.
+      const a = await wb.until("the extension's activation record", () => wb.readActivation(), 60_000);
+      const timing = await page.evaluate(() => ({ origin: performance.timeOrigin, load: performance.timing.loadEventEnd }));
+      wb.metrics.activateMs = a.activateMs;
+      wb.metrics.moduleLoadToActivatedMs = a.loadToActivatedMs;
+      wb.metrics.loadToActivateMs = a.activatedAt - timing.load;
+      wb.metrics.navigationToActivateMs = Math.round(a.activatedAt - timing.origin);
+      wb.metrics.vscodeVersion = a.vscode;
+    },
+  },
+  {
+    name: "template",
+    title: "create a driver from the template, type kmalloc, see the completion",
+    async run(wb, { root }) {
+      const { page } = wb;
+      await wb.command("Faultline: New Driver from a Template…");
+      await wb.pick("Character device with mmap");
+      await wb.input("mydev");
+      await wb.activeTab("mydev.ts");
+      await wb.focusEditor();
+      await wb.press("Mod+End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("const probe_area = kmal", { delay: 20 });
+      await wb.press("Mod+Space");
+      const row = page.locator(SEL.suggestRow).filter({ hasText: "kmalloc" }).first();
+      await row.waitFor({ state: "visible", timeout: 30_000 });
+      await wb.shot("template-completion").then((f) => keep(wb, root, f, "completion-kmalloc.png"));
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("(", { delay: 20 });
+      // Signature help needs the typings: it proves linux/slab resolved with no tsconfig.json.
+      await wb.until("kmalloc's signature help", async () => {
+        const w = page.locator(SEL.parameterHints);
+        return (await w.count()) && /size/i.test(await w.first().innerText());
+      }, 30_000);
+      await wb.reset();
+      await wb.command("File: Revert File");
+    },
+  },
+  {
+    name: "dma001",
+    title: "edu_dma_nosync.ts: DMA001 in Problems on the right line, quick fix, marker gone",
+    async run(wb, { root }) {
+      const { page } = wb;
+      const rel = "edu_dma/edu_dma_nosync.ts";
+      await wb.openFile(rel);
+      const expected = await wb.lineOf(rel, /copy_to_user\(buf, d\.rx_buf/);
+      await wb.command("View: Focus Problems (Errors, Warnings, Infos)", { exact: false });
+      // The workspace has many twins with findings: show this file's only.
+      const filter = page.locator(".markers-panel-action-filter input, .viewpane-filter input").first();
+      await filter.waitFor({ state: "visible" });
+      await filter.fill("**/edu_dma_nosync.ts");
+      const row = await wb.until("DMA001 in the Problems panel", async () => {
+        const r = page.locator(SEL.markersRow).filter({ hasText: "DMA001" }).first();
+        return (await r.count()) ? r : undefined;
+      }, 60_000);
+      const text = (await row.innerText()).replace(/\s+/g, " ");
+      const m = /Ln (\d+)/.exec(text) ?? /\[(\d+),/.exec(text);
+      if (!m) throw new Error(`no line in the DMA001 marker: ${text}`);
+      if (Number(m[1]) !== expected) throw new Error(`DMA001 is on line ${m[1]}; the CPU reads the streaming buffer on line ${expected}: ${text}`);
+      await row.click();
+      await wb.press("Mod+.");
+      const fix = await wb.until("a quick fix for DMA001", async () => {
+        const rows = page.locator(SEL.actionRow);
+        const n = await rows.count();
+        for (let i = 0; i < n; i++) if (/dma_sync|DMA001|sync/i.test(await rows.nth(i).innerText())) return rows.nth(i);
+        return undefined;
+      }, 30_000);
+      await wb.shot("dma001-quickfix").then((f) => keep(wb, root, f, "problems-dma001-quickfix.png"));
+      await fix.click();
+      await wb.until("the DMA001 marker to go", async () => !(await wb.markers()).some((t) => t.includes("DMA001") && t.includes("edu_dma_nosync")), 60_000);
+      await wb.command("File: Revert File");
+      await filter.fill("");
+    },
+  },
+  {
+    name: "run",
+    title: "run a scenario from the code lens; the kernel log in its output channel",
+    async run(wb, { root }) {
+      const { page } = wb;
+      const rel = "edu_dma/edu_dma_nosync.ts";
+      await wb.openFile(rel);
+      // The lens sits above module_init(), at the end of the file: bring it into view.
+      await wb.gotoLine(await wb.lineOf(rel, /^module_init\(/));
+      const lens = page.locator(SEL.codeLens).filter({ hasText: "Run scenario" }).first();
+      await lens.waitFor({ state: "visible", timeout: 60_000 });
+      await lens.click();
+      await wb.until("the run's summary in Faultline Kernel Log", async () => /═══ 1 run: \d+ finding/.test(await wb.panelText()), 90_000);
+      const text = await wb.panelText();
+      if (!/DMA-API|DMA001/.test(text)) throw new Error("the kernel log does not show the DMA-API report");
+      await wb.shot("run-kernel-log").then((f) => keep(wb, root, f, "run-kernel-log.png"));
+    },
+  },
+  {
+    name: "debug",
+    title: "debug simple with the page-fault breakpoint: stop, VMA /dev/simplen, physical memory, step",
+    async run(wb, { root }) {
+      const { page } = wb;
+      await wb.openFile("simple/simple.ts");
+      // F5 with no launch.json: the first session shows the adapter's kernel-event breakpoints.
+      await wb.press("F5");
+      await pickDebugger(wb);
+      const pf = page.locator(SEL.breakpointsRow).filter({ hasText: "Page fault" }).first();
+      await pf.waitFor({ state: "visible", timeout: 90_000 });
+      await wb.until("the first session to end", async () => !(await page.locator(SEL.debugToolbar).isVisible()), 90_000);
+      const box = pf.locator("input[type=checkbox]");
+      if (!(await box.isChecked())) await box.click();
+      await wb.focusEditor();
+      await wb.press("F5");
+      await pickDebugger(wb);
+      const stop = await wb.until("the stop on a page fault", async () => {
+        const t = (await page.locator(SEL.callStackRow).allInnerTexts()).join("\n");
+        return /page fault/i.test(t) ? t : undefined;
+      }, 90_000);
+      wb.metrics.stopDescription = stop.split("\n").find((l) => /page fault/i.test(l));
+      await expandUntil(wb, /\/dev\/simplen/, [/task|vma|process|address/i, /simple-test|pid|mm|vmas?/i, /vma|\//i]);
+      await wb.shot("debug-page-fault").then((f) => keep(wb, root, f, "debug-page-fault.png"));
+      await expandUntil(wb, /pfn 0x|\[0\.\.\d+\]/i, [/physical|memory|zones?/i, /DMA32|Normal|DMA|HighMem|zone/i]);
+      await wb.shot("debug-physical-memory");
+      const before = wb.metrics.stopDescription;
+      await wb.press("F10");
+      await wb.until("a stop after the step", async () => {
+        const t = (await page.locator(SEL.callStackRow).allInnerTexts()).join("\n");
+        return /paused on step|step/i.test(t) && t !== before;
+      }, 60_000);
+    },
+  },
+  {
+    name: "memorymap",
+    title: "open the memory-map webview and see it drawn",
+    async run(wb, { root }) {
+      await wb.command("Faultline: Show Memory Map");
+      const frame = await wb.webviewFrame("#frames");
+      await wb.until("the memory map drawn", async () => (await frame.evaluate(() => document.body.dataset.drawn)) === "true", 60_000);
+      await wb.shot("memory-map").then((f) => keep(wb, root, f, "memory-map.png"));
+      await wb.press("Shift+F5");
+    },
+  },
+];
+
+/** With no launch.json, VS Code may ask which debugger: Faultline (it says "Suggested" for a driver). */
+async function pickDebugger(wb) {
+  const row = wb.page.locator(SEL.quickRow).filter({ hasText: "Faultline" }).first();
+  const toolbar = wb.page.locator(SEL.debugToolbar);
+  // A short run may start and end between two looks: the kernel-event filters it leaves in Breakpoints count too.
+  const filters = wb.page.locator(SEL.breakpointsRow).filter({ hasText: "Page fault" }).first();
+  const which = await wb.until("the debugger picker or a session", async () => ((await row.isVisible()) ? "picker" : (await toolbar.isVisible()) || (await filters.isVisible()) ? "session" : undefined), 60_000);
+  if (which === "picker") await row.click();
+}
+
+/** Expands Variables rows matching each pattern in turn (if present and collapsed) until a row matches target. */
+async function expandUntil(wb, target, path) {
+  const { page } = wb;
+  const rows = page.locator(SEL.variablesRow);
+  const hit = async () => {
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) if (target.test(await rows.nth(i).innerText())) return rows.nth(i);
+    return undefined;
+  };
+  for (const step of path) {
+    if (await hit()) return;
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) {
+      const r = rows.nth(i);
+      if (step.test(await r.innerText()) && (await r.getAttribute("aria-expanded")) === "false") {
+        await r.click();
+        await wb.until(`rows under ${step}`, async () => (await r.getAttribute("aria-expanded")) === "true", 15_000).catch(() => undefined);
+        break;
+      }
+    }
+  }
+  await wb.until(`a Variables row matching ${target}`, hit, 30_000);
+}
