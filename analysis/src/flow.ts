@@ -686,8 +686,10 @@ export class FlowAnalysis {
     }
     for (const al of this.allocsByKey(st, key)) {
       // MEM002: after free.
-      if (al.status === "released" && al.freedAt && al.family !== "iomem") {
-        this.rep.report("MEM002", this.site(call, ctx), `use after free: ${api}() ${access}s ${ptr.getText()}, freed by ${al.freedAt.getText().split("(")[0]}()`, "error", [{ node: al.freedAt, message: "freed here" }, { node: al.site, message: "allocated here" }]);
+      // One abstract object per array: element i freed says nothing of element j.
+      if ((al.status === "released" || al.status === "maybe") && al.freedAt && al.family !== "iomem" && !key.endsWith("[]")) {
+        const sure = al.status === "released";
+        this.rep.report("MEM002", this.site(call, ctx), `use after free: ${api}() ${access}s ${ptr.getText()}, freed by ${al.freedAt.getText().split("(")[0]}()${sure ? "" : " on some path"}`, sure ? "error" : "warning", [{ node: al.freedAt, message: "freed here" }, { node: al.site, message: "allocated here" }]);
         continue;
       }
       if (al.status === "failed") continue;
@@ -755,7 +757,7 @@ export class FlowAnalysis {
         } else {
           this.checkSgCount("DMA008", api, a[2], r, st, node, ctx, related);
         }
-        if (r.dir?.k === "const" && dir?.k === "const" && r.dir.n !== dir.n && dir.n !== 3) {
+        if (r.dir?.k === "const" && dir?.k === "const" && r.dir.n !== dir.n && dir.n >= 0 && dir.n <= 2 && r.dir.n >= 0 && r.dir.n <= 2) {
           this.rep.report("DMA005", node, `${api}() with a different direction: mapped with ${dirName(r.dir)}, unmapped with ${dirName(dir)}`, "error", related);
         }
       }
@@ -868,8 +870,10 @@ export class FlowAnalysis {
     }
     for (const al of this.allocsByKey(st, key)) {
       if (al.status === "failed") continue;
-      if (al.status === "released" && al.freedAt && al.freedAt !== call) {
-        this.rep.report("MEM003", node, `double free: ${argE.getText()} was already freed`, "error", [{ node: al.freedAt, message: "first freed here" }, { node: al.site, message: "allocated here" }]);
+      if ((al.status === "released" || al.status === "maybe") && al.freedAt && al.freedAt !== call && !key!.endsWith("[]")) {
+        const sure = al.status === "released";
+        this.rep.report("MEM003", node, `double free: ${argE.getText()} was already freed${sure ? "" : " on some path"}`, sure ? "error" : "warning", [{ node: al.freedAt, message: "first freed here" }, { node: al.site, message: "allocated here" }]);
+        al.status = "released";
         continue;
       }
       if (al.status !== "live" && al.status !== "maybe") continue;
