@@ -100,6 +100,7 @@ function mentions(e: ts.Node, f: Frame, out = new Set<string>(), depth = 0): Set
   if (depth > 8) return out;
   const visit = (n: ts.Node): void => {
     if (ts.isPropertyAccessExpression(n)) out.add(`.${n.name.text}`);
+    if (ts.isIdentifier(n) && !f.locals.has(n.text) && f.unit.globals.has(n.text)) out.add(`g:${n.text}`);
     if (ts.isIdentifier(n) && f.locals.has(n.text)) {
       out.add(`v:${n.text}`);
       if (!f.params.has(n.text)) for (const d of f.defs.get(n.text) ?? []) mentions(d, f, out, depth + 1);
@@ -179,7 +180,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
     const taint = [...mentions(pfn, frame)].find((m) => tainted.has(m) || tainted.has(`${frame.fn.name}:${m}`));
     if (taint) {
       const checked = fnNode.body ? comparisonsIn(fnNode.body).some((c) => mentions(c, frame).has(taint)) : false;
-      if (!checked) rep.report("MM003", pfn, `user-controlled value ${taint.replace(/^v:|^\./, "")} reaches the pfn argument of ${api}() unchecked`, "error", [{ node: call, message: "remapped here" }]);
+      if (!checked) rep.report("MM003", pfn, `user-controlled value ${taint.replace(/^(v:|g:|\.)/, "")} reaches the pfn argument of ${api}() unchecked`, "error", [{ node: call, message: "remapped here" }]);
     }
 
     // MM005: constants that are not page-aligned.
@@ -239,7 +240,7 @@ function userTaint(unit: Unit, facts: FileFacts): Set<string> {
   }
   // Fields assigned from tainted values carry the taint to other functions.
   for (const [key, srcs] of facts.sources) {
-    if (!key.startsWith(".")) continue;
+    if (!key.startsWith(".") && !key.startsWith("g:")) continue;
     for (const s of srcs) {
       const m = mentions(s.expr, s.frame);
       if ([...m].some((x) => t.has(`${s.frame.fn.name}:${x}`))) t.add(key);

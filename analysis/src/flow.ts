@@ -199,6 +199,7 @@ export class FlowAnalysis {
     ctx.loops.push(loop);
     let head: State | null = st;
     let exitOnCond: State | null = null;
+    let lastEnd: State | null = null;
     // Two passes reach what a second iteration sees (a buffer mapped at the end of one, touched at the start of the next).
     for (let i = 0; i < 2 && head; i++) {
       const cur: State = head.clone();
@@ -209,11 +210,14 @@ export class FlowAnalysis {
       let end = this.stmt(body, inSt, ctx);
       for (const c of loop.conts) end = join(end, c);
       if (end && incr) this.expr(incr, end, ctx);
+      if (end) lastEnd = end;
       head = join(head, end);
     }
     ctx.loops.pop();
     let out = exitOnCond;
     for (const b of loop.breaks) out = join(out, b);
+    // A loop that reserves or unreserves pages walks every page of the object: its body's effect is the loop's.
+    if (out && lastEnd) out.reserved = new Map(lastEnd.reserved);
     return out;
   }
 

@@ -145,7 +145,8 @@ export function join(a: State | null, b: State | null): State | null {
     const w = b.fieldVals.get(k);
     if (w && (w.k === v.k) && (w.k === "const" ? v.k === "const" && w.n === v.n : v.k === "sym" && w.s === v.s)) s.fieldVals.set(k, v);
   }
-  for (const [k, v] of a.reserved) if (b.reserved.has(k)) s.reserved.set(k, v);
+  // May-reserved: a loop reserves the pages only on the paths through its body.
+  for (const [k, v] of [...a.reserved, ...b.reserved]) if (!s.reserved.has(k)) s.reserved.set(k, v);
   const km = new Map<string, import("./state").Kmap>();
   for (const m of a.kmaps) km.set(m.id, { ...m, addrKeys: new Set(m.addrKeys), status: b.kmaps.some((n) => n.id === m.id && n.status === m.status) ? m.status : "maybe" });
   for (const m of b.kmaps) if (!km.has(m.id)) km.set(m.id, { ...m, addrKeys: new Set(m.addrKeys), status: "maybe" });
