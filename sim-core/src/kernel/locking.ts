@@ -82,8 +82,8 @@ export class Locking {
   private readonly states = new WeakMap<object, LockState>();
   private readonly classes = new Map<string, LockClass>();
   private nextAddr: number;
-  /** CTX001 reported per call site once, as might_sleep's once-a-second rate limit would in a short run. */
-  private readonly sleptAt = new Set<string>();
+  /** When might_sleep() last reported: __might_resched() prints at most once a second (prev_jiffy + HZ). */
+  private lastSleepReportNs: number | undefined;
 
   readonly #k: Kernel;
   constructor(k: Kernel) {
@@ -326,10 +326,8 @@ export class Locking {
     if (!context) return false;
     const k = this.#k;
     stack ??= k.stacks.capture();
-    const top = stack?.top;
-    const site = `${fn}\0${top ? `${top.file}:${top.line}` : ""}`;
-    if (this.sleptAt.has(site)) return true;
-    this.sleptAt.add(site);
+    if (this.lastSleepReportNs !== undefined && k.clock.now - this.lastSleepReportNs < 1e9) return true;
+    this.lastSleepReportNs = k.clock.now;
     const spins = this.heldList().filter((h) => h.lock.cls.type === "spinlock").length;
     const preempt = spins + (this.softirqDepth > 0 ? 0x100 : 0) + this.bhDisabled * 0x200;
     const takenAt = this.heldList().filter((h) => h.lock.cls.type === "spinlock").at(-1)?.stack?.top;

@@ -67,7 +67,11 @@ export function free_irq(irq: number, dev_id: unknown): void {
  * ```
  * in_interrupt(): inside a handler.
  */
-export function in_interrupt(): boolean { return currentKernel().irqs.depth > 0; }
+export function in_interrupt(): boolean {
+  // irq_count(): hard interrupts and softirqs (timers, tasklets) alike.
+  const k = currentKernel();
+  return k.irqs.depth > 0 || k.locking.softirqDepth > 0;
+}
 /**
  * ```c
  * #define in_hardirq() (hardirq_count())
@@ -76,7 +80,7 @@ export function in_interrupt(): boolean { return currentKernel().irqs.depth > 0;
  *
  * Rules: CTX001 (sleeping in atomic context).
  */
-export const in_hardirq = in_interrupt;
+export function in_hardirq(): boolean { return currentKernel().irqs.depth > 0; }
 /**
  * ```c
  * #define in_irq() (hardirq_count())
@@ -85,7 +89,7 @@ export const in_hardirq = in_interrupt;
  *
  * Rules: CTX001 (sleeping in atomic context).
  */
-export const in_irq = in_interrupt;
+export const in_irq = in_hardirq;
 
 /**
  * ```c
@@ -93,7 +97,7 @@ export const in_irq = in_interrupt;
  * ```
  * in_task(): running on behalf of a task, not a handler.
  */
-export function in_task(): boolean { return currentKernel().irqs.depth === 0; }
+export function in_task(): boolean { return !in_interrupt(); }
 
 // Tasklets are declared by <linux/interrupt.h>.
 export * from "./tasklet";
