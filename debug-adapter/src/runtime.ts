@@ -383,12 +383,17 @@ export class DebugRun extends EventEmitter {
     }
   }
 
+  /** A kernel function's arguments as its parameters hold them on entry: numbers above 255 in hex. */
   private async describeArgs(f: CallFrame): Promise<string> {
-    const r = await this.need().send<EvaluateResult>("Debugger.evaluateOnCallFrame", {
-      callFrameId: f.callFrameId, returnByValue: true, silent: true,
-      expression: "Array.prototype.map.call(arguments, (a) => typeof a === 'number' ? (Number.isInteger(a) && a > 255 ? '0x' + a.toString(16) : String(a)) : typeof a === 'string' ? JSON.stringify(a) : typeof a === 'bigint' ? '0x' + a.toString(16) : a && a.constructor && a.constructor.name ? a.constructor.name : String(a)).join(', ')",
-    });
-    return typeof r.result.value === "string" ? r.result.value : "";
+    const local = f.scopeChain.find((s) => s.type === "local")?.object.objectId;
+    if (!local) return "";
+    const props = await this.properties(local);
+    return props.filter((p) => p.value && p.name !== "this" && p.name !== "arguments").map((p) => {
+      const v = p.value!;
+      if (v.type === "number" && Number.isInteger(v.value) && (v.value as number) > 255) return "0x" + (v.value as number).toString(16);
+      if (v.type === "bigint") return "0x" + BigInt((v.unserializableValue ?? "0").replace(/n$/, "")).toString(16);
+      return v.type === "object" && v.subtype !== "null" ? (v.className ?? "object") : describe(v);
+    }).join(", ");
   }
 
   private async logPoint(f: CallFrame, message: string): Promise<void> {
@@ -396,8 +401,9 @@ export class DebugRun extends EventEmitter {
     let text = "";
     for (const part of parts) {
       if (/^\{[^}]*\}$/.test(part)) {
-        const r = await this.evaluate(part.slice(1, -1), undefined, f).catch((e: Error) => ({ value: `<${e.message}>` }));
-        text += r.value;
+        const r = await this.evaluate(part.slice(1, -1), undefined, f).catch((e: Error) => ({ value: `<${e.message}>`, remote: undefined }));
+        // A logpoint prints strings as they are, the way console.log does, not quoted as the Variables view shows them.
+        text += r.remote?.type === "string" ? String(r.remote.value) : r.value;
       } else text += part;
     }
     const loc = this.mapFrame(f);
@@ -438,7 +444,7 @@ export class DebugRun extends EventEmitter {
     if (!script) return undefined;
     const o = originalOf(script, f.location.lineNumber, f.location.columnNumber);
     if (!o) return undefined;
-    return { file: o.file, line: o.line, column: o.column, name: f.functionName || (f.location.lineNumber < 2 ? "<module>" : "<anonymous>") };
+    return { file: o.file, line: o.line, column: o.column, name: f.functionName || (isModuleFrame(f) ? `<module ${path.basename(o.file)}>` : "<anonymous>") };
   }
 
   private cdpFrame(frameId: number | undefined): CallFrame | undefined {
@@ -456,7 +462,8 @@ export class DebugRun extends EventEmitter {
     const out: RunScope[] = [];
     for (const s of f.scopeChain) {
       if (!s.object.objectId) continue;
-      if (s.type === "local") out.push({ name: "Local", objectId: s.object.objectId, expensive: false });
+      // The bundle wrapper's own frame: its locals are the module's top-level bindings.
+      if (s.type === "local") out.push({ name: isModuleFrame(f) ? "Module" : "Local", objectId: s.object.objectId, expensive: false });
       else if (s.type === "block" || s.type === "catch") out.push({ name: s.type === "block" ? "Block" : "Catch", objectId: s.object.objectId, expensive: false });
       // The outermost closure is the bundle's module wrapper: the driver's module scope.
       else if (s.type === "closure") out.push({ name: s === closures[closures.length - 1] ? "Module" : "Closure", objectId: s.object.objectId, expensive: false });
@@ -554,6 +561,11 @@ export class DebugRun extends EventEmitter {
     this.cdp?.close("the run has ended");
     this.emit("ended", r);
   }
+}
+
+/** A frame of a bundle's top-level code: the anonymous module wrapper, with no closure around it. */
+function isModuleFrame(f: CallFrame): boolean {
+  return !f.functionName && !f.scopeChain.some((s) => s.type === "closure");
 }
 
 function formatLog(r: LogRecord): string {

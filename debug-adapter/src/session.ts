@@ -388,9 +388,14 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       if (!c) throw new RequestError(ErrorCodes.StaleReference, "that variable belongs to an earlier stop");
       if (c.kind !== "object") throw new RequestError(ErrorCodes.BadArguments, "kernel state is read-only here: change memory with writeMemory");
       await run.setVariable(c.objectId, String(args.name), String(args.value), c.frameId);
-      const props = await run.properties(c.objectId);
-      const p = props.find((x) => x.name === args.name);
-      response.body = { value: p?.value ? describe(p.value) : String(args.value) };
+      // A scope's property list is a snapshot of the pause: read the binding back by name in its frame.
+      const now = c.scope
+        ? (await run.evaluate(String(args.name), c.frameId)).value
+        : await run.properties(c.objectId).then((ps) => { const p = ps.find((x) => x.name === args.name); return p?.value ? describe(p.value) : String(args.value); });
+      const want = await run.evaluate(String(args.value), c.frameId);
+      // V8 leaves a const binding as it was without a word: say so rather than show the old value as the new one.
+      if (want.objectId === undefined && now !== want.value) throw new RequestError(ErrorCodes.BadArguments, `${args.name} was not changed (a const binding?)`);
+      response.body = { value: now };
       this.sendResponse(response);
       this.sendEvent(new InvalidatedEvent(["variables"]));
     });
