@@ -76,7 +76,8 @@ const ALWAYS_SLEEPS = new Set([
   "wait_event", "wait_event_interruptible", "wait_event_killable", "wait_event_timeout", "wait_event_interruptible_timeout",
   "mmap_read_lock", "mmap_write_lock", "get_user_pages", "pin_user_pages", "set_page_dirty_lock", "unpin_user_pages_dirty_lock",
   "cancel_work_sync", "cancel_delayed_work_sync", "flush_work", "request_irq", "free_irq", "misc_register", "misc_deregister",
-  "dma_pool_create", "pci_enable_device", "msleep", "mutex_lock", "copy_to_iter", "copy_from_iter",
+  "dma_pool_create", "pci_enable_device", "msleep", "ssleep", "usleep_range", "schedule", "schedule_timeout", "mutex_lock", "mutex_lock_interruptible", "mutex_lock_killable",
+  "down", "down_interruptible", "down_killable", "down_timeout", "copy_to_iter", "copy_from_iter", "del_timer_sync", "timer_shutdown_sync", "tasklet_kill", "kvmalloc", "kvzalloc",
 ]);
 
 const DMA_DIRS: readonly string[] = ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE"];
@@ -484,10 +485,29 @@ export class FlowAnalysis {
     return [...st.allocs.values()].filter((a) => a.keys.has(k));
   }
 
-  private context(st: State, ctx: Ctx): { why: string; node?: ts.Node } | undefined {
-    if (ctx.frame.irq) return { why: "hardirq: an interrupt handler" };
+  private context(st: State, ctx: Ctx): { why: string; node?: ts.Node; irqsOff: boolean } | undefined {
     const a = st.atomic[st.atomic.length - 1];
-    return a ? { why: a.why, node: a.node } : undefined;
+    if (a) return { why: a.why, node: a.node, irqsOff: ctx.frame.irq || st.atomic.some((x) => x.irqsOff) };
+    if (ctx.frame.irq) return { why: "hardirq: an interrupt handler", irqsOff: true };
+    const root = ctx.stack[0]!;
+    if (root.roles.has("softirq")) return { why: "softirq: a timer or tasklet callback", irqsOff: false };
+    return undefined;
+  }
+
+  /** Where the lock an atomic section holds is declared, when it is a struct member typed as a spinlock. */
+  private lockDecl(node: ts.Node | undefined): ts.Node | undefined {
+    if (!node || !ts.isCallExpression(node) || !node.arguments[0]) return undefined;
+    const a = skipOuter(node.arguments[0]);
+    const name = ts.isPropertyAccessExpression(a) ? a.name.text : undefined;
+    if (!name) return undefined;
+    let found: ts.Node | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if ((ts.isPropertySignature(n) || ts.isPropertyDeclaration(n)) && n.name.getText() === name && /spinlock|rwlock/.test(n.type?.getText() ?? (ts.isPropertyDeclaration(n) ? n.initializer?.getText() ?? "" : ""))) found = n;
+      ts.forEachChild(n, visit);
+    };
+    visit(this.rep.sf);
+    return found;
   }
 
   private sleeps(api: string, call: ts.CallExpression, ctx: Ctx): boolean {
@@ -512,10 +532,12 @@ export class FlowAnalysis {
     // Context: sleeping where the CPU may not sleep, freeing coherent memory with interrupts off.
     const c = this.context(st, ctx);
     if (c) {
-      if (api === "dma_free_coherent" || api === "dma_pool_destroy") {
+      if ((api === "dma_free_coherent" || api === "dma_pool_destroy") && c.irqsOff) {
         this.rep.report("DMA023", this.site(call, ctx), `${api}() called in interrupt context (${c.why}): it may sleep and must run with interrupts enabled; free it from process context (a work item, or after the wait)`, "error", c.node ? [{ node: c.node, message: "atomic section starts here" }] : []);
       } else if (this.sleeps(api, call, ctx)) {
-        this.rep.report("CTX001", this.site(call, ctx), `sleeping function ${api}() called from invalid context (${c.why})`, "error", c.node ? [{ node: c.node, message: "atomic section starts here" }] : []);
+        const decl = this.lockDecl(c.node);
+        this.rep.report("CTX001", this.site(call, ctx), `sleeping function ${api}() called from invalid context (${c.why})`, "error",
+          [...(c.node ? [{ node: c.node, message: "atomic section starts here" }] : []), ...(decl ? [{ node: decl, message: "a spinlock: its holder may not sleep (a mutex or semaphore may)" }] : [])]);
       }
     }
 
@@ -574,11 +596,24 @@ export class FlowAnalysis {
         const id = `kmap@${f.chain}:${call.pos}`;
         st.kmaps = st.kmaps.filter((m) => m.id !== id);
         st.kmaps.push({ id, fn: api, site: call, pageKey: k(0), addrKeys: new Set(), status: "live", local: true });
-        if (api === "kmap_atomic") st.atomic.push({ why: "atomic kmap held", node: call });
+        if (api === "kmap_atomic") st.atomic.push({ why: "atomic kmap held", node: call, irqsOff: false });
         return { kind: "kmap", kmap: id };
       }
-      case "claim_dma_lock": st.atomic.push({ why: "interrupts disabled by claim_dma_lock()", node: call }); return undefined;
+      case "claim_dma_lock": st.atomic.push({ why: "interrupts disabled by claim_dma_lock()", node: call, irqsOff: true }); return undefined;
       case "release_dma_lock": { const i = st.atomic.map((x) => x.why).lastIndexOf("interrupts disabled by claim_dma_lock()"); if (i >= 0) st.atomic.splice(i, 1); return undefined; }
+      case "spin_lock": case "spin_lock_bh": case "spin_lock_irq": case "spin_lock_irqsave": case "raw_spin_lock": case "raw_spin_lock_irqsave":
+      case "read_lock": case "write_lock": case "read_lock_irqsave": case "write_lock_irqsave": case "read_lock_bh": case "write_lock_bh": {
+        st.atomic.push({ why: `spinlock ${a[0]?.getText() ?? ""} held`, node: call, irqsOff: /irq/.test(api), lock: k(0) });
+        return undefined;
+      }
+      case "spin_unlock": case "spin_unlock_bh": case "spin_unlock_irq": case "spin_unlock_irqrestore": case "raw_spin_unlock": case "raw_spin_unlock_irqrestore":
+      case "read_unlock": case "write_unlock": case "read_unlock_irqrestore": case "write_unlock_irqrestore": case "read_unlock_bh": case "write_unlock_bh": {
+        const lk = k(0);
+        let i = -1;
+        for (let j = st.atomic.length - 1; j >= 0; j--) if (st.atomic[j]!.lock !== undefined && (st.atomic[j]!.lock === lk || !lk)) { i = j; break; }
+        if (i >= 0) st.atomic.splice(i, 1);
+        return undefined;
+      }
       case "mmap_read_lock": case "mmap_write_lock": st.mmapLocked = true; return undefined;
       case "mmap_read_unlock": case "mmap_write_unlock": st.mmapLocked = false; return undefined;
       case "SetPageReserved": { const pk = k(0); if (pk) st.reserved.set(pk, call); return undefined; }

@@ -7,7 +7,7 @@
 import * as ts from "typescript";
 
 export type Role =
-  | "init" | "exit" | "probe" | "remove" | "irq" | "mmap" | "fault" | "vmopen" | "vmclose" | "ioctl" | "fop" | "work";
+  | "init" | "exit" | "probe" | "remove" | "irq" | "softirq" | "mmap" | "fault" | "vmopen" | "vmclose" | "ioctl" | "fop" | "work";
 
 /** Roles that set the driver up: the state they leave is what every other entry point starts from. */
 export const SETUP_ROLES: ReadonlySet<Role> = new Set(["init", "probe"]);
@@ -141,7 +141,8 @@ function assignRoles(unit: Unit): void {
       const a = node.arguments;
       if (name === "module_init") fnRef(unit, a[0])?.roles.add("init");
       else if (name === "module_exit") fnRef(unit, a[0])?.roles.add("exit");
-      else if (name === "request_irq") fnRef(unit, a[1])?.roles.add("irq");
+      else if (name === "request_irq" || name === "request_threaded_irq" || name === "devm_request_irq") fnRef(unit, a[name === "devm_request_irq" ? 2 : 1])?.roles.add("irq");
+      else if (name === "timer_setup" || name === "tasklet_setup" || name === "tasklet_init") fnRef(unit, a[1])?.roles.add("softirq");
       else if (name === "INIT_WORK" || name === "INIT_DELAYED_WORK") fnRef(unit, a[1])?.roles.add("work");
       const callee = localCallee(unit, node);
       if (callee && inFn && callee !== inFn) callee.callers.add(inFn.name);

@@ -72,7 +72,7 @@ export class State {
   dirty = new Set<string>();
   written = new Set<string>();
   /** Open atomic sections: kmap_atomic, claim_dma_lock. */
-  atomic: { readonly why: string; readonly node: ts.Node }[] = [];
+  atomic: { readonly why: string; readonly node: ts.Node; readonly irqsOff: boolean; readonly lock?: string }[] = [];
   mmapLocked = false;
 
   clone(): State {
