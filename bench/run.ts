@@ -25,6 +25,7 @@ import { DMA_CONFIG, benchDma, printDma } from "./dma";
 import { HOST_CONFIG, benchHost, printHost } from "./host";
 import { DEBUG_CONFIG, benchDebug, printDebug } from "./debug";
 import { LSP_EDIT_CONFIG, benchLspEdit, printLspEdit } from "./lsp-edit";
+import { benchExtension, printExtension } from "./extension";
 
 const MiB = 1 << 20, GiB = 1 << 30;
 const TARGET_BOOT_RATIO = 4;
@@ -279,6 +280,10 @@ async function main(): Promise<void> {
   const debug = await benchDebug(gcfg.runs, gcfg.steps);
   printDebug(debug);
 
+  // The extension's .vsix size and its activation time as the last e2e run measured it.
+  const extension = benchExtension();
+  printExtension(extension);
+
   const totalS = (performance.now() - started) / 1000;
   console.log(`Total ${fmt(totalS, 1)} s`);
 
@@ -286,7 +291,7 @@ async function main(): Promise<void> {
     const result = {
       mode: quick ? "quick" : "full", node: process.version, platform: `${process.platform}/${process.arch}`, date: new Date().toISOString(), totalSeconds: totalS,
       boot, ratios: { boot16GOver256M: bootRatio, boot16GOver256MTarget: TARGET_BOOT_RATIO, rss16GFractionOfRam: rssFraction, rss16GFractionTarget: TARGET_RSS_FRACTION },
-      alloc, faults, copy, dma, host, lspEdit, debug,
+      alloc, faults, copy, dma, host, lspEdit, debug, extension,
     };
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2) + "\n");

@@ -158,7 +158,7 @@ async function main() {
   const failed = results.length - passed;
   for (const r of results) log(`${r.status === "pass" ? "ok  " : "FAIL"} ${r.name.padEnd(14)} ${r.title}${r.error ? `\n        ${r.error.replace(/\n/g, "\n        ")}` : ""}`);
   log(`activation: ${metrics.activateMs ?? "?"} ms in activate(), ${metrics.loadToActivateMs ?? "?"} ms from window load; .vsix ${(vsixBytes / 1048576).toFixed(2)} MiB`);
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  console.log(`e2e: ${passed} of ${results.length} steps passed${failed ? `, ${failed} failed` : ""}`);
   return failed ? 1 : 0;
 }
 

@@ -80,7 +80,10 @@ export const STEPS = [
       const m = /Ln (\d+)/.exec(text) ?? /\[(\d+),/.exec(text);
       if (!m) throw new Error(`no line in the DMA001 marker: ${text}`);
       if (Number(m[1]) !== expected) throw new Error(`DMA001 is on line ${m[1]}; the CPU reads the streaming buffer on line ${expected}: ${text}`);
-      await row.click();
+      // Put the cursor inside the marked range, in the editor, and ask for its fixes.
+      const col = /Col (\d+)/.exec(text);
+      await wb.focusEditor();
+      await wb.gotoLine(expected, col ? Number(col[1]) + 1 : undefined);
       await wb.press("Mod+.");
       const fix = await wb.until("a quick fix for DMA001", async () => {
         const rows = page.locator(SEL.actionRow);
@@ -119,6 +122,9 @@ export const STEPS = [
     async run(wb, { root }) {
       const { page } = wb;
       await wb.openFile("simple/simple.ts");
+      await wb.command("View: Show Run and Debug");
+      await page.locator(".debug-breakpoints, [id='workbench.debug.breakPointsView']").first().waitFor({ state: "attached", timeout: 30_000 }).catch(() => {});
+      await wb.focusEditor();
       // F5 with no launch.json: the first session shows the adapter's kernel-event breakpoints.
       await wb.press("F5");
       await pickDebugger(wb);

@@ -16,7 +16,7 @@ export const SEL = {
   codeLens: ".contentWidgets .codelens-decoration a",
   markersRow: ".markers-panel .monaco-list-row",
   actionWidget: ".action-widget",
-  actionRow: ".action-widget .monaco-list-row.action",
+  actionRow: ".action-widget .monaco-list-row",
   panelEditorLines: ".part.panel .monaco-editor .view-lines",
   debugToolbar: ".debug-toolbar",
   callStackRow: ".debug-call-stack .monaco-list-row",
@@ -116,10 +116,10 @@ export class Workbench {
     await this.page.locator(`${SEL.activeEditor} .view-lines`).first().click({ position: { x: 200, y: 10 } });
   }
 
-  /** Go to a 1-based line with the editor's own command. */
-  async gotoLine(line) {
+  /** Go to a 1-based line (and column) with the editor's own command; its box starts with ":". */
+  async gotoLine(line, column) {
     await this.press("Mod+G");
-    await this.input(String(line));
+    await this.input(`:${line}${column ? `:${column}` : ""}`);
   }
 
   async lineOf(rel, re) {
