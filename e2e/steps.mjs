@@ -154,6 +154,26 @@ export const STEPS = [
     },
   },
   {
+    name: "views",
+    title: "the Address Spaces, Physical Memory and DMA Mappings views fill at the stop",
+    async run(wb) {
+      const { page } = wb;
+      for (const title of ["Address Spaces", "Physical Memory"]) {
+        const pane = page.locator(".pane").filter({ has: page.locator(".pane-header", { hasText: new RegExp(`^${title}$`, "i") }) }).first();
+        await pane.waitFor({ state: "visible", timeout: 30_000 });
+        const header = pane.locator(".pane-header").first();
+        if ((await header.getAttribute("aria-expanded")) === "false") await header.click();
+        const rows = pane.locator(".monaco-list-row");
+        await wb.until(`a row in ${title}`, async () => (await rows.count()) > 0, 30_000);
+        const first = rows.first();
+        if ((await first.getAttribute("aria-expanded")) === "false") {
+          await first.click();
+          await wb.until(`${title} to expand`, async () => (await rows.count()) > 1, 30_000);
+        }
+      }
+    },
+  },
+  {
     name: "memorymap",
     title: "open the memory-map webview and see it drawn",
     async run(wb, { root }) {
