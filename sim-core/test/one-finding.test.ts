@@ -206,3 +206,24 @@ describe("Linux's behaviour where it differed", () => {
     iounmap(regs);
   });
 });
+
+describe("a page the mapping still holds", () => {
+  it("vm_insert_page(), then the driver's put_page() of its own reference while mapped: the mapping keeps the page, no finding", async () => {
+    const { alloc_page, __free_page, vm_insert_page, page_count } = { ...(await import("../src/api/linux/gfp")), ...(await import("../src/api/linux/mm")) };
+    const k = boot();
+    let page: Page | null = null;
+    const path = mmapDev(k, "vip", {
+      init: () => { page = alloc_page(GFP_KERNEL); return page ? 0 : -12; },
+      mmap: (_f, vma) => vm_insert_page(vma, vma.vm_start, page!),
+    });
+    const p = spawn("vip");
+    const fd = p.open(path, O_RDWR);
+    const a = p.mmap(0, P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    p.poke32(a, 0x1234);
+    __free_page(page!);                              // the driver is done with it (put_page() would do the same); the mapping is not
+    assert.equal(page_count(page!), 1);
+    assert.equal(p.peek32(a), 0x1234);
+    p.exit(0);                                       // the mapping's reference goes: now the page is freed
+    assert.deepEqual(rulesFired(k), []);
+  });
+});

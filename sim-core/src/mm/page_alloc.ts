@@ -195,9 +195,10 @@ export class PageAllocator {
       });
       order = block.order;
     }
-    // MM008: the driver lets go of memory that a user PTE still maps, whether or not the mapping's
-    // own references keep the frame alive for now.
-    k.mm.reportMappedFree(Array.from({ length: 1 << order }, (_, i) => pfn + i), `the order-${order} block at pfn:0x${pfn.toString(16)}`, `${caller}()`, stack);
+    // MM008: the driver lets go of memory that a user PTE still maps. When the mapping's own references
+    // (vm_insert_page(), a fault handler's get_page()) keep the page alive, this is just the driver
+    // dropping its reference, as __free_pages() then frees nothing: no finding.
+    if (k.memmap.refcount(pfn) <= 1) k.mm.reportMappedFree(Array.from({ length: 1 << order }, (_, i) => pfn + i), `the order-${order} block at pfn:0x${pfn.toString(16)}`, `${caller}()`, stack);
     const ref = k.memmap.addRefcount(pfn, -1);
     if (ref > 0) {
       // Only the mappings hold it now: it no longer belongs to vmalloc or the driver.
