@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as ts from "typescript";
+import ts from "typescript";
 import { isRuleId, type RuleId } from "../../sim-core/src/rules/catalogue";
 import { fileRules, FileFacts } from "./filewide";
 import { CancelSignal, FlowAnalysis } from "./flow";

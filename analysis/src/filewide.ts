@@ -4,7 +4,7 @@
  * fields and helper parameters), what the mmap and fault handlers check, and
  * whether the DMA mask is ever set.
  */
-import * as ts from "typescript";
+import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
 import { importEdit, statementOf, type Reporter } from "./report";
 import { flagsOf, keyOf, makeFrame, singleDef, valOf, type Frame } from "./values";
@@ -96,14 +96,18 @@ export class FileFacts {
 }
 
 /** The property names and kernel calls an expression depends on, through local definitions. */
-function mentions(e: ts.Node, f: Frame, out = new Set<string>(), depth = 0): Set<string> {
+function mentions(e: ts.Node, f: Frame, out = new Set<string>(), depth = 0, expanded = new Set<string>()): Set<string> {
   if (depth > 8) return out;
   const visit = (n: ts.Node): void => {
     if (ts.isPropertyAccessExpression(n)) out.add(`.${n.name.text}`);
     if (ts.isIdentifier(n) && !f.locals.has(n.text) && f.unit.globals.has(n.text)) out.add(`g:${n.text}`);
     if (ts.isIdentifier(n) && f.locals.has(n.text)) {
       out.add(`v:${n.text}`);
-      if (!f.params.has(n.text)) for (const d of f.defs.get(n.text) ?? []) mentions(d, f, out, depth + 1);
+      // Each local's definitions once: chains of locals would otherwise be walked again and again.
+      if (!f.params.has(n.text) && !expanded.has(n.text)) {
+        expanded.add(n.text);
+        for (const d of f.defs.get(n.text) ?? []) mentions(d, f, out, depth + 1, expanded);
+      }
     }
     if (ts.isCallExpression(n)) {
       const api = apiCallee(f.unit, n);

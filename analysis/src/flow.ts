@@ -5,7 +5,7 @@
  * ownership, allocations, kmaps, reserved pages and atomic context, and
  * reports the rules that need to know what happened before a call.
  */
-import * as ts from "typescript";
+import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
 import { importEdit, statementOf, type Related, type Reporter } from "./report";
 import { State, join, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";

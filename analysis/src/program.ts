@@ -4,7 +4,7 @@
  * functions, and the role the kernel gives each (probe, interrupt handler,
  * mmap, fault…), read from the registrations and operation tables in the file.
  */
-import * as ts from "typescript";
+import ts from "typescript";
 
 export type Role =
   | "init" | "exit" | "probe" | "remove" | "irq" | "softirq" | "mmap" | "fault" | "vmopen" | "vmclose" | "ioctl" | "fop" | "work";

@@ -3,7 +3,7 @@
  * (a helper analysed once per caller reports once), with ranges in the
  * 0-based line/character form of types.ts.
  */
-import * as ts from "typescript";
+import ts from "typescript";
 import type { RuleId } from "../../sim-core/src/rules/catalogue";
 import type { Fix, Range, RelatedLocation, Severity, StaticFinding, TextEdit } from "./types";
 

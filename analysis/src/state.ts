@@ -5,7 +5,7 @@
  * mmap_lock). Joined where paths meet: "maybe" marks what holds on one path
  * only, so the rules can tell "always" from "sometimes".
  */
-import type * as ts from "typescript";
+import type ts from "typescript";
 import type { Val } from "./values";
 
 export type Status = "live" | "released" | "maybe" | "failed";

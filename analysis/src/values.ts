@@ -5,7 +5,7 @@
  * *value* for sizes, directions and counts (a constant when it folds, else a
  * symbol that only equals itself).
  */
-import * as ts from "typescript";
+import ts from "typescript";
 import { KERNEL_CONSTANTS, skipOuter, type FnInfo, type Unit } from "./program";
 
 export type Val = { readonly k: "const"; readonly n: number; readonly text: string } | { readonly k: "sym"; readonly s: string; readonly param: boolean; readonly text: string };
