@@ -718,7 +718,8 @@ describe("hostile drivers", function () {
     describe("enormous log lines", () => {
       const name = "log_bytes";
       it("are cut at printk's 1024 bytes, and the run stops as a log flood by bytes", async () => {
-        const { r } = await run(name, undefined, { logBytes: 256 * 1024 });
+        // Formatting a 128 K line costs about a millisecond; the CPU limit is the default's so that only the log limit can end it.
+        const { r } = await run(name, undefined, { logBytes: 256 * 1024, cpuMs: 10_000 });
         assertParentUnharmed(r);
         const f = theFailure(r, "log-flood");
         assert.match(f.message, /the kernel log reached 262144 bytes/);
@@ -786,6 +787,33 @@ describe("hostile drivers", function () {
         logIndex(r, "hostile: exit");
       });
     });
+  });
+
+  describe("an interrupt storm", () => {
+    const boot = { devices: ["edu"] };
+    for (const [name, headline, why] of [
+      ["irq_nobody", /^irq \d+: nobody cared \(try booting with the "irqpoll" option\)$/, "its handler raises the line again on every interrupt and does not handle it"],
+      ["irq_storm", /^irq \d+: 10000 interrupts in a row, each raised again by its own handler: an interrupt storm$/, "its handler raises the line again on every interrupt"],
+    ] as const) {
+      it(`${name}: reported as a finding with the handlers and "Disabling IRQ #N", at the line that raises it; the run goes on`, async () => {
+        // Ten thousand interrupts take a while on a loaded machine: only the storm check may end this run.
+        const { r } = await run(name, boot, { cpuMs: 10_000 });
+        assertParentUnharmed(r);
+        assert.deepEqual(r.failures, []);
+        assert.deepEqual(r.findings.map((f) => f.rule), ["IRQ001"]);
+        const f = r.findings[0];
+        assert.match(f.message, new RegExp(`^irq \\d+ disabled: ${why}$`));
+        assert.ok(`${f.location?.file}:${f.location?.line}`.endsWith(at(name, hostileLine(name))), `location: ${JSON.stringify(f.location)}`);
+        const i = r.log.findIndex((x) => headline.test(x.text) && x.level === 3);
+        assert.ok(i >= 0, "the report's headline");
+        const report = texts(r).slice(i, i + 12);
+        assert.ok(report.includes("handlers:") && report.includes("[<(____ptrval____)>] storm_irq"), report.join("\n"));
+        assert.ok(report.some((t) => /^Disabling IRQ #\d+$/.test(t)));
+        logIndex(r, `hostile: ${name}: 10000 interrupts`);
+        logIndex(r, "hostile: remove after 10000 interrupts");
+        assert.equal(r.stdout, "scenario: start\nscenario: end\n");
+      });
+    }
   });
 
   describe("nothing forgeable from the driver's realm", () => {

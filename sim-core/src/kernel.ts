@@ -5,7 +5,7 @@
 import { makeProfile, type ArchName, type ArchProfile } from "./arch/profile";
 import { COST_NS, VirtualClock } from "./kernel/clock";
 import { EventStream } from "./kernel/events";
-import { formatDmesg, LogBuffer, type LogRecord } from "./kernel/printk";
+import { formatDmesg, LogBuffer, PRINTK_RECORD_MAX, type LogRecord } from "./kernel/printk";
 import { KernelOops, RunAborted, makeFinding, type Finding, type FindingInput } from "./kernel/report";
 import { badReturn, describeValue } from "./kernel/contract";
 import { StackTracker, type CapturedStack, type Frame } from "./kernel/stack";
@@ -248,7 +248,9 @@ export class Kernel {
   /** printk(): formats like lib/vsprintf.c and appends to the log ring. */
   printk(fmt: string, ...args: unknown[]): void {
     if (this.halted) throw this.halted;
-    const text = args.length ? vsnprintf(fmt, args, this.fmt) : fmt;
+    let text = args.length ? vsnprintf(fmt, args, this.fmt) : fmt;
+    // vprintk_store() formats one printk into at most PRINTKRB_RECORD_MAX bytes (its level prefixes come off first).
+    if (text.length > PRINTK_RECORD_MAX + 8) text = text.slice(0, PRINTK_RECORD_MAX + 8);
     this.log.write(text, this.clock.now);
     this.clock.advance(this.cost.printk);
   }

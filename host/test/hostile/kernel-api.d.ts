@@ -33,6 +33,18 @@ declare module "linux/*" {
   export function PCI_DEVICE(vendor: number, device: number): any;
   export function pci_register_driver(drv: any): number;
   export function pci_unregister_driver(drv: any): void;
+  export function pci_enable_device(pdev: any): number;
+  export function pci_iomap(pdev: any, bar: number, max: number): number;
+  export function pci_iounmap(pdev: any, addr: number): void;
+  export function pci_disable_device(pdev: any): void;
+  export const IRQ_HANDLED: number;
+  export const IRQ_NONE: number;
+  export function request_irq(irq: number, handler: (irq: number, dev: unknown) => number, flags: number, name: string, dev: unknown): number;
+  export function free_irq(irq: number, dev: unknown): void;
+  export function writel(v: number, addr: number): void;
+  export class completion {}
+  export function init_completion(x: completion): void;
+  export function wait_for_completion_timeout(x: completion, timeout: number): number;
 }
 
 declare module "faultline/*" {

@@ -9,7 +9,7 @@
  * used by any message is described in PLACEHOLDER_DOCS.
  */
 
-export type RuleCategory = "DMA" | "MEM" | "PG" | "MM" | "CTX" | "LOCK";
+export type RuleCategory = "DMA" | "MEM" | "PG" | "MM" | "CTX" | "LOCK" | "IRQ";
 
 export interface Rule {
   /** Stable id, e.g. "MEM002". */
@@ -43,6 +43,7 @@ export const RULE_IDS = [
   "MM001", "MM002", "MM003", "MM004", "MM005", "MM006", "MM007", "MM008", "MM009",
   "CTX001", "CTX002",
   "LOCK001", "LOCK002", "LOCK003", "LOCK004", "LOCK005",
+  "IRQ001",
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -54,6 +55,7 @@ export const RULE_CATEGORIES: Readonly<Record<RuleCategory, string>> = Object.fr
   MM: "The mmap operation and faults",
   CTX: "Context",
   LOCK: "Locking (lockdep)",
+  IRQ: "Interrupts",
 });
 
 /**
@@ -102,6 +104,8 @@ export const PLACEHOLDER_DOCS: Readonly<Record<string, string>> = Object.freeze(
   pfn: "page frame number, in hex",
   pool: "name given to dma_pool_create()",
   problem: "which of the rule's cases occurred, in words",
+  irq: "interrupt line number",
+  why: "why the line was judged stuck, in words",
   process: "user process holding the mapping, as \"comm[pid]\"",
   reader: "who read the stale data: \"CPU\" or \"device\"",
   reason: "what went wrong, in the kernel's words, e.g. \"nonzero _refcount\" or \"kernel NULL pointer dereference\"",
@@ -1465,6 +1469,34 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
       \`\`\`
     `,
   },
+
+  // ---------------------------------------------------------------- IRQ
+  IRQ001: {
+    title: "interrupt storm",
+    summary: "An interrupt line keeps firing: its handlers do not handle it (IRQ_NONE) or acknowledge it, or a handler raises the line again on every interrupt. The kernel disables the line.",
+    static: false,
+    dynamic: true,
+    anchor: "note_interrupt() \"irq N: nobody cared\", \"Disabling IRQ #N\"",
+    message: "irq {irq} disabled: {why}",
+    docs: `
+      A level-triggered line stays asserted until the device is told the interrupt was seen. A handler that returns \`IRQ_NONE\` for interrupts its device did raise, or that never writes the device's acknowledge register, leaves the line high, and the CPU is interrupted again as soon as it returns; a handler that raises its own line again (writing the device's "raise" register) does the same on purpose.
+
+      Linux counts in \`note_interrupt()\`: when more than 99,900 of 100,000 interrupts on a line were unhandled it prints \`irq N: nobody cared (try booting with the "irqpoll" option)\`, the stack, the \`handlers:\` of the line and \`Disabling IRQ #N\`, and the device falls silent. Faultline reports the same, and also a line raised again by its own handler 100,000 times in a row (which a real CPU would never leave).
+
+      Acknowledge in the device what raised the interrupt, and return \`IRQ_NONE\` only when it was not your device's:
+
+      \`\`\`ts
+      const MYDEV_IRQ_STATUS = 0x24, MYDEV_IRQ_ACK = 0x64;
+      function mydev_irq(irq: number, dev: mydev): irqreturn_t {
+        const status = ioread32(dev.regs + MYDEV_IRQ_STATUS);
+        if (!status)
+          return IRQ_NONE;                   // a shared line: another device's interrupt
+        iowrite32(status, dev.regs + MYDEV_IRQ_ACK);
+        return IRQ_HANDLED;
+      }
+      \`\`\`
+    `,
+  },
 };
 
 function categoryOf(id: RuleId): RuleCategory {
@@ -1476,6 +1508,7 @@ function categoryOf(id: RuleId): RuleCategory {
     case "MM":
     case "CTX":
     case "LOCK":
+    case "IRQ":
       return prefix;
     default:
       throw new Error(`rule id ${id} has no known category`);
