@@ -227,3 +227,22 @@ describe("a page the mapping still holds", () => {
     assert.deepEqual(rulesFired(k), []);
   });
 });
+
+describe("DMA018 after an ignored -EIO", () => {
+  it("names the failed dma_set_mask_and_coherent(), once", async () => {
+    const dm = await import("../src/api/linux/dma-mapping");
+    const { kmalloc, kfree } = await import("../src/api/linux/slab");
+    const k = boot({ mem: "1G" });
+    const dev = new Device({ name: "isa24", vendor: 0x1234, device: 0x15a1, maxMaskBits: 24 }, "0000:00:09.0");
+    k.dma.attach(dev);
+    assert.equal(dm.dma_set_mask_and_coherent(dev, dm.DMA_BIT_MASK(32)), -5);   // ignored by the driver
+    const buf = kmalloc(256, GFP_KERNEL);
+    const dma = dm.dma_map_single(dev, buf, 256, dm.DMA_TO_DEVICE);
+    if (!dm.dma_mapping_error(dev, dma)) dm.dma_unmap_single(dev, dma, 256, dm.DMA_TO_DEVICE);
+    kfree(buf);
+    const f = k.findings.filter((x) => x.rule === "DMA018");
+    assert.equal(f.length, 1, k.findings.map((x) => x.message).join("; "));
+    assert.match(f[0].message, /failed with -EIO/);
+    assert.doesNotMatch(f[0].message, /never called/);
+  });
+});

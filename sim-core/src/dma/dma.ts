@@ -260,21 +260,26 @@ export class Dma {
    */
   private unreachable(st: DevState, bus: number, size: number, fn: string): void {
     const dev = st.dev;
-    if (dev.maskSetByDriver || st.once.has("unreachable")) return;
+    // An ignored -EIO was already reported as such (maskOk()): this is the same bug.
+    if (dev.maskSetByDriver || st.once.has("unreachable") || st.once.has("maskfail")) return;
     const reach = dmaBitMask(dev.maxMaskBits);
     if (BigInt(bus + Math.max(size, 1) - 1) <= reach) return;
     st.once.add("unreachable");
     const k = this.#k, stack = k.stacks.capture();
     const mask = (dev.dma_mask ?? 0n).toString(16);
+    // The driver may have called dma_set_mask*() and ignored its -EIO: say that, not "never called".
+    const failed = st.maskFailed || st.coherentMaskFailed;
+    const why = failed ? "dma_set_mask_and_coherent() failed with -EIO and the driver went on" : "dma_set_mask() was never called";
+    const whyReport = failed ? "the driver's dma_set_mask_and_coherent() failed with -EIO and its result was ignored" : "the driver never called dma_set_mask_and_coherent()";
     k.violation({
       rule: "DMA018",
       params: {
         fn: `${fn}()`,
-        problem: `the device drives only ${dev.maxMaskBits} address lines, but dma_set_mask() was never called, so the PCI default 32-bit mask let ${fn}() hand it bus address ${hexDma(bus)}+${size}`,
+        problem: `the device drives only ${dev.maxMaskBits} address lines, but ${why}, so the PCI default 32-bit mask let ${fn}() hand it bus address ${hexDma(bus)}+${size}`,
         mask: `0x${mask}`, bus_limit: "0",
       },
       report: [
-        `${devPrefix(dev)}: ${fn}() gave the device bus address ${hexDma(bus)}+${size}, beyond the ${dev.maxMaskBits}-bit reach of its hardware (mask ${mask} is the PCI default; the driver never called dma_set_mask_and_coherent())`,
+        `${devPrefix(dev)}: ${fn}() gave the device bus address ${hexDma(bus)}+${size}, beyond the ${dev.maxMaskBits}-bit reach of its hardware (mask ${mask} is the PCI default; ${whyReport})`,
         "Call Trace:", ...k.stacks.formatStack(stack),
       ],
       stack,
