@@ -145,7 +145,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
       if (unreserved.length) {
         const x = unreserved[0]!;
         rep.report("MM001", call, `remap_pfn_range() of ordinary RAM from ${apiCallee(unit, x.alloc)}() whose pages are never SetPageReserved(): remap_pfn_range() may map only reserved pages or memory above RAM`, "error",
-          [{ node: x.alloc, message: "allocated here" }, ...reservePlace(x.alloc).map((node) => ({ node, message: "SetPageReserved() its pages here, before they can be mapped" }))], [reserveFix(unit, rep, x.alloc)].filter((f): f is NonNullable<typeof f> => !!f));
+          [{ node: x.alloc, message: "allocated here" }, ...reservePlace(x.alloc).map((node) => ({ node, message: "SetPageReserved() its pages here, before they can be mapped" }))], [reserveFix(unit, facts, rep, x.alloc)].filter((f): f is NonNullable<typeof f> => !!f));
       }
     }
 
@@ -369,7 +369,9 @@ function maskRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
   }
 }
 
-function reserveFix(unit: Unit, rep: Reporter, alloc: ts.CallExpression) {
+const FREES = new Set(["kfree", "free_pages", "free_page", "__free_pages", "vfree", "kvfree"]);
+
+function reserveFix(unit: Unit, facts: FileFacts, rep: Reporter, alloc: ts.CallExpression) {
   const stmt = statementOf(alloc);
   let target: string | undefined;
   if (ts.isVariableStatement(stmt)) target = stmt.declarationList.declarations[0]?.name.getText();
@@ -385,7 +387,10 @@ function reserveFix(unit: Unit, rep: Reporter, alloc: ts.CallExpression) {
     preferred: true,
     edits: [
       rep.insertAfter(after, [`for (let off = 0; off < ${size}; off += PAGE_SIZE) SetPageReserved(virt_to_page(${target} + off));`]),
-      importEdit(unit.sf, "linux/mm", "SetPageReserved"), importEdit(unit.sf, "linux/mm", "virt_to_page"), importEdit(unit.sf, "asm/page", "PAGE_SIZE"),
+      // And the pages go back unreserved, or the allocator reports them as bad pages (PG002).
+      ...facts.calls.filter((c) => c.api && FREES.has(c.api) && c.call.arguments[0] && facts.origins(keyOf(c.call.arguments[0], c.frame)).includes(alloc))
+        .map((c) => rep.insertBefore(statementOf(c.call), [`for (let off = 0; off < ${size}; off += PAGE_SIZE) ClearPageReserved(virt_to_page(${c.call.arguments[0]!.getText()} + off));`])),
+      importEdit(unit.sf, "linux/mm", "SetPageReserved"), importEdit(unit.sf, "linux/mm", "ClearPageReserved"), importEdit(unit.sf, "linux/mm", "virt_to_page"), importEdit(unit.sf, "asm/page", "PAGE_SIZE"),
     ].filter((e): e is NonNullable<typeof e> => !!e),
   };
 }

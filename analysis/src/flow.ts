@@ -622,7 +622,10 @@ export class FlowAnalysis {
       case "get_user_pages": case "pin_user_pages": {
         if (!st.mmapLocked && (f.depth > 0 || f.fn.callers.size === 0)) {
           this.rep.report("PG007", this.site(call, ctx), `${api}() called without mmap_read_lock(current->mm) held: the VMAs and page tables it walks can change under it`, "warning", [],
-            [{ title: "Hold mmap_read_lock() around the call", file: this.rep.fileName, edits: [this.rep.insertBefore(statementOf(call), ["mmap_read_lock(current.mm!);"]), this.rep.insertAfter(statementOf(call), ["mmap_read_unlock(current.mm!);"])] }]);
+            [{ title: "Hold mmap_read_lock() around the call", file: this.rep.fileName, edits: [
+              this.rep.insertBefore(statementOf(call), ["mmap_read_lock(current.mm!);"]), this.rep.insertAfter(statementOf(call), ["mmap_read_unlock(current.mm!);"]),
+              importEdit(this.rep.sf, "linux/mm", "mmap_read_lock"), importEdit(this.rep.sf, "linux/mm", "mmap_read_unlock"), importEdit(this.rep.sf, "linux/sched", "current"),
+            ].filter(isEdit) }]);
         }
         const pk = k(3);
         if (pk) { for (const key of [pk, `${pk}[]`]) { st.dirty.delete(key); st.written.delete(key); } }
