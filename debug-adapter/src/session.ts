@@ -13,7 +13,8 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import * as path from "node:path";
 import { debugNode } from "../../host/src/node";
 import { LaunchError, resolveLaunch } from "./launch";
-import { DebugRun, describe, type KernelStopEvent, type RunConfig, type Stop } from "./runtime";
+import { DebugRun, describe, type EventWatch, type KernelStopEvent, type LineBreakpoint, type RunConfig, type Stop } from "./runtime";
+import { Timeline, type ResumeAction } from "./timeline";
 import { VariableStore, type Container } from "./store";
 import { hex, record, type KernelSource, type KNode } from "./kernel/node";
 import { processScope, type ProcessData } from "./kernel/process";
@@ -66,6 +67,16 @@ export class FaultlineDebugSession extends LoggingDebugSession {
   private launched = false;
   private lastStop: Stop | undefined;
   private readonly pendingBreakpoints = new Map<string, DebugProtocol.SetBreakpointsArguments>();
+  // What a re-run needs to reach the same place (step back, reverse continue, restart): the run's
+  // configuration, every breakpoint and filter as last set, and the resumes since the run started.
+  private config: RunConfig | undefined;
+  private readonly lineBps = new Map<string, LineBreakpoint[]>();
+  private fnBps: Array<{ name: string; condition?: string }> = [];
+  private watches: EventWatch[] = [{ kind: "violation" }, { kind: "oops" }];
+  private exceptionMode: "none" | "uncaught" | "all" = "none";
+  private readonly timeline = new Timeline();
+  /** While a re-run replays the resumes up to its target stop, its stops and output are not the user's. */
+  private replay: { target: number; seen: number; reason: string; description: string } | undefined;
 
   constructor(private readonly options: FaultlineSessionOptions = {}) {
     super();
@@ -130,6 +141,8 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       supportsReadMemoryRequest: true,
       supportsWriteMemoryRequest: true,
       supportsTerminateRequest: true,
+      supportsStepBack: true,
+      supportsRestartRequest: true,
       supportsValueFormattingOptions: false,
       supportsDelayedStackTraceLoading: false,
     };
@@ -150,6 +163,7 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       }
       if (!config.node) throw new RequestError(ErrorCodes.LaunchFailed, "no Node with --allow-inspector (24.10 or later) for the debug run: set faultline.nodePath, put one on PATH, or run `node scripts/debug-node.mjs`", true);
       if (this.options.containment === "realm") this.sendEvent(new OutputEvent("Faultline: this Node cannot run the driver host under its permission model; the driver is contained by its realm alone (no file, process or network containment). Set faultline.nodePath to a Node 24.10+ for full containment.\n", "important"));
+      this.config = config;
       const run = (this.run = new DebugRun(config));
       this.wire(run);
       try {
@@ -159,7 +173,11 @@ export class FaultlineDebugSession extends LoggingDebugSession {
         throw new RequestError(ErrorCodes.LaunchFailed, (e as Error).message, true);
       }
       // Breakpoints that came before the run existed are bound now.
-      for (const [, bp] of this.pendingBreakpoints) await run.setBreakpoints(bp.source.path!, (bp.breakpoints ?? []).map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage })));
+      for (const [, bp] of this.pendingBreakpoints) {
+        const list = (bp.breakpoints ?? []).map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage }));
+        this.lineBps.set(this.convertClientPathToDebugger(bp.source.path!), list);
+        await run.setBreakpoints(this.convertClientPathToDebugger(bp.source.path!), list);
+      }
       this.sendEvent(new InitializedEvent());
       await this.configured;
       run.start();
@@ -174,6 +192,9 @@ export class FaultlineDebugSession extends LoggingDebugSession {
 
   private wire(run: DebugRun): void {
     run.on("stopped", (s) => {
+      if (run !== this.run) return;
+      if (this.replay && this.replayStop(s)) return;
+      this.timeline.stopped(s);
       this.store.reset();
       this.lastStop = s;
       const reason = s.reason === "event" ? "exception" : s.reason;
@@ -186,12 +207,14 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       if (s.event) this.sendEvent(new Event(KERNEL_EVENT_STOP, { kind: s.event.kind as KernelEventStopBody["kind"], description: s.event.description, fields: s.event.fields } satisfies KernelEventStopBody));
     });
     run.on("breakpoint", (b) => {
+      if (run !== this.run) return;
       const bp = new Breakpoint(b.verified, this.convertDebuggerLineToClient(b.line), undefined, this.source(b.file)) as DebugProtocol.Breakpoint;
       bp.id = b.id;
       this.sendEvent(new BreakpointEvent("changed", bp));
     });
-    run.on("continued", () => { this.store.reset(); this.lastStop = undefined; });
+    run.on("continued", () => { if (run === this.run) { this.store.reset(); this.lastStop = undefined; } });
     run.on("output", (o) => {
+      if (run !== this.run || this.replay) return;
       const e = new OutputEvent(o.text, o.category) as DebugProtocol.OutputEvent;
       if (o.file) {
         e.body.source = this.source(o.file);
@@ -201,6 +224,8 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       this.sendEvent(e);
     });
     run.on("ended", (r) => {
+      if (run !== this.run) return; // a run replaced by a re-run ends quietly
+      this.replay = undefined;
       const how = r.failures.length ? `the run failed: ${r.failures.map((f) => f.kind).join(", ")}` : r.summary?.completed ? "the run completed" : "the run ended";
       this.sendEvent(new OutputEvent(`Faultline: ${how}; ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}.\n`, "console"));
       this.sendEvent(new TerminatedEvent());
@@ -233,10 +258,12 @@ export class FaultlineDebugSession extends LoggingDebugSession {
         this.sendResponse(response);
         return;
       }
-      const bound = await this.run.setBreakpoints(this.convertClientPathToDebugger(file), bps.map((b) => {
+      const list = bps.map((b) => {
         if (typeof b.line !== "number") throw new RequestError(ErrorCodes.BadArguments, "setBreakpoints: every breakpoint needs a line");
         return { line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage };
-      }));
+      });
+      this.lineBps.set(this.convertClientPathToDebugger(file), list);
+      const bound = await this.run.setBreakpoints(this.convertClientPathToDebugger(file), list);
       response.body = {
         breakpoints: bound.map((b) => {
           const bp = new Breakpoint(b.verified, this.convertDebuggerLineToClient(b.line), undefined, this.source(file)) as DebugProtocol.Breakpoint;
@@ -253,7 +280,8 @@ export class FaultlineDebugSession extends LoggingDebugSession {
     this.handle(response, async () => {
       const run = this.needRun();
       if (!Array.isArray(args?.breakpoints)) throw new RequestError(ErrorCodes.BadArguments, "setFunctionBreakpoints: breakpoints is required");
-      const bound = await run.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: String(b.name), condition: b.condition })));
+      this.fnBps = args.breakpoints.map((b) => ({ name: String(b.name), condition: b.condition }));
+      const bound = await run.setFunctionBreakpoints(this.fnBps);
       response.body = { breakpoints: bound.map((b) => ({ id: b.id, verified: b.verified, message: b.message })) };
       this.sendResponse(response);
     });
@@ -264,9 +292,11 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       const run = this.needRun();
       const options = [...(args?.filters ?? []).map((filter) => ({ filterId: filter, condition: undefined as string | undefined })), ...(args?.filterOptions ?? [])];
       const kinds = new Set<string>(KERNEL_EVENT_FILTERS.map((f) => f.filter));
-      await run.setEventWatches(options.filter((o) => kinds.has(o.filterId)).map((o) => ({ kind: o.filterId, condition: o.condition })));
+      this.watches = options.filter((o) => kinds.has(o.filterId)).map((o) => ({ kind: o.filterId, condition: o.condition }));
+      await run.setEventWatches(this.watches);
       const ids = new Set(options.map((o) => o.filterId));
-      await run.setExceptionMode(ids.has(CAUGHT) ? "all" : ids.has(UNCAUGHT) ? "uncaught" : "none");
+      this.exceptionMode = ids.has(CAUGHT) ? "all" : ids.has(UNCAUGHT) ? "uncaught" : "none";
+      await run.setExceptionMode(this.exceptionMode);
       response.body = { breakpoints: options.map(() => ({ verified: true })) };
       this.sendResponse(response);
     });
@@ -280,19 +310,106 @@ export class FaultlineDebugSession extends LoggingDebugSession {
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
-    this.handle(response, async () => { await this.needPaused().resume(); response.body = { allThreadsContinued: true }; this.sendResponse(response); });
+    this.handle(response, async () => { const run = this.needPaused(); this.timeline.resumed({ kind: "continue" }); await run.resume(); response.body = { allThreadsContinued: true }; this.sendResponse(response); });
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse): void {
-    this.handle(response, async () => { await this.needPaused().stepOver(); this.sendResponse(response); });
+    this.handle(response, async () => { const run = this.needPaused(); this.timeline.resumed({ kind: "next" }); await run.stepOver(); this.sendResponse(response); });
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
-    this.handle(response, async () => { await this.needPaused().stepIn(); this.sendResponse(response); });
+    this.handle(response, async () => { const run = this.needPaused(); this.timeline.resumed({ kind: "stepIn" }); await run.stepIn(); this.sendResponse(response); });
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.handle(response, async () => { await this.needPaused().stepOut(); this.sendResponse(response); });
+    this.handle(response, async () => { const run = this.needPaused(); this.timeline.resumed({ kind: "stepOut" }); await run.stepOut(); this.sendResponse(response); });
+  }
+
+  // Resumes are recorded before they are sent: the stop can arrive before CDP answers the resume.
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.handle(response, async () => {
+      this.needPaused();
+      const target = this.timeline.previous();
+      if (target < 0) throw new RequestError(ErrorCodes.NotRunning, "this is the run's first stop: there is nothing to step back to");
+      this.sendResponse(response);
+      await this.rerun(target, "step", "stepped back (the run was replayed to its previous stop)");
+    });
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.handle(response, async () => {
+      this.needPaused();
+      const target = this.timeline.previousBreak();
+      if (target < 0) throw new RequestError(ErrorCodes.NotRunning, "no earlier breakpoint or kernel-event stop in this run");
+      this.sendResponse(response);
+      await this.rerun(target, "breakpoint", "reverse continue (the run was replayed to the previous breakpoint or kernel event)");
+    });
+  }
+
+  protected override restartRequest(response: DebugProtocol.RestartResponse): void {
+    this.handle(response, async () => {
+      this.needRun();
+      this.sendResponse(response);
+      await this.rerun(undefined, "entry", "restarted");
+    });
+  }
+
+  /**
+   * A fresh run of the same configuration with every breakpoint and filter as they are now, replaying
+   * the recorded resumes up to stop `target` (runs are deterministic, so it is the same stop), or
+   * simply started again (`target` undefined: restart). Costs one launch.
+   */
+  private async rerun(target: number | undefined, reason: string, description: string): Promise<void> {
+    const old = this.run!;
+    const run = new DebugRun(this.config!);
+    this.run = run;
+    old.terminate();
+    this.store.reset();
+    this.lastStop = undefined;
+    this.wire(run);
+    this.sendEvent(new ContinuedEvent(THREAD_ID, true));
+    this.replay = target === undefined ? undefined : { target, seen: -1, reason, description };
+    const history = this.timeline.actions.slice();
+    this.timeline.reset(target === undefined ? 0 : target, history);
+    try {
+      await run.prepare();
+      for (const [file, list] of this.lineBps) await run.setBreakpoints(file, list);
+      await run.setFunctionBreakpoints(this.fnBps);
+      await run.setEventWatches(this.watches);
+      await run.setExceptionMode(this.exceptionMode);
+      this.replayActions = history;
+      run.start();
+    } catch (e) {
+      this.replay = undefined;
+      run.terminate();
+      this.sendEvent(new OutputEvent(`Faultline: the re-run failed: ${(e as Error).message}\n`, "important"));
+    }
+  }
+
+  private replayActions: ResumeAction[] = [];
+
+  /** A stop of a replaying run: resume as the user did, until the target stop, which is shown. True when handled. */
+  private replayStop(s: Stop): boolean {
+    const r = this.replay!;
+    r.seen++;
+    if (process.env.FAULTLINE_DA_DEBUG) process.stderr.write(`replay stop ${r.seen}/${r.target} ${s.reason} action ${JSON.stringify(this.replayActions[r.seen])}\n`);
+    if (r.seen < r.target) {
+      const a = this.replayActions[r.seen];
+      const run = this.run!;
+      const go = !a || a.kind === "continue" ? run.resume() : a.kind === "next" ? run.stepOver() : a.kind === "stepIn" ? run.stepIn() : a.kind === "stepOut" ? run.stepOut() : run.continueToKernelEvent((a as { kinds?: string[] }).kinds ?? []);
+      go.catch(() => undefined);
+      return true;
+    }
+    this.replay = undefined;
+    this.timeline.stopped(s);
+    this.store.reset();
+    this.lastStop = s;
+    const e = new StoppedEvent(r.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
+    e.body.description = r.description;
+    e.body.allThreadsStopped = true;
+    this.sendEvent(e);
+    return true;
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
@@ -488,7 +605,9 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       case CONTINUE_TO_KERNEL_EVENT:
         this.handle(response, async () => {
           const a = (args ?? {}) as ContinueToKernelEventArguments;
-          await this.needPaused().continueToKernelEvent(Array.isArray(a.kinds) ? a.kinds : []);
+          const run = this.needPaused();
+          this.timeline.resumed({ kind: "event", kinds: Array.isArray(a.kinds) ? a.kinds : [] });
+          await run.continueToKernelEvent(Array.isArray(a.kinds) ? a.kinds : []);
           this.sendEvent(new ContinuedEvent(THREAD_ID, true));
           this.sendResponse(response);
         });

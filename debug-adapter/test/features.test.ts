@@ -87,3 +87,42 @@ describe("debug adapter: editor features", function () {
     assert.match(walk.body.result, /table pfn 0x[0-9a-f]+ \[\d+\]/);
   });
 });
+
+describe("debug adapter: step back and restart by re-running", function () {
+  this.timeout(90_000);
+  let dc: Client;
+  before(function () { if (!hasDebugNode()) this.skip(); });
+  beforeEach(async () => { dc = new Client(); await dc.start(); });
+  afterEach(async () => { await dc.terminateRequest().catch(() => undefined); await dc.stop(); });
+
+  it("steps back to the previous stop and reverse-continues to the previous breakpoint, breakpoints intact", async () => {
+    await dc.launchTo({ driver: SIMPLE }, { breakpoints: [{ path: SIMPLE, lines: [49] }] });
+    const first = await dc.top();
+    assert.equal(first.line, 49);
+    const pgoff = async () => (await dc.evaluateRequest({ expression: "vmf.pgoff", frameId: (await dc.top()).id, context: "watch" })).body.result;
+    const pgoff1 = await pgoff();
+    await dc.resumeTo(() => dc.nextRequest({ threadId: 1 }));
+    await dc.resumeTo(() => dc.nextRequest({ threadId: 1 }));
+    const afterTwo = (await dc.top()).line;
+    assert.ok(afterTwo > 49, `two steps down, at ${afterTwo}`);
+    const back = await dc.resumeTo(() => dc.stepBackRequest({ threadId: 1 }));
+    assert.equal(back?.body.reason, "step");
+    assert.equal((await dc.top()).line, 50, "one stop earlier: the first step's line");
+    const rc = await dc.resumeTo(() => dc.reverseContinueRequest({ threadId: 1 }));
+    assert.equal(rc?.body.reason, "breakpoint");
+    assert.equal((await dc.top()).line, 49);
+    assert.equal(await pgoff(), pgoff1, "the same fault as the first time");
+    // The replayed run goes on like the first: the next continue reaches the second fault.
+    const next = await dc.resumeTo(() => dc.continueRequest({ threadId: 1 }));
+    assert.equal(next?.body.reason, "breakpoint");
+    assert.equal((await dc.top()).line, 49);
+  });
+
+  it("restarts the run from the beginning", async () => {
+    await dc.launchTo({ driver: SIMPLE, stopOnEntry: true });
+    await dc.resumeTo(() => dc.nextRequest({ threadId: 1 }));
+    const again = await dc.resumeTo(() => dc.restartRequest({}));
+    assert.equal(again?.body.reason, "entry");
+    assert.equal((await dc.top()).source?.path, SIMPLE);
+  });
+});
