@@ -17,6 +17,8 @@ interface Target { pa: number; io: boolean }
 
 export class KernelMemory {
   private readonly scratch = new Uint8Array(8);
+  /** A debugger's data breakpoints: told of every CPU write to RAM (physical address, length). Unset, it costs one check. */
+  onWrite: ((pa: number, len: number) => void) | undefined;
 
   readonly #k: Kernel;
   constructor(k: Kernel) {
@@ -76,6 +78,7 @@ export class KernelMemory {
         if (k.dma.cpuHooked) k.dma.cpuWrite(t.pa, src, off, n, addr + off, stack);
         else k.phys.write(t.pa, src, off, n);
         if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
+        this.onWrite?.(t.pa, n);
       }
     });
   }
@@ -90,6 +93,7 @@ export class KernelMemory {
         if (k.dma.cpuHooked) k.dma.cpuFill(t.pa, value & 0xff, n, addr + off, stack);
         else k.phys.fill(t.pa, value & 0xff, n);
         if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
+        this.onWrite?.(t.pa, n);
       }
     });
   }
