@@ -105,6 +105,17 @@ export class DevState {
   /** The last 256 unmapped device addresses, a ring (DMA003's "already unmapped"). */
   readonly unmapped = new Float64Array(256).fill(-1);
   unmappedAt = 0;
+  /** Beside each ring slot: the unmapped range and where it was unmapped (a second unmap, a DMAR fault, say where). */
+  readonly unmappedBy: Array<{ addr: number; size: number; stack: CapturedStack | undefined } | undefined> = new Array(256);
+
+  /** The most recent unmap of a range covering bus address a. */
+  lastUnmapOf(a: number): { addr: number; size: number; stack: CapturedStack | undefined } | undefined {
+    for (let i = 1; i <= 256; i++) {
+      const u = this.unmappedBy[(this.unmappedAt - i) & 255];
+      if (u && a >= u.addr && a < u.addr + Math.max(u.size, 1)) return u;
+    }
+    return undefined;
+  }
   maskFailed = false;
   coherentMaskFailed = false;
   private maskSeen: bigint | null | undefined = undefined;
@@ -363,7 +374,10 @@ export class Dma {
   private unregister(st: DevState, e: DmaEntry): void {
     st.live.del(e.devAddr, e);
     st.all.delete(e);
-    if (this.debug.enabled) st.unmapped[st.unmappedAt++ & 255] = e.devAddr;
+    if (this.debug.enabled) {
+      st.unmappedBy[st.unmappedAt & 255] = { addr: e.devAddr, size: e.size, stack: this.debug.recordStacks ? this.#k.stacks.capture() : undefined };
+      st.unmapped[st.unmappedAt++ & 255] = e.devAddr;
+    }
     if (e.type !== "coherent") {
       for (let p = Math.floor(e.paddr / PAGE_SIZE), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / PAGE_SIZE); p <= last; p++) {
         this.pageMaps.del(p, e);
@@ -516,7 +530,9 @@ export class Dma {
       const text = addr === DMA_MAPPING_ERROR
         ? "device driver tries to free an invalid DMA memory address"
         : `device driver tries to free DMA memory it has not allocated [device address=${hexDma(addr)}] [size=${size} bytes]`;
-      d.err("DMA003", dev, null, text, { dev_addr: hexDma(addr), size, state });
+      const first = state === "already unmapped" ? st.lastUnmapOf(addr) : undefined;
+      d.err("DMA003", dev, null, text, { dev_addr: hexDma(addr), size, state },
+        first?.stack ? ["The mapping was already unmapped at:", ...this.#k.stacks.formatStack(first.stack)] : []);
       return;
     }
     if (e.type === "coherent" && type === "coherent") {
@@ -865,7 +881,12 @@ export class Dma {
       k.violation({
         rule: "DMA024",
         params: { device: devPrefix(dev), access: write ? "write" : "read", dev_addr: hexDma(bus) },
-        report: ["DMAR: DRHD: handling fault status reg 2", line, `(${devPrefix(dev)}: no live mapping covers bus address ${hexDma(bus)}: a stale or unchecked handle, or one the driver computed; the IOMMU blocked the access)`, "Call Trace:", ...k.stacks.formatStack(stack)],
+        report: [
+          "DMAR: DRHD: handling fault status reg 2", line,
+          `(${devPrefix(dev)}: no live mapping covers bus address ${hexDma(bus)}: a stale or unchecked handle, or one the driver computed; the IOMMU blocked the access)`,
+          "Call Trace:", ...k.stacks.formatStack(stack),
+          ...((u) => u?.stack ? [`The mapping [device address=${hexDma(u.addr)}] [size=${u.size} bytes] that covered it was unmapped at:`, ...k.stacks.formatStack(u.stack)] : [])(st.lastUnmapOf(bus)),
+        ],
         stack,
       });
     }

@@ -5,6 +5,7 @@
 // pool's pages ("bad dma") and its free list ("already free"), and a pool
 // destroyed with blocks outstanding is "busy" (its pages are leaked).
 
+import type { CapturedStack } from "../kernel/stack";
 import type { Kernel } from "../kernel";
 import type { Device } from "../dev/device";
 import { __GFP_ZERO } from "../mm/gfp";
@@ -15,7 +16,13 @@ import { devPrefix, hexDma } from "./debug";
 export const POOL_POISON_FREED = 0xa7;
 export const POOL_POISON_ALLOCATED = 0xa9;
 
-interface PoolPage { readonly vaddr: number; readonly dma: number; readonly inUse: Map<number, boolean> }
+interface PoolPage {
+  readonly vaddr: number;
+  readonly dma: number;
+  readonly inUse: Map<number, boolean>;
+  /** Block offset → where it was last freed (a second free, a write after free, say where the first was). */
+  readonly freedAt: Map<number, CapturedStack | undefined>;
+}
 
 /** struct dma_pool. */
 export class DmaPool {
@@ -64,7 +71,7 @@ export class DmaPools {
     const k = this.#k, handle: Ref<number> = { value: 0 };
     const vaddr = k.dma.allocCoherent(pool.dev, pool.allocation, handle, gfp & ~__GFP_ZERO, k.stacks.capture());
     if (!vaddr) return false;
-    const page: PoolPage = { vaddr, dma: handle.value, inUse: new Map() };
+    const page: PoolPage = { vaddr, dma: handle.value, inUse: new Map(), freedAt: new Map() };
     k.phys.fill(vaddr - k.profile.pageOffset, POOL_POISON_FREED, pool.allocation);
     const offs: number[] = [];
     let next = pool.boundary, off = 0;
@@ -93,8 +100,10 @@ export class DmaPools {
       for (let i = 0; i < Math.min(pool.size, 64); i += 16) {
         dump.push(`${i.toString(16).padStart(8, "0")}: ${Array.from(data.subarray(i, Math.min(i + 16, pool.size)), (b) => b.toString(16).padStart(2, "0")).join(" ")}`);
       }
+      const freed = page.freedAt.get(off);
       this.report(pool, "dma_pool_alloc", vaddr, page.dma + off, "corrupted", `dma_pool_alloc ${pool.name}, 0x${k.px(vaddr)} (corrupted)`,
-        [`(byte ${bad} of the free block is 0x${data[bad].toString(16)}, not the poison 0x${POOL_POISON_FREED.toString(16)}: it was written after dma_pool_free())`, ...dump]);
+        [`(byte ${bad} of the free block is 0x${data[bad].toString(16)}, not the poison 0x${POOL_POISON_FREED.toString(16)}: it was written after dma_pool_free())`, ...dump,
+          ...(freed ? ["The block was freed at:", ...k.stacks.formatStack(freed)] : [])]);
     }
     k.phys.fill(pa, gfp & __GFP_ZERO ? 0 : POOL_POISON_ALLOCATED, pool.size);
     page.inUse.set(off, true);
@@ -118,11 +127,14 @@ export class DmaPools {
       return;
     }
     if (!state) {
-      this.report(pool, "dma_pool_free", vaddr, dma, "already free", `dma_pool_free ${pool.name}, dma ${hexDma(dma)} already free`);
+      const first = page.freedAt.get(off);
+      this.report(pool, "dma_pool_free", vaddr, dma, "already free", `dma_pool_free ${pool.name}, dma ${hexDma(dma)} already free`,
+        first ? ["The block was first freed at:", ...k.stacks.formatStack(first)] : []);
       return;
     }
     k.phys.fill(vaddr - k.profile.pageOffset, POOL_POISON_FREED, pool.size);
     page.inUse.set(off, false);
+    page.freedAt.set(off, k.stacks.capture());
     pool.free.push({ page, off });
     pool.nrActive--;
   }
