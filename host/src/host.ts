@@ -205,7 +205,8 @@ export function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) 
       from = nl + 1;
     }
     const rest = chunk.slice(from);
-    if (!rest || dropping) return;
+    if (!rest) return;
+    if (dropping) { held += rest.length; return; }
     if (held + rest.length > max) {
       dropping = true;
       pieces = [];

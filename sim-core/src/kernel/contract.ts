@@ -78,7 +78,8 @@ export function badReturn(callback: string, v: unknown): string | undefined {
   }
   if (!c) return undefined;
   if (c.type === "void") return undefined; // C discards it; nothing the kernel reads
-  const expect = `${c.what === "file operations" ? `the file operation ${callback}` : `a ${c.what.replace(/s$/, "")}`} returns ${EXPECT[c.type]}`;
+  const one = c.what.replace(/s$/, "");
+  const expect = `${c.what === "file operations" ? `the file operation ${callback}` : `${/^[aeiou]/.test(one) ? "an" : "a"} ${one}`} returns ${EXPECT[c.type]}`;
   if (typeof v !== "number") {
     return `${callback} returned ${describeValue(v)}${v === undefined ? " (a missing return statement?)" : ""}: ${expect}`;
   }
