@@ -11,7 +11,11 @@ import { currentKernel, here, intArg, mightSleepIf } from "../current";
 
 const PAGE_SIZE = 4096, INT_MAX = 0x7fffffff;
 
-/** void *kvmalloc(size_t size, gfp_t flags): physically contiguous if possible, else virtually; NULL (0) when neither. */
+/**
+ * void *kvmalloc(size_t size, gfp_t flags): physically contiguous if possible, else virtually; NULL (0) when neither.
+ *
+ * Rules: MEM004 (kfree() or vfree() of it instead of kvfree()); MEM008 (memory leaked at unload); CTX001 (sleeping in atomic context) with GFP_KERNEL.
+ */
 export function kvmalloc(size: number, flags: number): number {
   const k = currentKernel(), stack = here(k);
   const n = intArg("kvmalloc", 1, size);

@@ -44,7 +44,11 @@ function lock(fn: string, m: unknown): void {
   k.locking.acquire(l, "mutex", fn, stack);
 }
 
-/** void mutex_lock(struct mutex *lock): may sleep (CTX001 in atomic context); taking it twice deadlocks (LOCK001). */
+/**
+ * void mutex_lock(struct mutex *lock): may sleep (CTX001 in atomic context); taking it twice deadlocks (LOCK001).
+ *
+ * Rules: CTX001 (sleeping in atomic context); LOCK001 (recursive locking); LOCK003 (lock held on return); LOCK004 (inconsistent lock order).
+ */
 export function mutex_lock(m: mutex): void { lock("mutex_lock", m); }
 
 /**
@@ -72,7 +76,11 @@ export function mutex_trylock(m: mutex): number {
   return k.locking.acquire(l, "mutex", "mutex_trylock", here(k), { trylock: true }) ? 1 : 0;
 }
 
-/** void mutex_unlock(struct mutex *lock): only by the task that holds it (LOCK002 otherwise). */
+/**
+ * void mutex_unlock(struct mutex *lock): only by the task that holds it (LOCK002 otherwise).
+ *
+ * Rules: LOCK002 (unlock of a lock not held).
+ */
 export function mutex_unlock(m: mutex): void {
   const k = currentKernel();
   k.locking.release(mutexArg("mutex_unlock", m), "mutex", "mutex_unlock", here(k));

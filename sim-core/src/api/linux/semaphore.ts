@@ -46,7 +46,11 @@ function wait(fn: string, s: semaphore, timeout?: number): DownResult {
   return r;
 }
 
-/** void down(struct semaphore *sem): takes a unit, sleeping uninterruptibly until one is free; never freed is a hung task. */
+/**
+ * void down(struct semaphore *sem): takes a unit, sleeping uninterruptibly until one is free; never freed is a hung task.
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export function down(sem: semaphore): void {
   const s = semArg("down", sem);
   if (wait("down", s) !== "done") {
@@ -55,7 +59,11 @@ export function down(sem: semaphore): void {
   }
 }
 
-/** int down_interruptible(struct semaphore *sem): 0 when taken, -EINTR when a signal ended the wait (then do not up()). */
+/**
+ * int down_interruptible(struct semaphore *sem): 0 when taken, -EINTR when a signal ended the wait (then do not up()).
+ *
+ * Rules: CTX001 (sleeping in atomic context).
+ */
 export function down_interruptible(sem: semaphore): number {
   return wait("down_interruptible", semArg("down_interruptible", sem)) === "done" ? 0 : -EINTR;
 }

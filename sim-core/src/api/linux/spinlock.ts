@@ -50,13 +50,21 @@ export function DEFINE_SPINLOCK(name: string): spinlock_t {
   return new spinlock_t(String(name));
 }
 
-/** void spin_lock(spinlock_t *lock): takes the lock; the holder must not sleep (CTX001) or take it again (LOCK001). */
+/**
+ * void spin_lock(spinlock_t *lock): takes the lock; the holder must not sleep (CTX001) or take it again (LOCK001).
+ *
+ * Rules: LOCK001 (recursive locking); LOCK003 (lock held on return); LOCK004 (inconsistent lock order); LOCK005 (lock taken in interrupt context and with interrupts enabled); CTX001 (sleeping in atomic context) while held.
+ */
 export function spin_lock(lock: spinlock_t): void {
   const k = currentKernel();
   k.locking.acquire(lockArg("spin_lock", lock), "spinlock", "spin_lock", here(k));
 }
 
-/** void spin_unlock(spinlock_t *lock): releases it; a lock not held is LOCK002. */
+/**
+ * void spin_unlock(spinlock_t *lock): releases it; a lock not held is LOCK002.
+ *
+ * Rules: LOCK002 (unlock of a lock not held).
+ */
 export function spin_unlock(lock: spinlock_t): void {
   const k = currentKernel();
   k.locking.release(lockArg("spin_unlock", lock), "spinlock", "spin_unlock", here(k));
@@ -68,7 +76,12 @@ export function spin_trylock(lock: spinlock_t): number {
   return k.locking.acquire(lockArg("spin_trylock", lock), "spinlock", "spin_trylock", here(k), { trylock: true }) ? 1 : 0;
 }
 
-/** spin_lock_irqsave(lock, flags): interrupts off, then the lock; returns the flags for spin_unlock_irqrestore(). */
+/**
+ * spin_lock_irqsave(lock, flags): interrupts off, then the lock; returns the flags for spin_unlock_irqrestore().
+ * An interrupt raised while they are off is delivered at the restore.
+ *
+ * Rules: LOCK001 (recursive locking); LOCK003 (lock held on return); LOCK004 (inconsistent lock order); CTX001 (sleeping in atomic context) while held.
+ */
 export function spin_lock_irqsave(lock: spinlock_t): number {
   const k = currentKernel();
   const l = lockArg("spin_lock_irqsave", lock);
@@ -110,7 +123,11 @@ export function spin_unlock_irq(lock: spinlock_t): void {
   k.locking.irqRestore(true);
 }
 
-/** void spin_lock_bh(spinlock_t *lock): softirqs (timers, tasklets) off, then the lock. */
+/**
+ * void spin_lock_bh(spinlock_t *lock): softirqs (timers, tasklets) off, then the lock: the variant for data shared with a timer or tasklet.
+ *
+ * Rules: LOCK001 (recursive locking); LOCK003 (lock held on return); LOCK004 (inconsistent lock order); LOCK005 (needed where plain spin_lock() is inconsistent); CTX001 (sleeping in atomic context) while held.
+ */
 export function spin_lock_bh(lock: spinlock_t): void {
   const k = currentKernel();
   const l = lockArg("spin_lock_bh", lock);

@@ -23,7 +23,11 @@ function taskletArg(fn: string, v: unknown): tasklet_struct {
   throw new TypeError(`${fn}(): argument 1 must be a struct tasklet_struct (new tasklet_struct()), got ${v === null ? "NULL" : typeof v}`);
 }
 
-/** void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *)). */
+/**
+ * void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *)). The callback runs in softirq context.
+ *
+ * Rules: CTX001 (sleeping in atomic context) in the callback; LOCK005 (a lock shared with process context needs spin_lock_bh() there).
+ */
 export function tasklet_setup(t: tasklet_struct, callback: (t: tasklet_struct) => void): void {
   const ts = taskletArg("tasklet_setup", t);
   if (typeof callback !== "function") throw new TypeError("tasklet_setup(): argument 2 must be the callback function");

@@ -33,7 +33,12 @@ function timerArg(fn: string, v: unknown): timer_list {
   throw new TypeError(`${fn}(): argument 1 must be a struct timer_list (new timer_list() or a class extending it), got ${v === null ? "NULL" : typeof v}`);
 }
 
-/** void timer_setup(struct timer_list *timer, void (*callback)(struct timer_list *), unsigned int flags). */
+/**
+ * void timer_setup(struct timer_list *timer, void (*callback)(struct timer_list *), unsigned int flags).
+ * The callback runs in softirq context: it must not sleep.
+ *
+ * Rules: CTX001 (sleeping in atomic context) in the callback; LOCK003 (a lock leaked by the callback); LOCK005 (a lock it shares with process context needs spin_lock_bh() there).
+ */
 export function timer_setup(timer: timer_list, callback: (t: timer_list) => void, flags: number): void {
   const t = timerArg("timer_setup", timer);
   if (typeof callback !== "function") throw new TypeError("timer_setup(): argument 2 must be the callback function");
