@@ -8,7 +8,6 @@ import { Kernel, bindKernel, type BootOptions } from "../../sim-core/src";
 import { allocationDemo } from "./demo";
 import { bootReport } from "./layout";
 import { UsageError, bootOptions, parseArgs } from "./args";
-import { checkCommand } from "./check";
 import { runCommand } from "./run";
 import { runSamples, samplesDir } from "./samples";
 import { testCommand } from "./test-command";
@@ -80,7 +79,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
         isTTY: out === stdout && process.stdout.isTTY === true, columns: process.stdout.columns,
       });
     case "check":
-      return checkCommand(positional, stringFlag(flags, "format"), out);
+      // Loaded here: the analyses bring the TypeScript compiler, which no other command needs.
+      return (require("./check") as typeof import("./check")).checkCommand(positional, stringFlag(flags, "format"), out);
     case "boot":
       out(bootReport(boot(opts)));
       return 0;

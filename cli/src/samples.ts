@@ -5,7 +5,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { getRule, isRuleId } from "../../sim-core/src/rules/catalogue";
-import { checkResults } from "./check";
 import { pool, defaultJobs } from "./pool";
 import { collectTargets, type DriverTarget } from "./project";
 import { meetsExpectation, outcomeOf, rel, type RunRecord } from "./report";
@@ -57,6 +56,7 @@ interface StaticRow { readonly shown: string; readonly ok: boolean; readonly why
  * driver (correct ones, and twins of dynamic-only rules) must be silent.
  */
 export function staticRow(t: DriverTarget): StaticRow {
+  const { checkResults } = require("./check") as typeof import("./check");
   const found = [...new Set(checkResults([t.file]).map((r) => r.rule))].sort();
   const expected = t.expectRule && isRuleId(t.expectRule) && getRule(t.expectRule).static ? t.expectRule : undefined;
   const got = found.join(",") || "-";
