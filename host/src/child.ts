@@ -125,6 +125,8 @@ let blockedAt: string | undefined;
 let lateReported = false;
 let jobsMaybePending = false;
 const promiseOrigin = new WeakMap<object, { stack?: string }>();
+const ORIGINS_KEPT = 10_000;
+let originsKept = 0;
 
 function reportLate(what: string, origin: string | undefined): void {
   if (lateReported) return;
@@ -138,7 +140,9 @@ function reportLate(what: string, origin: string | undefined): void {
 
 function watchPromises(): void {
   const hooks = v8.promiseHooks;
-  hooks.onInit((p) => { jobsMaybePending = true; promiseOrigin.set(p, hostStack()); });
+  // A stack per promise costs memory: the first ORIGINS_KEPT of a run are enough to place an async init or a late
+  // continuation, and a chain of millions of promises must not be made heavier by its watcher.
+  hooks.onInit((p) => { jobsMaybePending = true; if (originsKept++ < ORIGINS_KEPT) promiseOrigin.set(p, hostStack()); });
   hooks.onSettled(() => { jobsMaybePending = true; });
   // The host's own promises (the relay's end, Node's internals) are not the driver's: only a job from user code is late.
   hooks.onBefore((p) => {
