@@ -35,7 +35,7 @@ export interface BoundBreakpoint { id: number; verified: boolean; line: number; 
 /** What a kernel event stop carries (host/src/debug-hooks.ts TrapEvent). */
 export interface KernelStopEvent { kind: string; description: string; fields: Record<string, string | number | boolean | null>; seq: number }
 
-export type StopReason = "entry" | "breakpoint" | "step" | "pause" | "event" | "exception" | "function breakpoint";
+export type StopReason = "entry" | "breakpoint" | "step" | "pause" | "event" | "exception" | "function breakpoint" | "data breakpoint";
 export interface Stop { reason: StopReason; description?: string; text?: string; event?: KernelStopEvent; breakpointIds?: number[] }
 
 export interface RunFrame {
@@ -242,6 +242,11 @@ export class DebugRun extends EventEmitter {
     await this.applyWatches();
   }
 
+  /** Data breakpoints: physical ranges whose writes (by the CPU or a device's DMA) stop the run. */
+  async setDataWatches(ranges: Array<{ start: number; end: number; id: string }>): Promise<void> {
+    if (this.cdp && this.apiId) await this.cdp.callByValue(this.apiId, "function (r) { this.watchData(r); }", [ranges]);
+  }
+
   async setExceptionMode(mode: "none" | "uncaught" | "all"): Promise<void> {
     await this.cdp?.send("Debugger.setPauseOnExceptions", { state: mode });
   }
@@ -306,6 +311,11 @@ export class DebugRun extends EventEmitter {
 
     if (this.trapBp && hit.includes(this.trapBp)) {
       const ev = await cdp.callByValue<KernelStopEvent | null>(this.apiId!, "function () { return this.event(); }");
+      if (ev?.kind === "data") {
+        this.stopEvent = ev;
+        this.emit("stopped", { reason: "data breakpoint", description: ev.description, text: String(ev.fields.breakpoint ?? ""), event: ev } satisfies Stop);
+        return;
+      }
       if (!ev || !this.wantsEvent(ev)) { this.paused = undefined; await cdp.send("Debugger.resume"); return; }
       if (this.continueKinds) { this.continueKinds = undefined; await this.applyWatches(); }
       this.stopEvent = ev;

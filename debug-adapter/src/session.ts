@@ -142,6 +142,7 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       supportsWriteMemoryRequest: true,
       supportsTerminateRequest: true,
       supportsStepBack: true,
+      supportsDataBreakpoints: true,
       supportsRestartRequest: true,
       supportsValueFormattingOptions: false,
       supportsDelayedStackTraceLoading: false,
@@ -302,6 +303,46 @@ export class FaultlineDebugSession extends LoggingDebugSession {
     });
   }
 
+  // ------------------------------------------------------------ data breakpoints
+
+  /** What can be watched: a kernel row with a physical memory reference (a frame, a DMA buffer), or `phys:0x…[/len]`. */
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.handle(response, async () => {
+      this.needRun();
+      let ref: string | undefined, size = 1;
+      const c = args?.variablesReference !== undefined ? this.store.get(args.variablesReference) : undefined;
+      if (c?.kind === "kernel" && c.node.children && this.run!.isPaused) {
+        const kids = await c.node.children(this.run! as KernelSource, 0, 10_000);
+        const n = kids.find((x) => x.name === args.name);
+        if (n?.memoryReference) { ref = n.memoryReference; size = n.size ?? 1; }
+      } else {
+        const m = /^\s*(phys:0x[0-9a-fA-F]+)(?:\/(\d+|0x[0-9a-fA-F]+))?\s*$/.exec(String(args?.name ?? ""));
+        if (m) { ref = m[1]; size = m[2] ? Number(m[2]) : 1; }
+      }
+      const addr = ref ? parseMemoryReference(ref) : undefined;
+      if (!addr || addr.space !== "phys") {
+        response.body = { dataId: null, description: "data breakpoints watch physical memory: a frame, a DMA buffer, or phys:0x…/length" };
+      } else {
+        response.body = { dataId: `phys:${hex(addr.addr)}/${size}`, description: `writes to phys ${hex(addr.addr)}-${hex(addr.addr + size)} (CPU or device DMA)`, accessTypes: ["write"], canPersist: true };
+      }
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.handle(response, async () => {
+      const run = this.needRun();
+      if (!Array.isArray(args?.breakpoints)) throw new RequestError(ErrorCodes.BadArguments, "setDataBreakpoints: breakpoints is required");
+      const parsed = args.breakpoints.map((b) => /^phys:(0x[0-9a-f]+)\/(\d+)$/.exec(String(b.dataId)));
+      this.dataBps = parsed.flatMap((m, i) => (m ? [{ start: Number(m[1]), end: Number(m[1]) + Number(m[2]), id: String(args.breakpoints[i].dataId) }] : []));
+      await run.setDataWatches(this.dataBps);
+      response.body = { breakpoints: parsed.map((m) => (m ? { verified: true } : { verified: false, message: "not a data breakpoint id of this adapter" })) };
+      this.sendResponse(response);
+    });
+  }
+
+  private dataBps: Array<{ start: number; end: number; id: string }> = [];
+
   // ------------------------------------------------------------ execution
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -378,6 +419,7 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       await run.setFunctionBreakpoints(this.fnBps);
       await run.setEventWatches(this.watches);
       await run.setExceptionMode(this.exceptionMode);
+      await run.setDataWatches(this.dataBps);
       this.replayActions = history;
       run.start();
     } catch (e) {

@@ -126,3 +126,34 @@ describe("debug adapter: step back and restart by re-running", function () {
     assert.equal((await dc.top()).source?.path, SIMPLE);
   });
 });
+
+describe("debug adapter: data breakpoints", function () {
+  this.timeout(60_000);
+  let dc: Client;
+  before(function () { if (!hasDebugNode()) this.skip(); });
+  beforeEach(async () => { dc = new Client(); await dc.start(); });
+  afterEach(async () => { await dc.terminateRequest().catch(() => undefined); await dc.stop(); });
+
+  it("a device's DMA write into a watched buffer stops at the driver line that started the transfer", async () => {
+    const { stopped } = await dc.launchTo({ driver: EDU }, { filterOptions: [{ filterId: "dma_map", condition: "op === 'map' && dir === 'DMA_FROM_DEVICE'" }] });
+    assert.match(stopped!.body.description ?? "", /^dma_map_single\(/);
+    const top = await dc.top();
+    // Watch the mapping's buffer, chosen as the DMA scope shows it (its row carries the physical reference and size).
+    const mappings = await dc.find(top.id, "DMA", "mappings");
+    const rows = (await dc.variablesRequest({ variablesReference: mappings.variablesReference })).body.variables;
+    const row = rows.find((r) => /DMA_FROM_DEVICE/.test(r.value))!;
+    const info = await dc.dataBreakpointInfoRequest({ variablesReference: mappings.variablesReference, name: row.name });
+    assert.match(info.body.dataId ?? "", /^phys:0x[0-9a-f]+\/4096$/);
+    assert.deepEqual(info.body.accessTypes, ["write"]);
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: "write" }] });
+    assert.equal(set.body.breakpoints[0].verified, true);
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    const hit = await dc.resumeTo(() => dc.continueRequest({ threadId: 1 }));
+    assert.equal(hit?.body.reason, "data breakpoint");
+    assert.match(hit?.body.description ?? "", /^0000:00:0[0-9a-f]\.0: device DMA write of \d+ bytes at phys 0x[0-9a-f]+ \(bus 0x[0-9a-f]+; data breakpoint phys:/);
+    const at = await dc.top();
+    assert.equal(at.source?.path, EDU, "the driver's line, not the device model's");
+    const bad = await dc.dataBreakpointInfoRequest({ name: "uva:1:0x1000" });
+    assert.equal(bad.body.dataId, null);
+  });
+});

@@ -32,6 +32,9 @@ const FILTER_TYPES: Record<string, readonly KernelEvent["type"][]> = {
 
 let kernel: Kernel | undefined;
 let watched = new Set<string>();
+/** Data breakpoints: physical ranges [start, end) whose writes stop the run, by the CPU or by a device's DMA. */
+let dataRanges: Array<{ start: number; end: number; id: string }> = [];
+let dataUnsubscribe: (() => void) | undefined;
 let unsubscribe: (() => void) | undefined;
 let stopped: TrapEvent | undefined;
 
@@ -129,6 +132,44 @@ function describe(k: Kernel, kind: string, e: KernelEvent): TrapEvent {
   }
 }
 
+function hitRange(pa: number, len: number) {
+  return dataRanges.find((r) => pa < r.end && pa + len > r.start);
+}
+
+/** The physical address a device's bus address stands for, through the live mapping that covers it. */
+function busToPhys(k: Kernel, devName: string, bus: number): number | undefined {
+  const p = k.devices.list.find((d) => d.dev.name === devName);
+  if (!p) return undefined;
+  for (const e of k.dma.state(p.dev).all) if (bus >= e.devAddr && bus < e.devAddr + e.size) return e.paddr + (bus - e.devAddr);
+  return undefined;
+}
+
+function watchData(): void {
+  const k = kernel;
+  dataUnsubscribe?.();
+  dataUnsubscribe = undefined;
+  if (!k) return;
+  const hx = (n: number) => "0x" + hexAddr(n, 1);
+  if (!dataRanges.length) { k.mem.onWrite = undefined; return; }
+  k.mem.onWrite = (pa, len) => {
+    const r = hitRange(pa, len);
+    if (!r) return;
+    stopped = { kind: "data", seq: k.events.lastSeq, description: `CPU write of ${len} byte${len === 1 ? "" : "s"} at phys ${hx(pa)} (data breakpoint ${r.id})`, fields: { by: "CPU", phys: pa, size: len, breakpoint: r.id } };
+    faultlineKernelEvent(stopped);
+    stopped = undefined;
+  };
+  dataUnsubscribe = k.events.on((e) => {
+    if (e.type !== "dma_transfer" || !e.write) return;
+    const pa = busToPhys(k, e.dev, e.busAddr);
+    if (pa === undefined) return;
+    const r = hitRange(pa, e.size);
+    if (!r) return;
+    stopped = { kind: "data", seq: e.seq, description: `${e.dev}: device DMA write of ${e.size} bytes at phys ${hx(pa)} (bus ${hx(e.busAddr)}; data breakpoint ${r.id})`, fields: { by: e.dev, phys: pa, handle: e.busAddr, size: e.size, breakpoint: r.id } };
+    faultlineKernelEvent(stopped);
+    stopped = undefined;
+  });
+}
+
 /** Kernel API functions by name, for function breakpoints (dma_sync_single_for_cpu, remap_pfn_range…). */
 function apiFunction(name: string): ((...a: unknown[]) => unknown) | undefined {
   for (const [, mod] of API_MODULES) {
@@ -148,6 +189,8 @@ export function installDebugApi(): void {
     /** The event being stopped at (inside trap), or null. */
     event(): TrapEvent | null { return stopped ?? null; },
     booted(): boolean { return kernel !== undefined; },
+    /** Data breakpoints on physical ranges (replaces the set). */
+    watchData(ranges: Array<{ start: number; end: number; id: string }>): void { dataRanges = ranges.map((r) => ({ start: Number(r.start), end: Number(r.end), id: String(r.id) })); watchData(); },
     fn: apiFunction,
     /** JSON-safe kernel state; see debug-inspect.ts. */
     query(name: string, args: unknown[]): unknown {
@@ -162,4 +205,5 @@ export function installDebugApi(): void {
 export function debugKernel(k: Kernel): void {
   kernel = k;
   subscribe();
+  watchData();
 }

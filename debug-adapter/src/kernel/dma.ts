@@ -10,7 +10,7 @@ export function mappingNode(m: MappingData, i: number): KNode {
   return record(`[${i}] ${m.dev} ${hex(m.handle)}`, `${m.type} ${m.size} bytes ${m.dir}, owned by the ${m.owner}`, {
     device: m.dev, driver: m.driver, type: m.type, dma_addr: m.handle, size: m.size, direction: m.dir, phys: m.phys, cpu_addr: m.cpuAddr,
     owner: m.owner, bounced: m.bounce, "non-coherent (cache model)": m.cached, "mapped at": m.mappedAt.join(" ← ") || "(dma-debug keeps no stack)",
-  }, { memoryReference: `phys:${hex(m.phys)}`, type: "struct dma_debug_entry" });
+  }, { memoryReference: `phys:${hex(m.phys)}`, size: m.size, type: "struct dma_debug_entry" });
 }
 
 export function dmaScope(): KNode {

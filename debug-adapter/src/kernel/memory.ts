@@ -21,7 +21,7 @@ export function frameNode(f: FrameData): KNode {
   return record(`pfn ${hex(f.pfn)}`, frameSummary(f), f.invalid ? { pfn: f.pfn } : {
     "flags": f.flags.join("|") || "0", "_refcount": f.refcount, "_mapcount": f.mapcount - 1, owner: f.owner, zone: f.zone,
     "page_to_phys()": f.phys, "page_address()": f.virt,
-  }, { memoryReference: `phys:${hex(f.phys)}`, type: "struct page", evaluateName: `pfn_to_page(${hex(f.pfn)})` });
+  }, { memoryReference: `phys:${hex(f.phys)}`, size: 4096, type: "struct page", evaluateName: `pfn_to_page(${hex(f.pfn)})` });
 }
 
 export function zoneNode(z: ZoneData): KNode {

@@ -12,6 +12,8 @@ export interface KNode {
   readonly type?: string;
   /** protocol.ts's address scheme: phys:0x…, kva:0x…, uva:<pid>:0x…. */
   readonly memoryReference?: string;
+  /** Bytes at memoryReference that belong to this node (a frame, a buffer): what a data breakpoint on it watches. */
+  readonly size?: number;
   readonly evaluateName?: string;
   /** Children are indexed 0..indexed-1 (VS Code pages them 100 at a time). */
   readonly indexed?: number;
