@@ -240,7 +240,7 @@ function run(req: RunRequest): void {
     onStdout: (text) => {
       if (stdoutBytes >= limits.stdoutBytes) return;
       stdoutBytes += text.length;
-      if (stdoutBytes >= limits.stdoutBytes) text = `${text.slice(0, text.length - (stdoutBytes - limits.stdoutBytes))}\n[faultline: the program's output passed ${limits.stdoutBytes} bytes; the rest is cut]\n`;
+      if (stdoutBytes >= limits.stdoutBytes) text = `${text.slice(0, text.length - (stdoutBytes - limits.stdoutBytes))}\n[faultline: the program's output passed ${limits.stdoutBytes} characters; the rest is cut]\n`;
       send({ type: "stdout", text });
     },
   });

@@ -33,7 +33,7 @@ export interface HostLimits {
   readonly logBytes: number;
   /** The host process's whole memory (resident: heap, ArrayBuffers, strings), in MiB, watched by its watchdog. */
   readonly memoryMb: number;
-  /** Bytes of program output (the scenario's stdout) a run may write; the rest is cut. */
+  /** Program output (the scenario's stdout) a run may write, in characters (bytes, for ASCII); the rest is cut. */
   readonly stdoutBytes: number;
 }
 

@@ -35,17 +35,18 @@ const WALL_MAX_MS = 30_000;
 let worstWall = { name: "", ms: 0 };
 
 /** Runs host/test/hostile/<name>.ts once; every test of the case shares the result. */
-function run(name: string, boot?: Omit<BootOptions, "onLog">, limits?: Partial<HostLimits>): Promise<Run> {
-  let p = runs.get(name);
+function run(name: string, boot?: Omit<BootOptions, "onLog">, limits?: Partial<HostLimits>, scenario = SCENARIO): Promise<Run> {
+  const key = `${name} ${scenario}`;
+  let p = runs.get(key);
   if (!p) {
     const t0 = performance.now();
-    p = runInHost({ driver: driverFile(name), scenario: SCENARIO, limits: { ...LIMITS, ...limits }, boot, cwd: ROOT }).then((r) => {
+    p = runInHost({ driver: driverFile(name), scenario, limits: { ...LIMITS, ...limits }, boot, cwd: ROOT }).then((r) => {
       const wallMs = performance.now() - t0;
       if (wallMs > worstWall.ms) worstWall = { name, ms: wallMs };
       assert.ok(wallMs <= WALL_MAX_MS, `${name} took ${Math.round(wallMs)} ms`);
       return { r, wallMs };
     });
-    runs.set(name, p);
+    runs.set(key, p);
   }
   return p;
 }
@@ -746,6 +747,18 @@ describe("hostile drivers", function () {
         if (debugNode()) assert.equal(f.location?.line, hostileLine(name));
         assert.equal(texts(r).at(-1), "hostile: arraybuffers: about to hoard");
         await assertNoHostLeft();
+      });
+    });
+
+    describe("a scenario that prints 8 MiB", () => {
+      it("has its output cut at stdoutBytes, with a line that says so", async () => {
+        const { r } = await run("benign", undefined, { stdoutBytes: 300 * 1024 }, path.join(DIR, "scenario_chatty.ts"));
+        assertParentUnharmed(r);
+        assert.deepEqual(r.failures, []);
+        assert.ok(r.stdout.length < 300 * 1024 + 200, `${r.stdout.length} characters of output`);
+        assert.ok(r.stdout.startsWith("z".repeat(128 * 1024) + "\n"));
+        assert.match(r.stdout, /\n\[faultline: the program's output passed 307200 characters; the rest is cut\]\n$/);
+        logIndex(r, "hostile: exit");
       });
     });
 
