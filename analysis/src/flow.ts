@@ -975,8 +975,8 @@ export class FlowAnalysis {
       handleText = handle ? handle.split(":")[2] : undefined;
     }
     if (!handleText) return undefined;
-    const size = sg ? r.nents?.text : r.size?.text;
-    const dir = r.dir?.text ?? "DMA_BIDIRECTIONAL";
+    const size = argText(r, "size");
+    const dir = argText(r, "dir") ?? "DMA_BIDIRECTIONAL";
     const kind = sg ? "sg" : "single";
     const stmt = statementOf(touchCall);
     return {
@@ -1016,7 +1016,7 @@ export class FlowAnalysis {
     return {
       title: `Unmap the buffer with dma_unmap_${r.kind}() first`,
       file: this.rep.fileName,
-      edits: [this.rep.insertBefore(statementOf(freeCall), [`dma_unmap_${r.kind}(${dev}, ${arg.expression.getText()}${handle}, ${r.size?.text ?? r.nents?.text}, ${r.dir?.text});`]), importEdit(this.rep.sf, "linux/dma-mapping", `dma_unmap_${r.kind}`)].filter(isEdit),
+      edits: [this.rep.insertBefore(statementOf(freeCall), [`dma_unmap_${r.kind}(${dev}, ${arg.expression.getText()}${handle}, ${argText(r, "size")}, ${argText(r, "dir")});`]), importEdit(this.rep.sf, "linux/dma-mapping", `dma_unmap_${r.kind}`)].filter(isEdit),
     };
   }
 }
@@ -1048,6 +1048,12 @@ function mentionsParam(e: ts.Node, f: Frame): boolean {
   };
   visit(e);
   return found;
+}
+
+/** The map call's own text for its size (nents for sg) or direction, as the driver wrote it. */
+function argText(r: Rec, what: "size" | "dir"): string | undefined {
+  const i = what === "size" ? (r.kind === "page" ? 3 : 2) : r.kind === "page" ? 4 : 3;
+  return r.site.arguments[i]?.getText();
 }
 
 function isFix(x: Fix | undefined): x is Fix { return !!x; }

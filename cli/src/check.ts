@@ -149,10 +149,10 @@ export function checkSarif(files: readonly string[], rules: readonly Rule[], res
             name: ruleName(r.title),
             shortDescription: { text: r.title },
             fullDescription: { text: r.summary },
-            helpUri: ruleDocPath(r.id),
-            help: { text: r.summary, markdown: r.docs },
+            helpUri: docUri(r.id),
+            help: { text: `${r.summary} See ${ruleDocPath(r.id)}.`, markdown: r.docs },
             defaultConfiguration: { level: "error" },
-            properties: { category: r.category, tags: [r.category, ...(r.dynamic ? ["dynamic"] : []), "static"] },
+            properties: { category: r.category, helpPath: ruleDocPath(r.id), tags: [r.category, ...(r.dynamic ? ["dynamic"] : []), "static"] },
           })),
         },
       },
@@ -182,6 +182,35 @@ export function checkSarif(files: readonly string[], rules: readonly Rule[], res
       columnKind: "utf16CodeUnits",
     }],
   };
+}
+
+/**
+ * The rule's page as the absolute URI SARIF requires: on the repository's web
+ * view when package.json names a GitHub repository, else the page in this
+ * installation. (properties.helpPath keeps the repository-relative path.)
+ */
+export function docUri(id: string): string {
+  const root = packageRoot();
+  const repo = root ? repositoryUrl(root) : undefined;
+  if (repo) return `${repo}/blob/HEAD/${ruleDocPath(id)}`;
+  return pathToFileURL(path.join(root ?? process.cwd(), ruleDocPath(id))).href;
+}
+
+function packageRoot(): string | undefined {
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) {
+    const f = path.join(d, "package.json");
+    try { if ((JSON.parse(fs.readFileSync(f, "utf8")) as { name?: string }).name === "faultline") return d; } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+function repositoryUrl(root: string): string | undefined {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { repository?: string | { url?: string } };
+    const url = typeof pkg.repository === "string" ? pkg.repository : pkg.repository?.url;
+    const m = url && /github\.com[/:]([^/]+\/[^/.]+)/.exec(url);
+    return m ? `https://github.com/${m[1]}` : undefined;
+  } catch { return undefined; }
 }
 
 /** This installation's version, from the package.json above dist/ or out/cli/src/. */

@@ -472,8 +472,9 @@ describe("faultline commands (the built CLI)", function () {
         assert.equal(rule.fullDescription.text, statics[i].summary);
         assert.equal(rule.name, ruleName(statics[i].title));
         assert.match(rule.name, /^[A-Z][A-Za-z0-9]*$/);
-        assert.equal(rule.helpUri, `docs/rules/${statics[i].id}.md`);
-        assert.ok(fs.existsSync(path.join(ROOT, rule.helpUri)), `${rule.helpUri} exists`);
+        assert.equal(rule.properties.helpPath, `docs/rules/${statics[i].id}.md`);
+        assert.ok(rule.helpUri.endsWith(`/docs/rules/${statics[i].id}.md`), rule.helpUri);
+        assert.ok(fs.existsSync(path.join(ROOT, rule.properties.helpPath)), `${rule.properties.helpPath} exists`);
       }
       assert.deepEqual(run.artifacts.map((a: any) => a.location.uri), [...files, "samples/edu_dma/edu_dma_nosync.ts"].sort());
       assert.match(run.originalUriBaseIds["%SRCROOT%"].uri, /^file:\/\/\/.*\/$/);
