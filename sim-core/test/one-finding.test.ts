@@ -246,3 +246,32 @@ describe("DMA018 after an ignored -EIO", () => {
     assert.doesNotMatch(f[0].message, /never called/);
   });
 });
+
+describe("a put_page() too many in vm_ops->close", () => {
+  it("is reported once (PG001 where the page goes bad), not again for each later get, put and free of that page", async () => {
+    const { alloc_page, __free_page, get_page, put_page } = { ...(await import("../src/api/linux/gfp")), ...(await import("../src/api/linux/mm")) };
+    const k = boot();
+    let page: Page | null = null;
+    const vm_ops = {
+      fault(vmf: vm_fault): number { get_page(page!); vmf.page = page!; return 0; },
+      close(_vma: vm_area_struct): void { put_page(page!); },            // the bug: nothing took this reference
+    };
+    const path = mmapDev(k, "closeput", {
+      init: () => { page = alloc_page(GFP_KERNEL); return page ? 0 : -12; },
+      mmap: (_f, vma) => { vma.vm_ops = vm_ops; return 0; },
+      exit: () => { __free_page(page!); },
+    });
+    const p = spawn("closeput");
+    const fd = p.open(path, O_RDWR);
+    for (let i = 0; i < 2; i++) {
+      const a = p.mmap(0, P, PROT_READ, MAP_SHARED, fd, 0);
+      p.peek32(a);
+      p.munmap(a, P);
+    }
+    p.exit(0);
+    k.modules.unload("closeput");
+    const rules = rulesFired(k);
+    if (process.env.SHOW_FINDINGS) console.log(k.findings.map((f) => `${f.rule} ${f.message}`).join("\n"));
+    assert.deepEqual(rules, ["PG001"], "the later put below zero and the driver's own __free_page() are the same bug");
+  });
+});

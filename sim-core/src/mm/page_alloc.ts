@@ -151,6 +151,7 @@ export class PageAllocator {
     mm.setOwner(pfn, owner, n);
     if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) this.#k.phys.zeroFrame(pfn + i);
     this.blocks.set(pfn, { pfn, order, gfp, compound, owner, alloc: this.track(stack) });
+    this.badRefs.delete(pfn);
     this.freed.delete(pfn);
   }
 
@@ -259,6 +260,7 @@ export class PageAllocator {
 
   private reportBadFree(pfn: number, order: number, caller: string, stack: CapturedStack | undefined): void {
     const k = this.#k;
+    if (this.badRefs.has(pfn)) return;
     const inside = this.blockOf(pfn);
     const wasFreed = this.freed.get(pfn);
     if (inside) {
@@ -287,10 +289,18 @@ export class PageAllocator {
     void order;
   }
 
+  /**
+   * Pages whose reference count a PG001 already reported as broken (an unbalanced put freed them under
+   * their owner): the gets, puts and frees that follow on them are that same bug, as Linux's BUG there
+   * would have ended the task, so they are not reported again.
+   */
+  private readonly badRefs = new Set<number>();
+
   /** get_page(): a tail of a compound page takes the reference on its head. */
   getPage(pfn: number, stack?: CapturedStack): void {
     const k = this.#k, h = this.head(pfn);
-    if (k.memmap.refcount(h) <= 0) {
+    if (k.memmap.refcount(h) <= 0 && !this.badRefs.has(h)) {
+      this.badRefs.add(h);
       stack ??= k.stacks.capture();
       k.violation({
         rule: "PG001",
@@ -325,6 +335,8 @@ export class PageAllocator {
   putPage(pfn: number, stack?: CapturedStack): void {
     const k = this.#k, h = this.head(pfn);
     if (k.memmap.refcount(h) <= 0) {
+      if (this.badRefs.has(h)) return;
+      this.badRefs.add(h);
       stack ??= k.stacks.capture();
       k.violation({
         rule: "PG001",
