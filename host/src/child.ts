@@ -323,7 +323,8 @@ input.on("data", (chunk) => {
     let c;
     try { c = JSON.parse(line); } catch (e) { out({ error: { message: "not JSON: " + line.slice(0, 80) } }); continue; }
     if (c.method === "Debugger.enable") watch[1] = 1;
-    else if (c.method === "Debugger.disable") watch[1] = 0;
+    // Detached: the wall-clock limit holds again, counted from now.
+    else if (c.method === "Debugger.disable") { watch[1] = 0; if (watch[0] > 0) watch[0] = Date.now() + watch[2]; }
     session.post(c.method, c.params, (err, result) => out(err ? { id: c.id, error: { message: err.message } } : { id: c.id, result }));
   }
 });
@@ -351,7 +352,7 @@ function startInspectorRelay(ready: () => void): void {
 const WATCHDOG = `
 const fs = require("node:fs");
 const { workerData } = require("node:worker_threads");
-const watch = new Float64Array(workerData.watch); // [0]: deadline (ms since the epoch, 0: none); [1]: 1 while a debugger is attached
+const watch = new Float64Array(workerData.watch); // [0]: deadline (ms since the epoch, 0: none); [1]: 1 while a debugger is attached; [2]: the limit's span
 const ppid = workerData.ppid;
 const die = (m) => {
   if (m) try { fs.writeSync(3, "\\n" + JSON.stringify(m) + "\\n"); } catch {}
@@ -366,7 +367,7 @@ setInterval(() => {
 }, 20);
 `;
 
-const watchState = new Float64Array(new SharedArrayBuffer(16));
+const watchState = new Float64Array(new SharedArrayBuffer(24));
 /** Beyond the CPU limit, how long the host may take to report and exit before its watchdog ends it. */
 const DEADLINE_GRACE_MS = 3_000;
 
@@ -398,7 +399,8 @@ function main(): void {
     const limits = { ...DEFAULT_LIMITS, ...r.limits };
     if (!watching) { watching = true; startWatchdog(limits.memoryMb, ppid); }
     // Debug runs too: the limit holds unless a debugger is attached (the relay clears it while one is).
-    watchState[0] = Date.now() + limits.cpuMs + DEADLINE_GRACE_MS;
+    watchState[2] = limits.cpuMs + DEADLINE_GRACE_MS;
+    watchState[0] = Date.now() + watchState[2];
     run(r);
     // Rejections surface after the microtasks of the run; let them, then leave.
     // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
