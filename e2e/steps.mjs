@@ -84,13 +84,22 @@ export const STEPS = [
       const col = /Col (\d+)/.exec(text);
       await wb.focusEditor();
       await wb.gotoLine(expected, col ? Number(col[1]) + 1 : undefined);
-      await wb.press("Mod+.");
-      const fix = await wb.until("a quick fix for DMA001", async () => {
+      const findFix = async () => {
         const rows = page.locator(SEL.actionRow);
         const n = await rows.count();
-        for (let i = 0; i < n; i++) if (/dma_sync|DMA001|sync/i.test(await rows.nth(i).innerText())) return rows.nth(i);
+        for (let i = 0; i < n; i++) if (/dma_sync|sync/i.test(await rows.nth(i).innerText())) return rows.nth(i);
         return undefined;
-      }, 30_000);
+      };
+      await wb.press("Mod+.");
+      let fix = await wb.until("a quick fix for DMA001 (Ctrl+.)", findFix, 20_000).catch(() => undefined);
+      if (!fix) {
+        // The lightbulb in the gutter offers the same list.
+        await page.locator(".lightBulbWidget, .codicon-lightbulb-autofix, .codicon-light-bulb").first().click({ timeout: 10_000 }).catch(() => {});
+        fix = await wb.until("a quick fix for DMA001 (the lightbulb)", findFix, 20_000).catch(async (e) => {
+          const menus = await page.locator(".action-widget, .context-view").allInnerTexts().catch(() => []);
+          throw new Error(`${e.message}; menus on screen: ${JSON.stringify(menus).slice(0, 400)}`);
+        });
+      }
       await wb.shot("dma001-quickfix").then((f) => keep(wb, root, f, "problems-dma001-quickfix.png"));
       await fix.click();
       await wb.until("the DMA001 marker to go", async () => !(await wb.markers()).some((t) => t.includes("DMA001") && t.includes("edu_dma_nosync")), 60_000);
@@ -127,12 +136,15 @@ export const STEPS = [
       await wb.focusEditor();
       // F5 with no launch.json: the first session shows the adapter's kernel-event breakpoints.
       await wb.press("F5");
-      await pickDebugger(wb);
+      await pickDebugger(wb, { firstSession: true });
       const pf = page.locator(SEL.breakpointsRow).filter({ hasText: "Page fault" }).first();
       await pf.waitFor({ state: "visible", timeout: 90_000 });
       await wb.until("the first session to end", async () => !(await page.locator(SEL.debugToolbar).isVisible()), 90_000);
-      const box = pf.locator("input[type=checkbox]");
-      if (!(await box.isChecked())) await box.click();
+      // VS Code draws its own checkbox: a toggle with aria-checked, or an input on older builds.
+      const box = pf.locator("[role=checkbox], input[type=checkbox], .monaco-custom-toggle").first();
+      const checked = async () => (await box.getAttribute("aria-checked")) === "true" || (await box.evaluate((e) => e instanceof HTMLInputElement && e.checked).catch(() => false));
+      if (!(await checked())) await box.click();
+      await wb.until("Page fault ticked", checked, 10_000);
       await wb.focusEditor();
       await wb.press("F5");
       await pickDebugger(wb);
@@ -187,12 +199,12 @@ export const STEPS = [
 ];
 
 /** With no launch.json, VS Code may ask which debugger: Faultline (it says "Suggested" for a driver). */
-async function pickDebugger(wb) {
+async function pickDebugger(wb, { firstSession = false } = {}) {
   const row = wb.page.locator(SEL.quickRow).filter({ hasText: "Faultline" }).first();
   const toolbar = wb.page.locator(SEL.debugToolbar);
   // A short run may start and end between two looks: the kernel-event filters it leaves in Breakpoints count too.
   const filters = wb.page.locator(SEL.breakpointsRow).filter({ hasText: "Page fault" }).first();
-  const which = await wb.until("the debugger picker or a session", async () => ((await row.isVisible()) ? "picker" : (await toolbar.isVisible()) || (await filters.isVisible()) ? "session" : undefined), 60_000);
+  const which = await wb.until("the debugger picker or a session", async () => ((await row.isVisible()) ? "picker" : (await toolbar.isVisible()) || (firstSession && (await filters.isVisible())) ? "session" : undefined), 60_000);
   if (which === "picker") await row.click();
 }
 
