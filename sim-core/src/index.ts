@@ -28,3 +28,4 @@ export const DRIVER_MODULES = [
   "faultline/ptr", "faultline/user",
 ] as const;
 export { runScenario, type RunSpec, type RunResult, type ProcessEnd } from "./run/runner";
+export { runScenarioOnDemand, withStacksOnDemand, MAX_STACK_REPLAYS, type StacksOnDemandInfo } from "./run/stacks-on-demand";

@@ -431,7 +431,7 @@ export class Dma {
   private entry(st: DevState, type: EntryType, devAddr: number, size: number, dir: DmaDirection, paddr: number, cpuAddr: number, bounce: boolean, iovaPfn: number, group: SgGroup | null, order = 0): DmaEntry {
     return {
       dev: st.dev, type, devAddr, size, dir, paddr, cpuAddr, bounce, iovaPfn, group, order,
-      stack: this.debug.enabled && this.debug.recordStacks ? this.#k.stacks.capture() : undefined,
+      stack: this.debug.enabled && this.debug.recordStacks ? this.#k.stacks.record() : undefined,
       cached: !st.dev.coherent && !bounce && type !== "coherent",
       mapErrChecked: false,
       owner: new Ownership(size, type !== "coherent"),

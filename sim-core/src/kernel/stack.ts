@@ -52,13 +52,36 @@ export const isDriverFile: FrameFilter = (file) =>
 
 export class CapturedStack {
   private frames: Frame[] | undefined;
-  constructor(private readonly err: Error, private readonly tracker: StackTracker) {}
+  constructor(
+    private readonly err: Error | undefined,
+    private readonly tracker: StackTracker,
+    /** Which capture of the run this was (1, 2, …): the token a replay of the run captures it by. */
+    readonly seq = 0,
+  ) {}
   /** The driver's frames, innermost first. */
   get driverFrames(): Frame[] {
-    return (this.frames ??= this.tracker.driverFrames(this.err.stack ?? ""));
+    if (this.frames) return this.frames;
+    if (!this.err) {
+      // On demand and not captured: this run's report cannot be exact; the replay captures this one.
+      this.tracker.missed(this.seq);
+      return [];
+    }
+    return (this.frames = this.tracker.driverFrames(this.err.stack ?? ""));
   }
   get top(): Frame | undefined { return this.driverFrames[0]; }
+  /** False for a token of an on-demand run that was not captured. */
+  get recorded(): boolean { return this.err !== undefined; }
 }
+
+/**
+ * "capture": a V8 stack at every record, as dma-debug and KASAN do.
+ * "on-demand": only a sequence number per record. Runs are deterministic, so a
+ * stack a report needs is recovered exactly by replaying the run with
+ * `wanted` holding its number (see run/stacks-on-demand.ts); a run that read a
+ * token it did not capture says so in `missing`, and its output is not the
+ * one to show.
+ */
+export type StackMode = "capture" | "on-demand";
 
 export class StackTracker {
   enabled = true;
@@ -68,13 +91,42 @@ export class StackTracker {
   /** Where frames are shown relative to (paths inside it print relative). */
   root = process.cwd();
 
+  mode: StackMode = "capture";
+  /** capture() calls so far: the next one's token is seq + 1. */
+  seq = 0;
+  /** On demand: the tokens this run captures for real (what an earlier attempt's reports read). */
+  wanted: ReadonlySet<number> = new Set();
+  /** On demand: tokens a report read that were not captured, in the order read. */
+  readonly missing = new Set<number>();
+  /** Called the first time a report reads a token that was not captured (the host holds its output from there). */
+  onMissing: ((seq: number) => void) | undefined;
+
+  /** A stack to print now or to key on (lock classes, report-once sites): always captured. */
   capture(): CapturedStack | undefined {
     if (!this.enabled) return undefined;
+    const seq = ++this.seq;
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 40;
     const err = new Error();
     Error.stackTraceLimit = limit;
-    return new CapturedStack(err, this);
+    return new CapturedStack(err, this, seq);
+  }
+
+  /**
+   * A stack kept with a record (an allocation, a mapping, a free) that only a
+   * later report may print. On demand, only its token unless a replay wants it.
+   * Numbered with capture() so the tokens of a replay line up with the first run's.
+   */
+  record(): CapturedStack | undefined {
+    if (!this.enabled) return undefined;
+    if (this.mode === "on-demand" && !this.wanted.has(this.seq + 1)) return new CapturedStack(undefined, this, ++this.seq);
+    return this.capture();
+  }
+
+  missed(seq: number): void {
+    if (this.missing.has(seq)) return;
+    this.missing.add(seq);
+    if (this.missing.size === 1) this.onMissing?.(seq);
   }
 
   /** The driver's frames of a V8 stack, mapped to their sources. */

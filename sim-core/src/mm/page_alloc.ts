@@ -104,7 +104,7 @@ export class PageAllocator {
     return z.freePages - (1 << order) >= min;
   }
 
-  track(stack = this.#k.stacks.capture()): Track {
+  track(stack = this.#k.stacks.record()): Track {
     return { pid: this.#k.current.pid, comm: this.#k.current.comm, seq: this.#k.events.lastSeq + 1, stack, module: this.#k.currentModule, tsNs: this.#k.clock.now };
   }
 
@@ -368,7 +368,7 @@ export class PageAllocator {
         for (let o = block.order - 1; o >= 0; o--) this.blocks.set(h + (1 << o), { ...block, pfn: h + (1 << o), order: o });
         this.blocks.set(h, { ...block, order: 0 });
       }
-      this.freeBlock(this.blocks.get(h)!, stack ?? k.stacks.capture());
+      this.freeBlock(this.blocks.get(h)!, stack ?? k.stacks.record());
     }
   }
 

@@ -143,7 +143,7 @@ export class SlabAllocator {
       if (!(gfp & __GFP_NOWARN)) k.warn(`WARNING: kmalloc of ${size} bytes exceeds KMALLOC_MAX_SIZE (${KMALLOC_MAX_SIZE})`, stack);
       return 0;
     }
-    stack ??= k.stacks.capture();
+    stack ??= k.stacks.record();
     const pfn = k.pages.alloc(this.fixFlags(gfp, stack) | __GFP_COMP, order, Owner.Pages, stack);
     if (pfn < 0) return 0;
     this.large.set(pfn, { pfn, order, size, alloc: k.pages.track(stack) });
@@ -158,7 +158,7 @@ export class SlabAllocator {
     k.clock.advance(k.cost.slabAlloc);
     let slab = c.slabs.find((s) => s.freelist.length > 0);
     if (!slab) {
-      stack ??= k.stacks.capture();
+      stack ??= k.stacks.record();
       const pfn = k.pages.alloc((this.fixFlags(gfp, stack) & ~__GFP_ZERO) | c.gfp | __GFP_COMP, c.order, Owner.Slab, stack);
       if (pfn < 0) {
         this.drainQuarantine();
@@ -174,7 +174,7 @@ export class SlabAllocator {
     }
     const i = slab.freelist.pop()!;
     slab.state[i] = ObjState.Allocated;
-    slab.meta[i] = { requested, alloc: k.pages.track(stack ?? k.stacks.capture()) };
+    slab.meta[i] = { requested, alloc: k.pages.track(stack ?? k.stacks.record()) };
     slab.inuse++;
     const addr = slab.objAddr(i);
     if (gfp & __GFP_ZERO) k.phys.fill(addr - k.profile.pageOffset, 0, c.objectSize);
@@ -253,7 +253,7 @@ export class SlabAllocator {
     if (l && k.pages.pageAddressOrZero(l.pfn) === addr) {
       this.large.delete(l.pfn);
       k.events.emit({ type: "kfree", addr, size: l.size, cache: `order-${l.order} pages` });
-      k.pages.free(l.pfn, l.order, "kfree", stack ?? k.stacks.capture());
+      k.pages.free(l.pfn, l.order, "kfree", stack ?? k.stacks.record());
       return;
     }
     stack ??= k.stacks.capture();
@@ -269,7 +269,7 @@ export class SlabAllocator {
     for (let pa = Math.floor(start / PAGE_SIZE) * PAGE_SIZE; pa < start + slab.cache.objectSize; pa += PAGE_SIZE) frames.push(pa / PAGE_SIZE);
     k.mm.reportMappedFree(frames, `the ${slab.cache.name} object ${k.px(slab.objAddr(i))}`, "kfree()", stack);
     const meta = slab.meta[i]!;
-    meta.free = k.pages.track(stack ?? k.stacks.capture());
+    meta.free = k.pages.track(stack ?? k.stacks.record());
     slab.state[i] = ObjState.Quarantined;
     slab.inuse--;
     k.events.emit({ type: "kfree", addr: slab.objAddr(i), size: meta.requested, cache: slab.cache.name });

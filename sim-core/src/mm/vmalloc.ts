@@ -99,7 +99,7 @@ export class VmallocSpace {
   /** vmalloc()/vzalloc(): 0 for NULL. */
   vmalloc(size: number, gfp: number = GFP_KERNEL, stack?: CapturedStack): number {
     const k = this.#k;
-    stack ??= k.stacks.capture();
+    stack ??= k.stacks.record();
     if (!Number.isFinite(size) || size <= 0) return 0;
     const bytes = alignUp(size, PAGE_SIZE);
     // warn_alloc() prefixes its message with the task's comm.
@@ -164,7 +164,7 @@ export class VmallocSpace {
   vfree(addr: number, stack?: CapturedStack): void {
     const k = this.#k;
     if (addr === 0) return;
-    stack ??= k.stacks.capture();
+    stack ??= k.stacks.record();
     const a = this.find(addr);
     if (!a || a.addr !== addr || a.kind !== "vmalloc") {
       k.kasan.reportBadVfree(addr, a, stack);

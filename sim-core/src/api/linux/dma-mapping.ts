@@ -148,7 +148,7 @@ export function dma_get_seg_boundary(dev: Device): bigint {
  * Rules: MEM007 (allocation not checked for NULL); DMA018 (DMA mask missing or not honoured); DMA020 (DMA still live at driver unload); CTX001 (sleeping in atomic context).
  */
 export function dma_alloc_coherent(dev: Device, size: number, dma_handle: Ref<number>, gfp: number): number {
-  const k = currentKernel(), stack = here(k);
+  const k = currentKernel(), stack = k.stacks.record();
   const g = intArg("dma_alloc_coherent", 4, gfp);
   mightSleepIf(k, "dma_alloc_coherent", g, stack);
   return k.dma.allocCoherent(devArg("dma_alloc_coherent", dev), intArg("dma_alloc_coherent", 2, size), dma_handle, g, stack);

@@ -2,7 +2,7 @@
 
 import type { Page } from "../../mm/memmap";
 import { MAX_ORDER } from "../../mm/buddy";
-import { currentKernel, here, intArg, mightSleepIf, pageArg } from "../current";
+import { currentKernel, intArg, mightSleepIf, pageArg } from "../current";
 
 export * from "../../mm/gfp";
 export { get_order } from "../asm/page";
@@ -24,7 +24,7 @@ export const MAX_PAGE_ORDER = MAX_ORDER;
  */
 export function alloc_pages(gfp_mask: number, order: number): Page | null {
   const k = currentKernel();
-  const gfp = intArg("alloc_pages", 1, gfp_mask), stack = here(k);
+  const gfp = intArg("alloc_pages", 1, gfp_mask), stack = k.stacks.record();
   mightSleepIf(k, "alloc_pages", gfp, stack);
   const pfn = k.pages.alloc(gfp, intArg("alloc_pages", 2, order), undefined, stack);
   return pfn < 0 ? null : k.memmap.page(pfn);
@@ -53,7 +53,7 @@ export function alloc_page(gfp_mask: number): Page | null {
 export function __get_free_pages(gfp_mask: number, order: number): number {
   const k = currentKernel();
   const gfp = intArg("__get_free_pages", 1, gfp_mask) & ~0x02; // __GFP_HIGHMEM is not allowed here
-  const stack = here(k);
+  const stack = k.stacks.record();
   mightSleepIf(k, "__get_free_pages", gfp, stack);
   const pfn = k.pages.alloc(gfp, intArg("__get_free_pages", 2, order), undefined, stack);
   return pfn < 0 ? 0 : k.pages.pageAddressOrZero(pfn);
@@ -93,7 +93,7 @@ export function get_zeroed_page(gfp_mask: number): number {
  */
 export function __free_pages(page: Page, order: number): void {
   const k = currentKernel();
-  k.pages.free(pageArg("__free_pages", 1, page).pfn, intArg("__free_pages", 2, order), "__free_pages", here(k));
+  k.pages.free(pageArg("__free_pages", 1, page).pfn, intArg("__free_pages", 2, order), "__free_pages", k.stacks.record());
 }
 
 /**
@@ -106,7 +106,7 @@ export function __free_pages(page: Page, order: number): void {
  */
 export function __free_page(page: Page): void {
   const k = currentKernel();
-  k.pages.free(pageArg("__free_page", 1, page).pfn, 0, "__free_page", here(k));
+  k.pages.free(pageArg("__free_page", 1, page).pfn, 0, "__free_page", k.stacks.record());
 }
 
 /**
@@ -121,7 +121,7 @@ export function free_pages(addr: number, order: number): void {
   const k = currentKernel();
   const a = intArg("free_pages", 1, addr);
   if (a === 0) return;
-  const stack = here(k);
+  const stack = k.stacks.record();
   const pa = k.virtToPhys(a, "free_pages", stack);
   k.pages.free(Math.floor(pa / 4096), intArg("free_pages", 2, order), "free_pages", stack);
 }

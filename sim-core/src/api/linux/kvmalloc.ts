@@ -7,7 +7,7 @@
 
 import { KMALLOC_MAX_SIZE } from "../../mm/slab";
 import { __GFP_NOFAIL, __GFP_NORETRY, __GFP_NOWARN, __GFP_RETRY_MAYFAIL, __GFP_ZERO } from "../../mm/gfp";
-import { currentKernel, here, intArg, mightSleepIf } from "../current";
+import { currentKernel, intArg, mightSleepIf } from "../current";
 
 const PAGE_SIZE = 4096, INT_MAX = 0x7fffffff;
 
@@ -17,7 +17,7 @@ const PAGE_SIZE = 4096, INT_MAX = 0x7fffffff;
  * Rules: MEM004 (kfree() or vfree() of it instead of kvfree()); MEM008 (memory leaked at unload); CTX001 (sleeping in atomic context) with GFP_KERNEL.
  */
 export function kvmalloc(size: number, flags: number): number {
-  const k = currentKernel(), stack = here(k);
+  const k = currentKernel(), stack = k.stacks.record();
   const n = intArg("kvmalloc", 1, size);
   let gfp = intArg("kvmalloc", 2, flags);
   mightSleepIf(k, "kvmalloc", gfp, stack);
@@ -52,7 +52,7 @@ export function kvcalloc(n: number, size: number, flags: number): number {
 
 /** void kvfree(const void *addr): vfree() for a vmalloc address, kfree() otherwise (NULL is fine). */
 export function kvfree(addr: number): void {
-  const k = currentKernel(), stack = here(k);
+  const k = currentKernel(), stack = k.stacks.record();
   const a = intArg("kvfree", 1, addr);
   if (k.vmalloc.isVmallocAddr(a)) k.vmalloc.vfree(a, stack);
   else k.slab.kfree(a, stack);

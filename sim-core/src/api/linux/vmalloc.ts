@@ -2,7 +2,7 @@
 
 import type { Page } from "../../mm/memmap";
 import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO } from "../../mm/gfp";
-import { currentKernel, here, intArg } from "../current";
+import { currentKernel, intArg } from "../current";
 
 /**
  * ```c
@@ -14,7 +14,7 @@ import { currentKernel, here, intArg } from "../current";
  */
 export function vmalloc(size: number): number {
   const k = currentKernel();
-  const stack = here(k);
+  const stack = k.stacks.record();
   k.mightSleep("vmalloc", stack);
   return k.vmalloc.vmalloc(intArg("vmalloc", 1, size), GFP_KERNEL, stack);
 }
@@ -29,7 +29,7 @@ export function vmalloc(size: number): number {
  */
 export function vzalloc(size: number): number {
   const k = currentKernel();
-  const stack = here(k);
+  const stack = k.stacks.record();
   k.mightSleep("vzalloc", stack);
   return k.vmalloc.vmalloc(intArg("vzalloc", 1, size), GFP_KERNEL | __GFP_ZERO, stack);
 }
@@ -44,7 +44,7 @@ export function vzalloc(size: number): number {
  */
 export function vmalloc_32(size: number): number {
   const k = currentKernel();
-  return k.vmalloc.vmalloc(intArg("vmalloc_32", 1, size), (GFP_KERNEL | 0x04) & ~__GFP_HIGHMEM, here(k));
+  return k.vmalloc.vmalloc(intArg("vmalloc_32", 1, size), (GFP_KERNEL | 0x04) & ~__GFP_HIGHMEM, k.stacks.record());
 }
 
 /**
@@ -57,7 +57,7 @@ export function vmalloc_32(size: number): number {
  */
 export function vfree(addr: number): void {
   const k = currentKernel();
-  k.vmalloc.vfree(intArg("vfree", 1, addr), here(k));
+  k.vmalloc.vfree(intArg("vfree", 1, addr), k.stacks.record());
 }
 
 /**
