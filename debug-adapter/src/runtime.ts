@@ -10,9 +10,9 @@
 import { EventEmitter } from "node:events";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleAsync } from "../../host/src/bundle";
+import { fromData } from "../../host/src/sourcemap";
 import { startHost, type HostRunResult, type HostSession } from "../../host/src/host";
-import type { Failure, FindingData, HostMessage } from "../../host/src/protocol";
+import type { BundleData, Failure, FindingData, HostMessage } from "../../host/src/protocol";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { Cdp, type CallFrame, type EvaluateResult, type PausedEvent, type PropertyDescriptor, type RemoteObject } from "./cdp";
 import { firstUserLine, originalOf, resolveBreakpoint, scriptBundle, type ScriptBundle } from "./breakpoints";
@@ -113,15 +113,6 @@ export class DebugRun extends EventEmitter {
     });
     this.host = host;
     void host.done.then((r) => this.onEnded(r));
-    // The same esbuild calls the host makes (deterministic), while the host starts: the maps are known before any driver code runs.
-    const bundles = Promise.all([bundleAsync(c.driver), bundleAsync(c.scenario)]);
-    bundles.catch(() => undefined);
-    try {
-      this.scripts = (await bundles).map(scriptBundle);
-    } catch (e) {
-      host.kill();
-      throw e;
-    }
     if (!host.debugReady) throw new Error("the driver host did not start a debug run");
     const ready = await Promise.race([host.debugReady.then(() => true), host.done.then(() => false)]);
     if (!ready) throw new Error(`the driver host could not start: ${(this.result?.failures ?? []).map((f) => f.message).join("; ") || "no reason given"}`);
@@ -136,6 +127,9 @@ export class DebugRun extends EventEmitter {
     const api = await cdp.send<EvaluateResult>("Runtime.evaluate", { expression: `globalThis.${DEBUG_GLOBAL}`, silent: true });
     this.apiId = api.result.objectId;
     if (!this.apiId) throw new Error("the driver host has no debug API (host/src/debug-hooks.ts)");
+    // The bundles the host was handed, maps included: known before any driver code runs, and not built twice.
+    this.scripts = (await cdp.callByValue<BundleData[]>(this.apiId, "function () { return this.bundles(); }")).map((d) => scriptBundle(fromData(d)));
+    if (this.scripts.length !== 2) throw new Error("the driver host did not hand over the run's bundles");
     const trap = await cdp.send<{ result: RemoteObject }>("Runtime.callFunctionOn", { objectId: this.apiId, functionDeclaration: "function () { return this.trap; }", silent: true });
     this.trapBp = (await cdp.send<{ breakpointId: string }>("Debugger.setBreakpointOnFunctionCall", { objectId: trap.result.objectId })).breakpointId;
     await this.applyWatches();

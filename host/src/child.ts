@@ -416,7 +416,7 @@ function main(): void {
       pending = req.run;
       // A debug host waiting for its start still ends with its parent.
       if (!watching) { watching = true; startWatchdog({ ...DEFAULT_LIMITS, ...req.run.limits }.memoryMb, ppid); }
-      installDebugApi();
+      installDebugApi(req.run);
       startInspectorRelay(() => send({ type: "debug-ready" }));
       listen(rest, handle); // a debug run waits for its start request
     } else if (req.type === "run") go(req.run);

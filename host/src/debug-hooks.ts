@@ -12,6 +12,7 @@
 import { getRule, hexAddr, type Kernel, type KernelEvent } from "../../sim-core/src";
 import { API_MODULES } from "./api-modules";
 import { inspectQuery } from "./debug-inspect";
+import type { BundleData } from "./protocol";
 
 export const DEBUG_GLOBAL = "__faultlineDebug";
 
@@ -179,10 +180,16 @@ function apiFunction(name: string): ((...a: unknown[]) => unknown) | undefined {
   return undefined;
 }
 
-/** Installed when a debug run's request arrives, before the run starts: the adapter sets its watches first. */
-export function installDebugApi(): void {
+/**
+ * Installed when a debug run's request arrives, before the run starts: the adapter sets its watches
+ * first, and reads the bundles' source maps from here rather than bundling the driver a second time.
+ */
+export function installDebugApi(run?: { driver: BundleData; scenario: BundleData }): void {
   if (Object.prototype.hasOwnProperty.call(globalThis, DEBUG_GLOBAL)) return;
+  const bundles = run ? [run.driver, run.scenario] : [];
   const api = Object.freeze({
+    /** The run's bundles as the parent built them: filename, code, source map. */
+    bundles(): BundleData[] { return bundles; },
     trap: faultlineKernelEvent,
     /** Watch these filters (replaces the set). */
     watch(kinds: string[]): void { watched = new Set(kinds.filter((x) => x in FILTER_TYPES)); subscribe(); },
