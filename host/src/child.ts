@@ -14,7 +14,7 @@ import { USER_ONLY_MODULES } from "./driver-imports";
 import { KERNEL_CLASSES } from "./kernel-classes";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunRequest, type SourceLocation } from "./protocol";
-import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, lockdownHostRealm, type RealmHooks } from "./sandbox";
+import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, genuineStack, lockdownHostRealm, type RealmHooks } from "./sandbox";
 
 const CHANNEL_FD = 3;
 /** Failure texts longer than this are cut: an Error can carry a message of any size. */
@@ -85,6 +85,24 @@ function locateFunction(b: Bundle, fn: unknown): Frame | undefined {
   return f.file === b.filename ? undefined : f;
 }
 
+/**
+ * The stack to place a driver's error by: as V8 formatted it when the host
+ * saw that happen (genuineStack), else only the driver's own frames of its
+ * \`stack\` (errors made by the host or Node, or formatted after the driver
+ * broke its realm's Error), so that a stack the driver wrote can at most
+ * misplace its own oops, never blame the scenario.
+ */
+function trustedStack(err: unknown): string | undefined {
+  const genuine = genuineStack(err);
+  if (genuine !== undefined) return genuine;
+  const raw = (err as { stack?: unknown } | null)?.stack;
+  if (typeof raw !== "string" || !bundles[0]) return undefined;
+  const own = bundles[0].filename;
+  const lines = raw.split("\n");
+  const first = lines.findIndex((l) => /^\s+at /.test(l));
+  return first < 0 ? undefined : [...lines.slice(0, first), ...lines.slice(first).filter((l) => l.includes(`(${own}:`) || l.includes(`at ${own}:`))].join("\n");
+}
+
 /** A stack captured by the host realm, formatted when read. */
 function hostStack(): { stack?: string } {
   const holder: { stack?: string } = {};
@@ -107,7 +125,7 @@ function bounded<T>(f: () => T, fallback: T, ms = 250): T {
 function describeThrown(reason: unknown): { text: string; stack?: string; err?: Error } {
   return bounded(() => {
     if (!isError(reason)) return { text: clip(String(reason)) };
-    const name = reason.name, message = reason.message, stack = reason.stack;
+    const name = reason.name, message = reason.message, stack = trustedStack(reason);
     return { text: clip(`${typeof name === "string" ? name : "Error"}: ${typeof message === "string" ? message : String(message)}`), stack: typeof stack === "string" ? stack : undefined, err: reason };
   }, { text: "a value whose name, message or stack could not be read (a getter of the driver's threw or did not return)" });
 }
@@ -199,6 +217,7 @@ function run(req: RunRequest): void {
         send({ type: "failure", failure: { kind: "oops", message: clip(message), location: location && toLocation(location) } });
       };
       k.explainDriverError = explainDriverError;
+      k.stackOf = trustedStack;
       if (req.debug) debugKernel(k);
       k.onDriverReturn = (m, what) => {
         // Code after the module's exit has returned runs with the module gone.

@@ -96,6 +96,42 @@ const REALM_GUARDS = `"use strict"; (function (hooks) {
   } });
 })`;
 
+// Stacks of the driver's and scenario's errors, as V8 captured them. Node
+// formats a realm's error through that realm's \`globalThis.Error.prepareStackTrace\`,
+// so a driver that swaps its global Error, or assigns an error's \`stack\`,
+// could make an oops name any line (the scenario's); what it cannot do is
+// make V8's own formatting call this function from Node's internals with
+// its own trace. Only those calls are recorded.
+const genuineStacks = new WeakMap<object, string>();
+
+function recordStack(err: unknown, trace: readonly unknown[]): string {
+  const caller: { stack?: string } = {};
+  Error.captureStackTrace(caller, recordStack);
+  let head = "Error";
+  try {
+    head = String(Error.prototype.toString.call(err));
+  } catch { /* a name or message getter of the driver's threw */ }
+  const text = head + (Array.isArray(trace) ? trace.map((c) => `\n    at ${String(c)}`).join("") : "");
+  const from = String(caller.stack).split("\n")[1] ?? "";
+  if (/\(node:internal\/errors:\d+:\d+\)$/.test(from) && typeof err === "object" && err !== null) genuineStacks.set(err, text);
+  return text;
+}
+
+/**
+ * The stack V8 captured for an error of a driver's or scenario's realm, or
+ * undefined when there is none to trust (its \`stack\` was assigned before V8
+ * formatted it, its realm's global Error was swapped, or it is no error).
+ */
+export function genuineStack(err: unknown): string | undefined {
+  if ((typeof err !== "object" && typeof err !== "function") || err === null) return undefined;
+  if (!genuineStacks.has(err)) {
+    try {
+      void (err as { stack?: unknown }).stack; // V8 formats on first read
+    } catch { /* a getter of the driver's */ }
+  }
+  return genuineStacks.get(err);
+}
+
 let locked = false;
 
 /**
@@ -216,11 +252,12 @@ export function createDriverContext(modules: ReadonlyMap<string, object>, names:
     microtaskMode: "afterEvaluate",
   });
   // The context's own error machinery stays the host's: stack formatting is how findings find the driver's lines,
-  // and a stackTraceLimit of 0 would leave oopses without them. V8 reads both from the realm's intrinsic Error,
-  // whatever the global \`Error\` is later made to be (a replaced one throws values with no stack: see driverException).
-  vm.runInContext(`"use strict";
-    Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });
-    Object.defineProperty(Error, "stackTraceLimit", { value: 32, writable: false, configurable: false });`, context);
+  // and a stackTraceLimit of 0 would leave oopses without them. V8 reads the limit from the realm's intrinsic
+  // Error whatever the global \`Error\` is made to be; formatting goes through the host's recordStack (see genuineStack()).
+  (vm.runInContext(`"use strict"; (function (record) {
+    Object.defineProperty(Error, "prepareStackTrace", { value: record, writable: false, configurable: false });
+    Object.defineProperty(Error, "stackTraceLimit", { value: 32, writable: false, configurable: false });
+  })`, context) as (r: typeof recordStack) => void)(recordStack);
   if (hooks) (vm.runInContext(REALM_GUARDS, context) as (h: RealmHooks) => void)(hooks);
   const req = Object.freeze(function require(spec: string): object {
     const m = modules.get(spec);

@@ -903,6 +903,19 @@ describe("hostile drivers", function () {
     });
   });
 
+  describe("an Error whose stack the driver wrote (and a swapped global Error)", () => {
+    const name = "stack_forged";
+    it("is an oops in read() that names no scenario line: only stacks V8 formatted are believed", async () => {
+      const { r } = await run(name);
+      assertParentUnharmed(r);
+      const f = theFailure(r, "oops");
+      assert.equal(f.message, "BUG: the driver's read() threw Error: forged");
+      assert.ok(!f.location || !f.location.file.endsWith("scenario.ts"), `location: ${locationOf(f)}`);
+      assert.equal(texts(r).some((t) => t.includes("scenario.ts")), false, "no line of the scenario is blamed");
+      logIndex(r, "hostile: stack_forged: read() about to throw");
+    });
+  });
+
   describe("messages that tell the truth", () => {
     describe("a spin after a debugger statement", () => {
       const name = "debugger_spin";

@@ -111,7 +111,9 @@ export class Kernel {
   /** Sees each finding as it is made (the driver host streams them). */
   onFinding: ((f: Finding) => void) | undefined;
   /** Adds a line of explanation to the oops of a JavaScript error from the driver (the host knows its sandbox). */
-  explainDriverError: ((e: Error, frames: readonly Frame[]) => string | undefined) | undefined;
+  explainDriverError: ((e: Error, frames: readonly Frame[], rawStack?: string) => string | undefined) | undefined;
+  /** The stack of a driver's error as V8 captured it (the host's; without it, the error's own \`stack\`, which the driver can assign). */
+  stackOf: ((e: Error) => string | undefined) | undefined;
   /** Set when a limit ended the run: from then on no driver code is called and printk() refuses. */
   halted: RunAborted | undefined;
   /** Called when the outermost call into a driver returns (the driver host runs the driver's pending microtasks here). */
@@ -541,12 +543,13 @@ export class Kernel {
     // A value that is not an Error has no stack of the throw: a stack taken here would name the caller (the scenario), not the driver.
     const genuine = isError(e);
     const err = genuine ? e : new Error(`${describeValue(e)}, not an Error (no stack: the throw cannot be located)`);
-    const frames = genuine ? this.stacks.driverFrames(typeof err.stack === "string" ? err.stack : "") : [];
+    const raw = this.stackOf ? this.stackOf(err) : err.stack;
+    const frames = genuine ? this.stacks.driverFrames(typeof raw === "string" ? raw : "") : [];
     const where = frames[0] ? this.stacks.formatFrame(frames[0]) : "<driver>";
     // printk cuts a record at 1024 bytes anyway; a message of megabytes would only be copied around on the way there.
     const message = String(err.message), shown = message.length > 1024 ? `${message.slice(0, 1024)}…` : message;
     const headline = `BUG: the driver's ${what}() threw ${genuine ? `${err.name}: ${shown}` : shown}`;
-    const why = genuine ? this.explainDriverError?.(err, frames) : undefined;
+    const why = genuine ? this.explainDriverError?.(err, frames, typeof raw === "string" ? raw : "") : undefined;
     const report = [
       headline,
       ...(why ? [`(${why})`] : []),
