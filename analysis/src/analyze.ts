@@ -68,8 +68,41 @@ function runFlow(unit: Unit, flow: FlowAnalysis): void {
   const entry = setupEnd ?? new State();
   for (const f of fns) {
     if (isSetup(f)) continue;
-    flow.run(f, setupOnly(f) ? new State() : entry);
+    flow.run(f, setupOnly(f) ? new State() : relevant(entry, namesReached(unit, f)));
   }
+}
+
+/** The field and variable names a function (and the helpers it calls, two deep) can touch. */
+function namesReached(unit: Unit, fn: FnInfo): Set<string> {
+  const names = new Set<string>();
+  const seen = new Set<FnInfo>();
+  const walk = (f: FnInfo, depth: number): void => {
+    if (seen.has(f) || depth > 2) return;
+    seen.add(f);
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
+        names.add(n.text);
+        const callee = unit.functions.get(n.text);
+        if (callee && callee !== f) walk(callee, depth + 1);
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (f.node.body) visit(f.node.body);
+  };
+  walk(fn, 0);
+  return names;
+}
+
+/** Only what a function can reach of the setup state: a big file's many buffers need not be copied at every branch of every handler. */
+function relevant(s: State, names: Set<string>): State {
+  const base = (k: string) => k.replace(/^(\.|g:)/, "").replace(/(\[\]|\.value)+$/, "");
+  const hit = (keys: Iterable<string>) => { for (const k of keys) if (names.has(base(k))) return true; return false; };
+  const out = new State();
+  for (const [id, r] of s.recs) if (hit(r.handleKeys) || hit(r.bufKeys) || hit(r.retKeys)) out.recs.set(id, r);
+  for (const [id, a] of s.allocs) if (hit(a.keys)) out.allocs.set(id, a);
+  for (const [k, v] of s.reserved) if (hit([k])) out.reserved.set(k, v);
+  for (const [k, v] of s.fieldVals) if (hit([k])) out.fieldVals.set(k, v);
+  return out;
 }
 
 /** Two setup functions' results side by side: what one leaves does not become "maybe" because the other never touched it. */

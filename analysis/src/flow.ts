@@ -8,7 +8,7 @@
 import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
 import { importEdit, statementOf, type Related, type Reporter } from "./report";
-import { State, join, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";
+import { State, join, joinOwned, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";
 import { differs, flagsOf, keyOf, keysIn, makeFrame, offsetOf, valOf, type Binding, type Frame, type Val } from "./values";
 import type { Fix } from "./types";
 
@@ -145,7 +145,7 @@ export class FlowAnalysis {
       const [thenSt, elseSt] = this.refine(s.expression, st, ctx);
       const a = this.stmt(s.thenStatement, thenSt, ctx);
       const b = s.elseStatement ? this.stmt(s.elseStatement, elseSt, ctx) : elseSt;
-      return join(a, b);
+      return joinOwned(a, b);
     }
     if (ts.isForStatement(s)) {
       if (s.initializer) {
@@ -228,7 +228,8 @@ export class FlowAnalysis {
     const mentioned = keysIn(cond, f);
     for (const a of st.allocs.values()) if ([...a.keys].some((k) => mentioned.has(k))) a.checked = true;
     for (const r of st.recs.values()) if (r.kind === "sg" && [...r.retKeys].some((k) => mentioned.has(k))) r.checked = true;
-    const thenSt = st.clone(), elseSt = st.clone();
+    // The then branch continues in `st` itself (callers never use it again as the state before the branch).
+    const thenSt = st, elseSt = st.clone();
     const failing = (e: ts.Expression, target: State) => {
       e = skipOuter(e);
       if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.BarBarToken) { failing(e.left, target); failing(e.right, target); return; }

@@ -34,6 +34,8 @@ export interface Unit {
   readonly namespaces: ReadonlySet<string>;
   /** Module-level `const`/`let` names → their initialiser (if any). */
   readonly globals: ReadonlyMap<string, ts.Expression | undefined>;
+  /** The module-level names declared `const`. */
+  readonly constGlobals: ReadonlySet<string>;
   readonly functions: ReadonlyMap<string, FnInfo>;
   /** Relative imports of the file: local name → the module specifier. */
   readonly relativeImports: ReadonlyMap<string, { module: string; name: string }>;
@@ -46,6 +48,7 @@ export function parseUnit(fileName: string, text: string): Unit {
   const api = new Map<string, string>();
   const namespaces = new Set<string>();
   const globals = new Map<string, ts.Expression | undefined>();
+  const constGlobals = new Set<string>();
   const functions = new Map<string, FnInfo>();
   const relativeImports = new Map<string, { module: string; name: string }>();
 
@@ -77,7 +80,10 @@ export function parseUnit(fileName: string, text: string): Unit {
         if (!ts.isIdentifier(d.name)) continue;
         const init = d.initializer && skipOuter(d.initializer);
         if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) addFn(d.name.text, init);
-        else globals.set(d.name.text, d.initializer);
+        else {
+          globals.set(d.name.text, d.initializer);
+          if (st.declarationList.flags & ts.NodeFlags.Const) constGlobals.add(d.name.text);
+        }
       }
     } else if (ts.isExportAssignment(st)) {
       const e = skipOuter(st.expression);
@@ -85,7 +91,7 @@ export function parseUnit(fileName: string, text: string): Unit {
     }
   }
 
-  const unit: Unit = { fileName, sf, api, namespaces, globals, functions, relativeImports };
+  const unit: Unit = { fileName, sf, api, namespaces, globals, constGlobals, functions, relativeImports };
   assignRoles(unit);
   return unit;
 }

@@ -158,3 +158,10 @@ export function join(a: State | null, b: State | null): State | null {
   s.mmapLocked = a.mmapLocked && b.mmapLocked;
   return s;
 }
+
+/** join() for states nobody uses afterwards: an unreachable side costs no copy. */
+export function joinOwned(a: State | null, b: State | null): State | null {
+  if (!a) return b;
+  if (!b) return a;
+  return join(a, b);
+}

@@ -180,8 +180,7 @@ export function valOf(e: ts.Expression, f: Frame, fields?: ReadonlyMap<string, V
     if (api !== undefined) return api in KERNEL_CONSTANTS ? cst(KERNEL_CONSTANTS[api]!, text) : sym(`api:${api}`, text);
     if (f.unit.globals.has(name)) {
       const init = f.unit.globals.get(name);
-      const decl = globalDecl(f.unit, name);
-      if (init && decl && (decl.flags & ts.NodeFlags.Const)) return valOf(init, f, fields, depth + 1);
+      if (init && f.unit.constGlobals.has(name)) return valOf(init, f, fields, depth + 1);
       return sym(`g:${name}`, text);
     }
     return sym(`id:${name}`, text);
@@ -232,13 +231,6 @@ function fold(op: ts.SyntaxKind, a: number, b: number): number | undefined {
   }
 }
 
-function globalDecl(unit: Unit, name: string): ts.VariableDeclarationList | undefined {
-  for (const st of unit.sf.statements) {
-    if (!ts.isVariableStatement(st)) continue;
-    for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === name) return st.declarationList;
-  }
-  return undefined;
-}
 
 export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   if (!a || !b) return true;
