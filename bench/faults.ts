@@ -41,6 +41,8 @@ const MiB = 1 << 20;
 export const TARGET_FAULT_RATIO = 5;
 /** Simulated copy_to_user() bandwidth over a page-by-page Uint8Array copy, at least. */
 export const TARGET_COPY_RATIO = 0.5;
+/** An allocating fault handler, stacks on (on demand) against off (issue 14). */
+export const TARGET_STACKS_FAULT_RATIO = 1.5;
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -223,6 +225,8 @@ export interface SimFaultResult {
   trackStacks: boolean;
   /** The fault handler allocates a zeroed page per fault instead of handing out preallocated ones. */
   allocate: boolean;
+  /** Stacks on demand (issue 14): a token per allocation, the stack captured by a replay only for a report. */
+  onDemand?: boolean;
   pages: number;
   rounds: number;
   faultsPerSec: number;
@@ -231,9 +235,10 @@ export interface SimFaultResult {
 }
 
 /** One kernel, one process: mmap, touch every page with poke8(), munmap; a warm-up round, then `rounds` timed. */
-export function simFaultRate(npages: number, rounds: number, trackStacks: boolean, allocate = false): SimFaultResult {
+export function simFaultRate(npages: number, rounds: number, trackStacks: boolean, allocate = false, onDemand = false): SimFaultResult {
   // 1 GiB leaves room for the driver's pages, the page tables and KASAN's quarantine at any npages used here.
   const k = Kernel.boot({ arch: "x86_64", mem: npages * PAGE_SIZE > 256 * MiB ? "4G" : "1G", trackStacks });
+  if (onDemand) k.stacks.mode = "on-demand";
   bindKernel(k);
   try {
     const drv = { pages: [] as page[] };
@@ -266,7 +271,7 @@ export function simFaultRate(npages: number, rounds: number, trackStacks: boolea
     if (k.modules.unload("faultbench") !== 0) throw new Error("faultbench: rmmod failed");
     if (k.findings.length) throw new Error(`faultbench: the benchmark driver tripped the checker: ${k.findings.map((f) => `${f.rule} ${f.message}`).join("; ")}`);
     return {
-      trackStacks, allocate, pages: npages, rounds,
+      trackStacks, allocate, onDemand, pages: npages, rounds,
       faultsPerSec: median(samples.map((s) => s.faults / (s.ms / 1000))),
       faultsPerPage: median(samples.map((s) => s.faults / npages)),
     };
@@ -297,6 +302,7 @@ export function benchFaults(pages: number, rounds: number): FaultResults {
   const sim = [
     simFaultRate(pages, rounds, true), simFaultRate(pages, rounds, false),
     simFaultRate(pages, allocRounds, true, true), simFaultRate(pages, allocRounds, false, true),
+    simFaultRate(pages, allocRounds, true, true, true),
   ];
   return {
     real, sim,
@@ -318,9 +324,14 @@ export function printFaults(r: FaultResults): void {
     rows.push(["real: memfd, page cache warm", fmt(warm, 0), fmt(1e9 / warm, 0), fmt(real.result.faultsPerPage, 2), "1.000", vs(warm, cold)]);
   }
   for (const s of sim) {
-    rows.push([`sim: fault() ${s.allocate ? "allocates a zeroed page" : "returns driver pages"}, stacks ${s.trackStacks ? "on" : "off"}`, fmt(s.faultsPerSec, 0), fmt(1e9 / s.faultsPerSec, 0), fmt(s.faultsPerPage, 2), vs(s.faultsPerSec, warm), vs(s.faultsPerSec, cold)]);
+    rows.push([`sim: fault() ${s.allocate ? "allocates a zeroed page" : "returns driver pages"}, stacks ${s.onDemand ? "on demand" : s.trackStacks ? "on" : "off"}`, fmt(s.faultsPerSec, 0), fmt(1e9 / s.faultsPerSec, 0), fmt(s.faultsPerPage, 2), vs(s.faultsPerSec, warm), vs(s.faultsPerSec, cold)]);
   }
   console.log(table(["source", "faults/s", "ns/fault", "faults/page", "/ real warm", "/ real fresh"], rows));
+  const allocOff = sim.find((s) => s.allocate && !s.trackStacks), allocLazy = sim.find((s) => s.allocate && s.onDemand);
+  if (allocOff && allocLazy) {
+    const cost = allocOff.faultsPerSec / allocLazy.faultsPerSec;
+    console.log(`  allocating fault(): stacks on (on demand) / off = ${fmt(cost, 2)}x   target <= ${TARGET_STACKS_FAULT_RATIO}x   ${verdict(cost <= TARGET_STACKS_FAULT_RATIO)}`);
+  }
   if (!real.ok) console.log(`\n  real kernel: SKIPPED — ${real.reason}`);
   else console.log(`  (${real.result.cc}; real = a C program on this machine's kernel, ${os.release()})`);
   if (r.ratio === null) console.log(`\n  sim / real (fresh memfd)  = n/a          target >= ${r.ratioTarget}x   (no real measurement)\n`);

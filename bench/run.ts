@@ -200,7 +200,7 @@ function simKmalloc(k: Kernel): Runner {
 }
 
 /** onDemand: stacks on, recorded as tokens and captured only for a report that prints them (issue 14). */
-interface AllocResult { bench: string; trackStacks: boolean; onDemand: boolean; ops: number; reps: number; simOpsPerSec: number; refOpsPerSec: number; simOverRef: number }
+export interface AllocResult { bench: string; trackStacks: boolean; onDemand: boolean; ops: number; reps: number; simOpsPerSec: number; refOpsPerSec: number; simOverRef: number }
 
 /** A warm-up pass, then the median of `reps` timed passes for each side; sim and ref alternate so drift hits both. */
 function measure(sim: Runner, ref: Runner, w: Workload, warm: Workload, reps: number): { sim: number; ref: number } {
@@ -211,7 +211,7 @@ function measure(sim: Runner, ref: Runner, w: Workload, warm: Workload, reps: nu
   return { sim: n / (median(s) / 1000), ref: n / (median(r) / 1000) };
 }
 
-function benchAlloc(ops: number, reps: number): AllocResult[] {
+export function benchAlloc(ops: number, reps: number): AllocResult[] {
   const order03 = (r: () => number) => r() % 4;
   const size8to4096 = (r: () => number) => 8 + (r() % (4096 - 8 + 1));
   const kinds = [
@@ -312,4 +312,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

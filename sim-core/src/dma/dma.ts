@@ -375,7 +375,7 @@ export class Dma {
     st.live.del(e.devAddr, e);
     st.all.delete(e);
     if (this.debug.enabled) {
-      st.unmappedBy[st.unmappedAt & 255] = { addr: e.devAddr, size: e.size, stack: this.debug.recordStacks ? this.#k.stacks.capture() : undefined };
+      st.unmappedBy[st.unmappedAt & 255] = { addr: e.devAddr, size: e.size, stack: this.debug.recordStacks ? this.#k.stacks.record() : undefined };
       st.unmapped[st.unmappedAt++ & 255] = e.devAddr;
     }
     if (e.type !== "coherent") {
