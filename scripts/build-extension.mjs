@@ -41,7 +41,9 @@ export async function buildExtension() {
     build({ ...common, entryPoints: { extension: "client/src/extension.ts" }, outdir, external: ["vscode"] }),
     build({ ...common, entryPoints: { lsp: "client/src/lsp.ts" }, outdir, external: ["vscode"] }),
     build({ ...common, entryPoints: { runtime: "client/src/runtime.ts" }, outdir, external: ["vscode"], alias: { esbuild: "./client/src/bundler/tsBundler.ts" } }),
-    build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir }),
+    // Not minified: the minifier drops calls to empty functions, and the host's debug trap is one
+    // (the adapter breaks on it with Debugger.setBreakpointOnFunctionCall).
+    build({ ...common, minify: false, keepNames: false, entryPoints: { host: "host/src/child.ts" }, outdir }),
     build({ ...common, entryPoints: { server: "server/src/main.ts" }, outdir: "dist" }),
     build({ ...common, entryPoints: { "ts-plugin": "client/src/tsPlugin/index.ts" }, outdir, external: ["typescript"] }),
   ]);
