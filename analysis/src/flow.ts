@@ -431,13 +431,14 @@ export class FlowAnalysis {
     const frame = makeFrame(callee.unit ?? this.unit, callee, params, ctx.frame, ctx.frame.depth === 0 ? call : ctx.frame.callSite, ctx.frame.irq, call);
     const sub: Ctx = { frame, exits: [], loops: [], stack: [...ctx.stack, callee] };
     const body = callee.node.body!;
-    let end: State | null = st.clone();
+    // The callee runs on the caller's state itself: what it leaves is what the caller continues from.
+    let end: State | null = st;
     if (ts.isBlock(body)) end = this.block(body.statements, end, sub);
     else this.expr(body as ts.Expression, end, sub);
     let out: State | null = end;
     let prov: Prov | undefined;
-    for (const x of sub.exits) { out = join(out, x.state); prov ??= x.prov; }
-    if (out) st.assign(out);
+    for (const x of sub.exits) { out = out ? joinOwned(out === st ? out.clone() : out, x.state === st ? x.state.clone() : x.state) : x.state; prov ??= x.prov; }
+    if (out && out !== st) st.assign(out);
     return prov?.kind === "key" ? undefined : prov;
   }
 
