@@ -121,24 +121,33 @@ export class DebugRun extends EventEmitter {
     cdp.on<PausedEvent>("Debugger.paused", (p) => { void this.onPaused(p).catch((e) => this.output("important", `Faultline: ${(e as Error).message}\n`)); });
     cdp.on("Debugger.resumed", () => { this.paused = undefined; });
     cdp.on<{ breakpointId: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }>("Debugger.breakpointResolved", (p) => this.onResolved(p.breakpointId, p.location));
-    await cdp.send("Debugger.enable", { maxScriptsCacheSize: 0 });
-    // skipFiles by construction: only the bundles are the user's; the kernel, the host and Node are stepped through.
-    await cdp.send("Debugger.setBlackboxPatterns", { patterns: ["^(?!file://.*\\.bundle\\.js$)"] });
-    const api = await cdp.send<EvaluateResult>("Runtime.evaluate", { expression: `globalThis.${DEBUG_GLOBAL}`, silent: true });
+    // The relay answers in order and nothing here depends on an earlier answer but the API's id: pipelined, in
+    // three round trips rather than eight (the launch's time is mostly process starts; this is its share).
+    const [, , api] = await Promise.all([
+      cdp.send("Debugger.enable", { maxScriptsCacheSize: 0 }),
+      // skipFiles by construction: only the bundles are the user's; the kernel, the host and Node are stepped through.
+      cdp.send("Debugger.setBlackboxPatterns", { patterns: ["^(?!file://.*\\.bundle\\.js$)"] }),
+      cdp.send<EvaluateResult>("Runtime.evaluate", { expression: `globalThis.${DEBUG_GLOBAL}`, silent: true }),
+    ]);
     this.apiId = api.result.objectId;
     if (!this.apiId) throw new Error("the driver host has no debug API (host/src/debug-hooks.ts)");
     // The bundles the host was handed, maps included: known before any driver code runs, and not built twice.
-    this.scripts = (await cdp.callByValue<BundleData[]>(this.apiId, "function () { return this.bundles(); }")).map((d) => scriptBundle(fromData(d)));
+    const [data, trap] = await Promise.all([
+      cdp.callByValue<BundleData[]>(this.apiId, "function () { return this.bundles(); }"),
+      cdp.send<{ result: RemoteObject }>("Runtime.callFunctionOn", { objectId: this.apiId, functionDeclaration: "function () { return this.trap; }", silent: true }),
+    ]);
+    this.scripts = data.map((d) => scriptBundle(fromData(d)));
     if (this.scripts.length !== 2) throw new Error("the driver host did not hand over the run's bundles");
-    const trap = await cdp.send<{ result: RemoteObject }>("Runtime.callFunctionOn", { objectId: this.apiId, functionDeclaration: "function () { return this.trap; }", silent: true });
-    this.trapBp = (await cdp.send<{ breakpointId: string }>("Debugger.setBreakpointOnFunctionCall", { objectId: trap.result.objectId })).breakpointId;
-    await this.applyWatches();
-    if (c.stopOnEntry) {
-      const first = firstUserLine(this.scripts[0], c.driver);
-      if (first) {
-        this.entryBp = (await cdp.send<{ breakpointId: string }>("Debugger.setBreakpointByUrl", { url: this.scripts[0].url, ...first })).breakpointId;
-        this.cdpAt.set(`${this.scripts[0].url}:${first.lineNumber}:${first.columnNumber}`, this.entryBp);
-      }
+    const first = c.stopOnEntry ? firstUserLine(this.scripts[0], c.driver) : undefined;
+    const [trapBp, , entryBp] = await Promise.all([
+      cdp.send<{ breakpointId: string }>("Debugger.setBreakpointOnFunctionCall", { objectId: trap.result.objectId }),
+      this.applyWatches(),
+      first ? cdp.send<{ breakpointId: string }>("Debugger.setBreakpointByUrl", { url: this.scripts[0].url, ...first }) : undefined,
+    ]);
+    this.trapBp = trapBp.breakpointId;
+    if (first && entryBp) {
+      this.entryBp = entryBp.breakpointId;
+      this.cdpAt.set(`${this.scripts[0].url}:${first.lineNumber}:${first.columnNumber}`, this.entryBp);
     }
   }
 
