@@ -34,6 +34,16 @@ describe("debug adapter: bad requests", function () {
     assert.equal(stopped!.body.reason, "entry");
   });
 
+  it("a driver that does not build fails the launch with the compiler's line, shown to the user", async () => {
+    await dc.initializeRequest({ adapterID: "faultline", pathFormat: "path" });
+    const r = await dc.send("launch", { driver: path.join(FIXTURES, "broken/broken.ts") }).then(() => undefined, (e: Error) => e);
+    assert.ok(r instanceof Error, "the launch failed");
+    assert.match(r.message, /broken\.ts:5:\d+: error: /);
+    const resp = dc.transcript.find((e) => e.type === "response" && e.command === "launch") as { success: boolean };
+    assert.equal(resp.success, false);
+    assert.equal((await dc.threadsRequest()).success, true, "the adapter lives on");
+  });
+
   it("stale references, stepping while running, evaluate errors", async () => {
     await dc.launchTo({ driver: SIMPLE }, { breakpoints: [{ path: SIMPLE, lines: [49] }] });
     const top = await dc.top();
