@@ -869,6 +869,19 @@ describe("hostile drivers", function () {
       });
     });
 
+    describe("walking from a dma_pool to its free list to hide a double free", () => {
+      const name = "pool_records";
+      it("finds nothing (a handle), and the double free is reported at the second free", async () => {
+        const { r } = await run(name, { devices: ["edu"] });
+        assertParentUnharmed(r);
+        assert.deepEqual(r.failures, []);
+        logIndex(r, "hostile: pool_records: the free list is not reachable");
+        const line = fs.readFileSync(driverFile(name), "utf8").split("\n").findIndex((l) => l.includes("if (Array.isArray(free)) free.length = 0;")) + 2;
+        assert.deepEqual(r.findings.map((x) => `${x.rule} ${path.basename(x.location?.file ?? "")}:${x.location?.line}`), [`DMA021 ${name}.ts:${line}`]);
+        assert.match(r.findings[0].message, /already free/);
+      });
+    });
+
     describe("a driver importing faultline/user", () => {
       const name = "user_import";
       it("is a bundle error naming the import, at its line; no host runs", async () => {

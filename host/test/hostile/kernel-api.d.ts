@@ -28,6 +28,11 @@ declare module "linux/*" {
   export type kmem_cache = { readonly name: string };
   export function kmem_cache_create(name: string, size: number, align: number, flags: number): kmem_cache | null;
   export function kmem_cache_alloc(c: kmem_cache, flags: number): number;
+  export type dma_pool = { readonly name: string };
+  export function dma_pool_create(name: string, dev: any, size: number, align: number, boundary: number): dma_pool | null;
+  export function dma_pool_alloc(pool: dma_pool, flags: number, handle: { value: number }): number;
+  export function dma_pool_free(pool: dma_pool, vaddr: number, dma: number): void;
+  export function dma_pool_destroy(pool: dma_pool | null): void;
   export function misc_register(misc: any): number;
   export function misc_deregister(misc: any): void;
   export function PCI_DEVICE(vendor: number, device: number): any;
