@@ -19,18 +19,24 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { AnalysisCancelled, analyzeSource, type StaticFinding } from "../../analysis/src";
-import { codeActionsFor } from "./actions";
+import { codeActionsFor, isDiagnosticData } from "./actions";
+import { WorkerAnalyzer, cancel, inProcessAnalyzer, newCancelFlag, type Analyzer, type CancelFlag } from "./analyzer";
 import { fileOfUri, runFindingToDiagnostic, toDiagnostic, toLspFix, uriOfFile, type DiagnosticData } from "./convert";
 import { codeLenses } from "./lenses";
 import { Commands, RunFindingsNotification, StatusNotification, type CheckWorkspaceResult, type RunFindingsParams, type StatusParams } from "./protocol";
-import { DEFAULT_SETTINGS, analysisOptions, parseSettings, type Settings } from "./settings";
+import { DEFAULT_SETTINGS, parseSettings, type Settings } from "./settings";
 import { findDriverFiles, importCandidates, readFileOrUndefined } from "./workspace";
 
 export type Analyze = typeof analyzeSource;
 
 export interface ServerOptions {
-  /** The analyses (tests wrap the real ones to make them throw). */
+  /** The analyses, run in this thread (tests wrap the real ones to make them throw). */
   readonly analyze?: Analyze;
+  /**
+   * Run the analyses in a worker thread started from this script (main.ts, or
+   * the bundle), which calls runAnalysisWorker() off the main thread.
+   */
+  readonly worker?: string;
 }
 
 /** initializationOptions the client may send. */
@@ -92,8 +98,10 @@ function applyRules(findings: readonly StaticFinding[], settings: Settings): Sta
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  const analyze = options.analyze ?? analyzeSource;
   const documents = new TextDocuments(TextDocument);
+  const workerAnalyzer = options.worker && !options.analyze ? new WorkerAnalyzer(options.worker, (m) => connection.console.warn(m)) : undefined;
+  const analyzer: Analyzer = workerAnalyzer?.analyze ?? inProcessAnalyzer(options.analyze ?? analyzeSource);
+  connection.onExit(() => { void workerAnalyzer?.dispose(); });
 
   let pull = false, refreshSupport = false, configurationSupport = false, dynamicConfiguration = false, workDoneSupport = false;
   let docsBase = pathToFileURL(extensionRoot() + path.sep).href;
@@ -144,16 +152,30 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return undefined;
   };
 
+  /** Cancel flags of the analyses in flight, by document: an edit of the document cuts them short. */
+  const inflight = new Map<string, Set<CancelFlag>>();
+  const cancelInflight = (uri: string) => { for (const f of inflight.get(uri) ?? []) cancel(f); };
+
+  /** Open documents' texts by path, for the worker to resolve siblings with (the analysed one left out: it travels as the text). */
+  const openTexts = (except: string) => new Map(documents.all().filter((d) => d.uri !== except).map((d) => [fileOfUri(d.uri), d.getText()] as [string, string]));
+
   /**
    * Analyses `text` as `uri`; the findings of that file only (a sibling's are
-   * reported when it is analysed itself). Throws AnalysisCancelled; any other
-   * throw becomes an empty result and a failure in the status.
+   * reported when it is analysed itself). Rejects with AnalysisCancelled when
+   * the token fires or `stale()` turns true; any other throw becomes an empty
+   * result and a failure in the status.
    */
-  const analyseText = (uri: string, text: string, version: number, isCancelled: () => boolean): { findings: StaticFinding[]; diagnostics: Diagnostic[] } => {
+  const analyseText = async (uri: string, text: string, version: number, token?: CancellationToken, stale: () => boolean = () => false): Promise<{ findings: StaticFinding[]; diagnostics: Diagnostic[] }> => {
     const fileName = fileOfUri(uri);
+    const flag = newCancelFlag();
+    const sub = token?.onCancellationRequested(() => cancel(flag));
+    if (token?.isCancellationRequested || stale()) cancel(flag);
+    const mine = inflight.get(uri) ?? new Set<CancelFlag>();
+    mine.add(flag);
+    inflight.set(uri, mine);
     let findings: StaticFinding[];
     try {
-      findings = analyze(fileName, text, analysisOptions(settings, isCancelled), siblingsOf(fileName));
+      findings = await analyzer({ fileName, text, rules: settings.rules, open: workerAnalyzer ? openTexts(uri) : new Map(), flag, isCancelled: stale }, siblingsOf(fileName));
       if (failures.delete(uri)) sendStatus();
     } catch (e) {
       if (e instanceof AnalysisCancelled) throw e;
@@ -161,6 +183,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       failures.set(uri, `analysing ${path.basename(fileName)} failed: ${e instanceof Error ? e.message : String(e)}`);
       sendStatus();
       return { findings: [], diagnostics: [] };
+    } finally {
+      sub?.dispose();
+      mine.delete(flag);
+      if (!mine.size) inflight.delete(uri);
     }
     const own = applyRules(findings.filter((f) => path.resolve(f.file) === path.resolve(fileName) || uriOfFile(f.file) === uri), settings);
     return { findings: own, diagnostics: own.map((f) => toDiagnostic(f, version, docsBase)) };
@@ -169,13 +195,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const keyOf = (doc: TextDocument) => `${doc.version}/${settingsGen}/${diskGen}`;
 
   /** The document's analysis, from the cache when nothing it depends on changed. */
-  const analyseDocument = (doc: TextDocument, token?: CancellationToken): Analysed => {
+  const analyseDocument = async (doc: TextDocument, token?: CancellationToken): Promise<Analysed> => {
     const key = keyOf(doc);
     const hit = cache.get(doc.uri);
     if (hit && hit.key === key) return hit;
     const version = doc.version;
-    const isCancelled = () => token?.isCancellationRequested === true || documents.get(doc.uri)?.version !== version;
-    const { findings, diagnostics } = analyseText(doc.uri, doc.getText(), version, isCancelled);
+    const { findings, diagnostics } = await analyseText(doc.uri, doc.getText(), version, token, () => documents.get(doc.uri)?.version !== version);
     const a: Analysed = { version, key, resultId: `${key}#${Date.now().toString(36)}`, findings, diagnostics };
     // A failed analysis is not cached: the next request tries again.
     if (!failures.has(doc.uri)) cache.set(doc.uri, a);
@@ -194,13 +219,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     busy++;
     sendStatus();
     // One analysis per burst of changes: the edits queued before it runs are applied first.
-    pending.set(uri, setImmediate(() => {
+    pending.set(uri, setImmediate(async () => {
       pending.delete(uri);
       try {
         const doc = documents.get(uri);
         if (!doc) return;
         if (!settings.onType && dirty.has(uri)) return;
-        const a = analyseDocument(doc);
+        const a = await analyseDocument(doc);
         publish(uri, a.diagnostics, a.version);
       } catch (e) {
         if (!(e instanceof AnalysisCancelled)) connection.console.error(`faultline: ${errorText(e)}`);
@@ -339,6 +364,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return;
     }
     dirty.add(uri);
+    cancelInflight(uri);
     clearRunFindings(uri);
     if (settings.onType) schedulePush(uri);
   });
@@ -381,7 +407,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       await yieldToEventLoop();
       if (token.isCancellationRequested || documents.get(uri)?.version !== version) throw serverCancelled();
       try {
-        return answer(analyseDocument(doc, token));
+        return answer(await analyseDocument(doc, token));
       } catch (e) {
         if (e instanceof AnalysisCancelled) throw serverCancelled();
         throw e;
@@ -406,7 +432,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       progress.report(Math.round((100 * done) / Math.max(1, files.length)), path.basename(file));
       try {
         if (open) {
-          const a = analyseDocument(open, token);
+          const a = await analyseDocument(open, token);
           findings += a.diagnostics.length;
           items.push({ uri, version: open.version, kind: DocumentDiagnosticReportKind.Full, resultId: a.resultId, items: a.diagnostics });
         } else {
@@ -415,7 +441,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           if (!hit || hit.key !== key) {
             const text = readFileOrUndefined(file);
             if (text === undefined) continue;
-            const r = analyseText(uri, text, 0, () => token.isCancellationRequested);
+            const r = await analyseText(uri, text, 0, token);
             hit = { mtimeMs, key, resultId: `${key}#${Date.now().toString(36)}`, items: r.diagnostics };
             workspaceCache.set(uri, hit);
           }
@@ -498,11 +524,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!Array.isArray(diags)) throw invalidParams("params.context.diagnostics must be an array");
     const doc = documents.get(uri);
     if (!doc) return [];
+    // A diagnostic from another version of the document: its fixes come from the current analysis (same rule, same line).
+    const stale = diags.some((d) => !isDiagnosticData(d?.data) || d.data.version !== doc.version);
+    const current = stale ? await analyseDocument(doc).catch(() => undefined) : undefined;
     return codeActionsFor(doc, diags, params.context.only, (d) => {
-      // The diagnostic is from another version: take the fixes of the current analysis's finding of the same rule and line.
-      let a: Analysed;
-      try { a = analyseDocument(doc); } catch { return undefined; }
-      const f = a.findings.find((x) => x.rule === d.code && x.range.start.line === d.range.start.line);
+      const f = current?.findings.find((x) => x.rule === d.code && x.range.start.line === d.range.start.line);
       return f ? f.fixes.map(toLspFix) : undefined;
     });
   });

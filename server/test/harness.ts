@@ -5,6 +5,7 @@
 // refresh and configuration requests.
 
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
@@ -73,11 +74,23 @@ export interface Client {
 }
 
 /** Starts a server and a client, and initializes the session. */
-export async function connect(caps: ClientCapabilities = PULL_CAPS, opts: ServerOptions & { init?: Record<string, unknown>; folders?: string[]; settings?: unknown } = {}): Promise<Client> {
-  const up = new PassThrough(), down = new PassThrough();
-  const server = createConnection(up, down);
-  startServer(server, opts);
-  server.listen();
+export async function connect(caps: ClientCapabilities = PULL_CAPS, opts: ServerOptions & { init?: Record<string, unknown>; folders?: string[]; settings?: unknown; spawn?: { env?: NodeJS.ProcessEnv } } = {}): Promise<Client> {
+  let up: NodeJS.WritableStream & { write(b: Buffer): boolean }, down: NodeJS.ReadableStream;
+  let stop: () => void;
+  if (opts.spawn) {
+    // The compiled entry point in a process of its own, over stdio, as an editor runs it.
+    const child = spawn(process.execPath, [path.join(ROOT, "out", "server", "src", "main.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...opts.spawn.env } });
+    up = child.stdin; down = child.stdout;
+    stop = () => { child.kill(); };
+  } else {
+    const u = new PassThrough(), d = new PassThrough();
+    const server = createConnection(u, d);
+    startServer(server, opts);
+    server.listen();
+    up = u; down = d;
+    // The streams stay open: vscode-languageserver/node exits the process when its input closes.
+    stop = () => { server.dispose(); };
+  }
   const rpc = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
   const docs = new Map<string, TextDocument>();
   // A tap on the server's output for raw(): the reader above gets the same chunks.
@@ -154,8 +167,7 @@ export async function connect(caps: ClientCapabilities = PULL_CAPS, opts: Server
       up.write(Buffer.concat(frames));
       return Promise.all(answers) as ReturnType<Client["raw"]>;
     },
-    // The streams stay open: vscode-languageserver/node exits the process when its input closes.
-    dispose() { rpc.dispose(); server.dispose(); },
+    dispose() { rpc.dispose(); stop(); },
   };
   rpc.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => { client.published.push(p); poke(); });
   rpc.onNotification(StatusNotification.method, (p: StatusParams) => { client.statuses.push(p); poke(); });

@@ -1,0 +1,76 @@
+// The analyses in a worker thread (how main.ts and dist/server.js run them):
+// the same reports as in-process, the server answering other requests while a
+// long analysis runs, and a cancel that cuts a running analysis short.
+
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LSPErrorCodes } from "vscode-languageserver-protocol";
+import { analyzeSource } from "../../analysis/src";
+import { PULL_CAPS, ROOT, SAMPLES, connect, fullItems, sampleFiles, type Client } from "./harness";
+
+const WORKER = path.join(ROOT, "out", "server", "src", "main.js");
+const keys = (xs: readonly { code?: unknown; rule?: string; range: { start: { line: number; character: number } } }[]) =>
+  xs.map((d) => `${String(d.code ?? d.rule)}@${d.range.start.line}:${d.range.start.character}`).sort();
+
+/** The sample whose analysis takes longest here, and that time. */
+function slowestSample(): { file: string; text: string; ms: number } {
+  let best = { file: "", text: "", ms: -1 };
+  for (const file of sampleFiles()) {
+    const text = fs.readFileSync(file, "utf8");
+    const t0 = performance.now();
+    analyzeSource(file, text);
+    const ms = performance.now() - t0;
+    if (ms > best.ms) best = { file, text, ms };
+  }
+  return best;
+}
+
+describe("server: analyses in a worker thread", function () {
+  this.timeout(180_000);
+  let c: Client;
+  afterEach(() => c?.dispose());
+
+  it("reports what the analyses find, for every driver of a sample folder", async () => {
+    c = await connect(PULL_CAPS, { worker: WORKER });
+    for (const dir of ["dma_map_single", "kmalloc_mmap", "dio"]) {
+      for (const f of fs.readdirSync(path.join(SAMPLES, dir)).filter((x) => x.endsWith(".ts"))) {
+        const file = path.join(SAMPLES, dir, f);
+        const text = fs.readFileSync(file, "utf8");
+        const uri = c.open(file).uri;
+        assert.deepEqual(keys(fullItems(await c.pull(uri))), keys(analyzeSource(file, text).filter((x) => x.file === file)), f);
+      }
+    }
+  });
+
+  it("in its own process (main.js over stdio): answers code lenses while a long analysis runs, and a cancel cuts the analysis short", async () => {
+    const slow = slowestSample();
+    c = await connect(PULL_CAPS, { spawn: {} });
+    // Warm the worker (its first analysis loads TypeScript).
+    const warm = c.open(path.join(SAMPLES, "simple", "simple.ts")).uri;
+    await c.pull(warm);
+    const uri = c.open(slow.file, slow.text).uri;
+
+    await c.pull(uri);
+    // An edit, then a pull and a code lens request sent together: the lens must not wait for the analysis.
+    c.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: " " }]);
+    const order: string[] = [];
+    const p2 = c.pull(uri).then(() => order.push("pull"));
+    const lens = c.codeLenses(uri).then(() => order.push("lens"));
+    await Promise.all([p2, lens]);
+    assert.deepEqual(order, ["lens", "pull"], `the lens waited for a ${slow.ms.toFixed(0)} ms analysis`);
+
+    // A cancel read while the worker analyses: ServerCancelled, well before a full analysis.
+    c.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, text: "" }]);
+    const n = c.statuses.length;
+    const raw = c.raw([{ id: "slow-1", method: "textDocument/diagnostic", params: { textDocument: { uri } } }]);
+    // The server says it is busy once the pull is under way; the cancel follows at once.
+    await new Promise<void>((r) => { const t = setInterval(() => { if (c.statuses.slice(n).some((s) => !s.quiescent)) { clearInterval(t); r(); } }, 1); });
+    await c.raw([{ method: "$/cancelRequest", params: { id: "slow-1" } }]);
+    const [r] = await raw;
+    assert.equal(r.error?.code, LSPErrorCodes.ServerCancelled, `expected ServerCancelled, got ${JSON.stringify(r).slice(0, 200)}`);
+    assert.deepEqual(r.error?.data, { retriggerRequest: true });
+    // And the retriggered pull still answers in full.
+    assert.deepEqual(keys(fullItems(await c.pull(uri))), keys(analyzeSource(slow.file, c.doc(uri).getText()).filter((x) => x.file === slow.file)));
+  });
+});
