@@ -43,8 +43,37 @@ export interface Unit {
 
 const KERNEL_MODULE = /^(linux|asm|faultline)\//;
 
+/**
+ * The last tree parsed for each file, so an edit re-parses incrementally as
+ * TypeScript's own language service does (ts.updateSourceFile reuses every
+ * node outside the changed span): typing in a 3,000-line driver must not
+ * pay for a full parse per keystroke.
+ */
+const trees = new Map<string, ts.SourceFile>();
+const MAX_TREES = 32;
+
+function parseTree(fileName: string, text: string): ts.SourceFile {
+  const old = trees.get(fileName);
+  let sf: ts.SourceFile;
+  if (old && old.text === text) sf = old;
+  else if (old) {
+    const a = old.text, b = text;
+    let p = 0;
+    const max = Math.min(a.length, b.length);
+    while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+    let q = 0;
+    while (q < max - p && a.charCodeAt(a.length - 1 - q) === b.charCodeAt(b.length - 1 - q)) q++;
+    const change = ts.createTextChangeRange(ts.createTextSpan(p, a.length - p - q), b.length - p - q);
+    sf = ts.updateSourceFile(old, text, change);
+  } else sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  trees.delete(fileName);
+  trees.set(fileName, sf);
+  if (trees.size > MAX_TREES) trees.delete(trees.keys().next().value!);
+  return sf;
+}
+
 export function parseUnit(fileName: string, text: string): Unit {
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const sf = parseTree(fileName, text);
   const api = new Map<string, string>();
   const namespaces = new Set<string>();
   const globals = new Map<string, ts.Expression | undefined>();
@@ -141,6 +170,7 @@ const TABLE_ROLES: Readonly<Record<string, Role>> = {
 };
 
 function assignRoles(unit: Unit): void {
+  const byNode = new Map<ts.Node, FnInfo>([...unit.functions.values()].map((f) => [f.node, f]));
   const visit = (node: ts.Node, inFn: FnInfo | undefined): void => {
     if (ts.isCallExpression(node)) {
       const name = apiCallee(unit, node);
@@ -167,18 +197,12 @@ function assignRoles(unit: Unit): void {
         if (role) fn.roles.add(role);
       }
     }
-    const fnHere = (ts.isFunctionDeclaration(node) && node.name) ? unit.functions.get(node.name.text) : undefined;
-    const next = fnHere && fnHere.node === node ? fnHere : inFn ?? findArrowOwner(unit, node);
+    const next = byNode.get(node) ?? inFn;
     ts.forEachChild(node, (c) => visit(c, next));
   };
   visit(unit.sf, undefined);
 }
 
-function findArrowOwner(unit: Unit, node: ts.Node): FnInfo | undefined {
-  if (!(ts.isArrowFunction(node) || ts.isFunctionExpression(node))) return undefined;
-  for (const f of unit.functions.values()) if (f.node === node) return f;
-  return undefined;
-}
 
 /** The same-file function (by name) whose body contains a node. */
 export function enclosingFunction(unit: Unit, node: ts.Node): FnInfo | undefined {

@@ -1,6 +1,7 @@
 // Random edits of the samples — deletions, insertions of kernel calls and
 // punctuation, truncations — never make the analysis throw: a language server
-// sees every half-typed state of a driver.
+// sees every half-typed state of a driver. And the incremental re-parse of an
+// edited file finds exactly what a fresh parse of the same text finds.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -63,13 +64,19 @@ describe("fuzz: the analysis never throws on edited samples", function () {
   this.timeout(300_000);
   const samples = sampleTexts();
   const runs = Number(process.env.FUZZ_RUNS ?? 1000);
+  let n = 0;
 
   it(`${runs} random edit sequences over ${samples.length} drivers`, () => {
     fc.assert(
       fc.property(fc.nat({ max: samples.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 6 }), (i, edits) => {
         const s = samples[i]!;
         const text = apply(s.text, edits);
-        wellFormed(analyzeSource(s.file, text), text);
+        const got = analyzeSource(s.file, text);
+        wellFormed(got, text);
+        // The tree is re-parsed incrementally from the last text of this file: it must find what a fresh parse finds.
+        const fresh = analyzeSource(`${s.file}#${++n}`, text);
+        const shape = (fs: StaticFinding[]) => fs.map((f) => `${f.rule}@${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character} ${f.message}`);
+        assert.deepEqual(shape(got), shape(fresh));
       }),
       { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? 20261204) },
     );
