@@ -173,6 +173,8 @@ export class FaultlineDebugSession extends LoggingDebugSession {
         run.terminate();
         throw new RequestError(ErrorCodes.LaunchFailed, (e as Error).message, true);
       }
+      // Rule violations and oopses stop by default, also for a client that never sends setExceptionBreakpoints.
+      await run.setEventWatches(this.watches);
       // Breakpoints that came before the run existed are bound now.
       for (const [, bp] of this.pendingBreakpoints) {
         const list = (bp.breakpoints ?? []).map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage }));

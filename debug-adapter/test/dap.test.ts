@@ -110,6 +110,14 @@ describe("debug adapter over DAP", function () {
     assert.equal(info.body.exceptionId, "DMA001");
   });
 
+  it("rule violations stop by default, even for a client that never sets exception breakpoints", async () => {
+    await dc.initializeRequest({ adapterID: "faultline", pathFormat: "path" });
+    const configured = dc.waitForEvent("initialized").then(() => dc.configurationDoneRequest());
+    const stopped = dc.waitForEvent("stopped");
+    await Promise.all([dc.launchRequest({ driver: sample("edu_dma", "edu_dma_nosync.ts") } as never), configured]);
+    assert.equal((await stopped).body.description, "DMA001: CPU access to a device-owned buffer");
+  });
+
   it("steps in, over and out without leaving the user's code", async () => {
     await dc.launchTo({ driver: SIMPLE }, { breakpoints: [{ path: SIMPLE, lines: [49] }] });
     const seen: string[] = [];
