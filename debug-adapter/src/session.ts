@@ -52,8 +52,6 @@ export interface FaultlineSessionOptions {
    * driver is contained by its realm alone, and the Debug Console says so in one line at launch.
    */
   readonly containment?: "permission" | "realm";
-  /** Extra environment for the host process (e.g. ELECTRON_RUN_AS_NODE=1). */
-  readonly log?: (line: string) => void;
 }
 
 const THREAD_ID = 1;
