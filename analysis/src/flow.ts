@@ -531,6 +531,12 @@ export class FlowAnalysis {
 
     if (api !== "dma_mapping_error") this.noteHandleUses(call, st, ctx);
 
+    // An assertion on a pointer is its NULL check.
+    if (api === "BUG_ON" || api === "WARN_ON" || api === "WARN_ON_ONCE" || api === "WARN" || api === "IS_ERR_OR_NULL" || api === "ZERO_OR_NULL_PTR") {
+      const mentioned = keysIn(call, f);
+      for (const al of st.allocs.values()) if ([...al.keys].some((x) => mentioned.has(x))) al.checked = true;
+    }
+
     // Context: sleeping where the CPU may not sleep, freeing coherent memory with interrupts off.
     const c = this.context(st, ctx);
     if (c) {
@@ -718,11 +724,13 @@ export class FlowAnalysis {
     for (const r of this.recsByBuf(st, key)) {
       if (r.kind === "coherent" || r.status === "released" || r.status === "failed") continue;
       if (r.owner === "cpu") continue;
-      const sure = r.owner === "device" && r.status === "live";
+      // Reading a buffer the device only reads (DMA_TO_DEVICE) sees the right bytes on most machines: a warning, not an error.
+      const readOnly = access === "read" && r.dir?.k === "const" && r.dir.n === 1;
+      const sure = r.owner === "device" && r.status === "live" && !readOnly;
       const handedOver = r.ownerSite;
       const verb = handedOver === r.site ? `mapped for the device by ${r.api}()` : "handed to the device";
       this.rep.report("DMA001", this.site(call, ctx, ptr),
-        `CPU ${access} of streaming DMA buffer ${ptr.getText()} while the device owns it (${verb}${sure ? "" : " on some path"}): take it back with dma_sync_*_for_cpu() first, and hand it over again with dma_sync_*_for_device() after`,
+        `CPU ${access} of streaming DMA buffer ${ptr.getText()} while the device owns it (${verb}${r.owner === "device" && r.status === "live" ? "" : " on some path"}): take it back with dma_sync_*_for_cpu() first, and hand it over again with dma_sync_*_for_device() after`,
         sure ? "error" : "warning",
         [{ node: handedOver, message: handedOver === r.site ? "mapped for the device here" : "handed to the device here" }, ...(ctx.frame.depth > 0 ? [{ node: call, message: `${access} in ${f.fn.name}() here` }] : [])],
         [this.fixSync(r, call, ptr, ctx)].filter(isFix));
