@@ -148,21 +148,24 @@ export const STEPS = [
       await wb.focusEditor();
       await wb.press("F5");
       await pickDebugger(wb);
+      // With one thread VS Code puts the stop's description in the Call Stack's header.
+      const callStack = page.locator(".pane").filter({ has: page.locator(".pane-header", { hasText: /call stack/i }) }).first();
       const stop = await wb.until("the stop on a page fault", async () => {
-        const t = (await page.locator(SEL.callStackRow).allInnerTexts()).join("\n");
+        const t = await callStack.innerText();
         return /page fault/i.test(t) ? t : undefined;
       }, 90_000);
+      // Room for the Variables view: fold the panes below it.
+      for (const title of [/^watch$/i, /^breakpoints$/i, /^address spaces$/i, /^physical memory$/i, /^dma mappings$/i]) {
+        const h = page.locator(".pane-header", { hasText: title }).first();
+        if ((await h.count()) && (await h.getAttribute("aria-expanded")) === "true") await h.click();
+      }
       wb.metrics.stopDescription = stop.split("\n").find((l) => /page fault/i.test(l));
       await expandUntil(wb, /\/dev\/simplen/, [/task|vma|process|address/i, /simple-test|pid|mm|vmas?/i, /vma|\//i]);
       await wb.shot("debug-page-fault").then((f) => keep(wb, root, f, "debug-page-fault.png"));
       await expandUntil(wb, /pfn 0x|\[0\.\.\d+\]/i, [/physical|memory|zones?/i, /DMA32|Normal|DMA|HighMem|zone/i]);
       await wb.shot("debug-physical-memory");
-      const before = wb.metrics.stopDescription;
       await wb.press("F10");
-      await wb.until("a stop after the step", async () => {
-        const t = (await page.locator(SEL.callStackRow).allInnerTexts()).join("\n");
-        return /paused on step|step/i.test(t) && t !== before;
-      }, 60_000);
+      await wb.until("a stop after the step", async () => /step/i.test(await callStack.innerText()), 60_000);
     },
   },
   {
@@ -208,26 +211,43 @@ async function pickDebugger(wb, { firstSession = false } = {}) {
   if (which === "picker") await row.click();
 }
 
-/** Expands Variables rows matching each pattern in turn (if present and collapsed) until a row matches target. */
-async function expandUntil(wb, target, path) {
+/**
+ * Finds a rendered Variables row that satisfies pred, scrolling the (virtualised) list from the top
+ * down a wheel-step at a time, as a user would.
+ */
+async function findRow(wb, pred) {
   const { page } = wb;
+  const list = page.locator(".debug-variables .monaco-scrollable-element, [id='workbench.debug.variablesView'] .monaco-scrollable-element").first();
   const rows = page.locator(SEL.variablesRow);
-  const hit = async () => {
+  const scan = async () => {
     const n = await rows.count();
-    for (let i = 0; i < n; i++) if (target.test(await rows.nth(i).innerText())) return rows.nth(i);
+    for (let i = 0; i < n; i++) if (await pred(rows.nth(i))) return rows.nth(i);
     return undefined;
   };
-  for (const step of path) {
-    if (await hit()) return;
-    const n = await rows.count();
-    for (let i = 0; i < n; i++) {
-      const r = rows.nth(i);
-      if (step.test(await r.innerText()) && (await r.getAttribute("aria-expanded")) === "false") {
-        await r.click();
-        await wb.until(`rows under ${step}`, async () => (await r.getAttribute("aria-expanded")) === "true", 15_000).catch(() => undefined);
-        break;
-      }
-    }
+  let hit = await scan();
+  if (hit || !(await list.count())) return hit;
+  await list.hover();
+  for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -2000);
+  for (let i = 0; i < 40 && !hit; i++) {
+    hit = await scan();
+    if (hit) break;
+    const before = await rows.first().innerText().catch(() => "");
+    await page.mouse.wheel(0, 120);
+    await page.waitForTimeout(50);
+    if ((await rows.first().innerText().catch(() => "")) === before) { hit = await scan(); break; }
   }
-  await wb.until(`a Variables row matching ${target}`, hit, 30_000);
+  return hit;
+}
+
+/** Expands Variables rows matching each pattern in turn (when collapsed) until a row matches target. */
+async function expandUntil(wb, target, path) {
+  const matches = (re) => async (r) => re.test(await r.innerText());
+  for (const step of path) {
+    if (await findRow(wb, matches(target))) return;
+    const r = await findRow(wb, async (row) => (await row.getAttribute("aria-expanded")) === "false" && step.test(await row.innerText()));
+    if (!r) continue;
+    await r.click();
+    await wb.until(`rows under ${step}`, async () => (await r.getAttribute("aria-expanded")) === "true", 15_000).catch(() => undefined);
+  }
+  await wb.until(`a Variables row matching ${target}`, () => findRow(wb, matches(target)), 30_000);
 }

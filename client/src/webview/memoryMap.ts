@@ -54,7 +54,6 @@ export function html(webview: { cspSource: string; asWebviewUri(u: vscode.Uri): 
 export class MemoryMapPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private session: vscode.DebugSession | undefined;
-  private last: ToWebview | undefined;
   private readonly media: vscode.Uri;
 
   constructor(extensionUri: vscode.Uri, private readonly openMemory: (memoryReference: string) => void) {
@@ -70,7 +69,8 @@ export class MemoryMapPanel implements vscode.Disposable {
     const nonce = crypto.randomBytes(16).toString("base64");
     panel.webview.html = html(panel.webview, this.media, nonce);
     panel.webview.onDidReceiveMessage((m: FromWebview) => {
-      if (m.type === "ready") { if (this.last) void panel.webview.postMessage(this.last); else void this.refresh(); }
+      // A page that (re)loads asks for the map: draw the session stopped now, if any, else say why not.
+      if (m.type === "ready") void this.refresh();
       else if (m.type === "open" && typeof m.memoryReference === "string") this.openMemory(m.memoryReference);
     });
     panel.onDidDispose(() => { this.panel = undefined; });
@@ -87,6 +87,7 @@ export class MemoryMapPanel implements vscode.Disposable {
   onEnded(session: vscode.DebugSession): void {
     if (this.session && this.session.id !== session.id) return;
     this.session = undefined;
+    if (!this.panel) return;
     this.post({ type: "empty", message: "The debug session ended. Start one and stop it (a breakpoint, a page fault) to see memory." });
   }
 
@@ -103,7 +104,6 @@ export class MemoryMapPanel implements vscode.Disposable {
   }
 
   private post(m: ToWebview): void {
-    this.last = m;
     void this.panel?.webview.postMessage(m);
   }
 
