@@ -217,6 +217,11 @@ function run(req: RunRequest): void {
         send({ type: "failure", failure: { kind: "oops", message: clip(message), location: location && toLocation(location) } });
       };
       k.explainDriverError = explainDriverError;
+      if (req.stacks) {
+        k.stacks.mode = "on-demand";
+        k.stacks.wanted = new Set(req.stacks.wanted);
+        k.stacks.onMissing = () => send({ type: "stacks-pending" });
+      }
       k.stackOf = trustedStack;
       if (req.debug) debugKernel(k);
       k.onDriverReturn = (m, what) => {
@@ -280,7 +285,7 @@ function run(req: RunRequest): void {
     send({ type: "failure", failure: abortFailure(e, limits) });
   }
   ended = true;
-  send({ type: "end", summary: { ...summary, bootLines } });
+  send({ type: "end", summary: { ...summary, bootLines, ...(req.stacks && kernel?.stacks.missing.size ? { stacksMissing: [...kernel.stacks.missing] } : {}) } });
 }
 
 function abortFailure(e: unknown, limits: HostLimits): Failure {

@@ -13,6 +13,7 @@ import { displayPath } from "./sourcemap";
 import { fileURLToPath } from "node:url";
 import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
 import { userImportsOfDriver } from "./driver-imports";
+import { runWithStacksOnDemand } from "./stacks-replay";
 import {
   DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type BundleData, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunSummary, type SourceLocation,
 } from "./protocol";
@@ -36,6 +37,13 @@ export interface HostRunSpec {
    * see node.ts), relayed over pipes by a worker inside it, and no time limit.
    */
   readonly debug?: boolean;
+  /**
+   * "on-demand" (runInHost's default, not for debug runs): allocations, mappings and frees keep a token, and a
+   * run whose reports print such a stack is replayed with it captured (stacks-replay.ts). "capture": every stack.
+   */
+  readonly stacks?: "capture" | "on-demand";
+  /** On demand: the tokens to capture (a replay's). */
+  readonly wantedStacks?: readonly number[];
 }
 
 export interface HostRunResult {
@@ -52,6 +60,8 @@ export interface HostRunResult {
   readonly stderr: string;
   /** The host's watchdog ended it: why, and how long after the run began (ms, as the parent saw it). */
   readonly killed?: { readonly reason: "memory" | "time"; readonly afterMs: number };
+  /** Stacks on demand: how many times the run was played again to capture the stacks its reports print. */
+  readonly stackReplays?: number;
 }
 
 const STDERR_KEEP = 64 * 1024;
@@ -92,7 +102,7 @@ export interface HostSession {
  * that is paused when the limit comes: where it stands is where it spins.
  */
 export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
-  const r = await startHost(spec).done;
+  const r = await runWithStacksOnDemand(spec, (s) => startHost(s).done);
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
   // A stop that already knows its line (a block in Atomics.wait, a memory kill the host located) needs no re-run.
   const i = r.failures.findIndex((f) => (f.kind === "cpu-limit" || f.kind === "heap") && !f.location);
@@ -251,6 +261,7 @@ export function startHost(spec: HostRunSpec): HostSession {
       driver: toData(driver), scenario: toData(scenario), limits,
       module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
       boot: spec.boot, params: spec.params, debug,
+      ...(spec.stacks === "on-demand" && !debug ? { stacks: { wanted: spec.wantedStacks ?? [] } } : {}),
     },
     };
   }).catch((e: unknown) => {

@@ -52,6 +52,11 @@ export interface RunRequest {
   readonly limits: HostLimits;
   /** A debug run: start the inspector relay, say debug-ready, and wait for start. */
   readonly debug?: boolean;
+  /**
+   * Stacks on demand (issue 14): allocations, mappings and frees keep a token; only the tokens in `wanted`
+   * (what an earlier play's reports read) are captured. Absent: every stack is captured.
+   */
+  readonly stacks?: { readonly wanted: readonly number[] };
 }
 
 export type HostRequest = { readonly type: "run"; readonly run: RunRequest } | { readonly type: "start" };
@@ -101,6 +106,8 @@ export interface RunSummary {
   readonly processes: readonly ProcessData[];
   /** Kernel log lines printed before the module was loaded (the boot log). */
   readonly bootLines: number;
+  /** Stacks on demand: tokens a report read that this play did not capture (the parent replays the run for them). */
+  readonly stacksMissing?: readonly number[];
 }
 
 export type HostMessage =
@@ -114,5 +121,7 @@ export type HostMessage =
   | { readonly type: "maps"; readonly pid: number; readonly comm: string; readonly text: string }
   | { readonly type: "failure"; readonly failure: Failure }
   | { readonly type: "end"; readonly summary: RunSummary }
+  /** Stacks on demand: a report just read a stack this play did not capture; what follows is replaced by a replay's. */
+  | { readonly type: "stacks-pending" }
   /** The host's watchdog is about to kill the host: past its memory or wall-clock limit. */
   | { readonly type: "killed"; readonly reason: "memory" | "time"; readonly mb?: number; readonly detail?: string };

@@ -8,6 +8,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expectGolden } from "../../sim-core/test/golden";
+import { runInHost } from "../src/host";
 import { runFiles, type FileRun } from "../src/run";
 import { SAMPLES, faultLine, report, type SampleConfig } from "./sample-report";
 
@@ -66,4 +67,28 @@ describe("stacks on demand: reports far from the record", () => {
     assert.equal(lazy.text, eager.text);
     assert.ok(lazy.replays >= 1);
   });
+});
+
+describe("stacks on demand through the driver host", () => {
+  // What a user sees is the stream of messages, in order: the replay's must continue the first play's exactly.
+  const stream = async (driver: string, scenario: string, module: string | undefined, boot: FileRun["boot"], stacks: "capture" | "on-demand") => {
+    const seen: string[] = [];
+    const r = await runInHost({ driver, scenario, module, boot, stacks, onMessage: (m) => seen.push(m.type === "phase" ? `phase ${m.phase}` : JSON.stringify(m)) });
+    return { seen: seen.join("\n"), log: r.log.map((x) => x.text).join("\n"), replays: r.stackReplays ?? 0 };
+  };
+  const cases: Array<[string, string, string, string | undefined, FileRun["boot"]]> = [
+    ["edu_dma_leak (DMA020 at rmmod, Mapped at)", path.join(SAMPLES, "edu_dma", "edu_dma_leak.ts"), path.join(SAMPLES, "edu_dma", "scenario.ts"), "edu_dma", { devices: ["edu"] }],
+    ["errpath (a double free in init's error path)", path.join(__dirname, "..", "..", "..", "host", "test", "stacks", "errpath.ts"), path.join(__dirname, "..", "..", "..", "host", "test", "stacks", "scenario.ts"), undefined, undefined],
+  ];
+  for (const [name, driver, scenario, module, boot] of cases) {
+    it(`${name}: the same messages in the same order as when every stack is captured`, async () => {
+      const eager = await stream(driver, scenario, module, boot, "capture");
+      const lazy = await stream(driver, scenario, module, boot, "on-demand");
+      assert.match(eager.log, /Mapped at:\n |Allocated by task \d+:\n /);
+      assert.equal(lazy.seen, eager.seen);
+      assert.equal(lazy.log, eager.log);
+      assert.ok(lazy.replays >= 1, "the report's stack came from a replay");
+      assert.equal(eager.replays, 0);
+    });
+  }
 });
