@@ -631,7 +631,7 @@ export class FlowAnalysis {
         if (!st.mmapLocked && (f.depth > 0 || f.fn.callers.size === 0)) {
           this.rep.report("PG007", this.site(call, ctx), `${api}() called without mmap_read_lock(current->mm) held: the VMAs and page tables it walks can change under it`, "warning", [],
             [{ title: "Hold mmap_read_lock() around the call", file: this.rep.fileName, edits: [
-              this.rep.insertBefore(statementOf(call), ["mmap_read_lock(current.mm!);"]), this.rep.insertAfter(statementOf(call), ["mmap_read_unlock(current.mm!);"]),
+              ...this.rep.around(statementOf(call), ["mmap_read_lock(current.mm!);"], ["mmap_read_unlock(current.mm!);"]),
               importEdit(this.rep.sf, "linux/mm", "mmap_read_lock"), importEdit(this.rep.sf, "linux/mm", "mmap_read_unlock"), importEdit(this.rep.sf, "linux/sched", "current"),
             ].filter(isEdit) }]);
         }
@@ -964,12 +964,33 @@ export class FlowAnalysis {
     }
     // PG003: kmaps a function leaves behind.
     for (const m of st.kmaps) {
-      if (m.local && m.status === "live") this.rep.report("PG003", m.site, `${m.fn}() without ${m.fn === "kmap" ? "kunmap()" : m.fn === "kmap_atomic" ? "kunmap_atomic()" : "kunmap_local()"} on the path through ${e.node ? `line ${this.rep.range(e.node).start.line + 1}` : "the end of the function"}`, "warning",
-        e.node ? [{ node: e.node, message: "leaves the function here" }] : []);
+      if (m.local && m.status === "live") {
+        const unmap = m.fn === "kmap" ? "kunmap" : m.fn === "kmap_atomic" ? "kunmap_atomic" : "kunmap_local";
+        this.rep.report("PG003", m.site, `${m.fn}() without ${unmap}() on the path through ${e.node ? `line ${this.rep.range(e.node).start.line + 1}` : "the end of the function"}`, "warning",
+          e.node ? [{ node: e.node, message: "leaves the function here" }] : [], [this.fixKunmap(m, unmap, e.node)].filter(isFix));
+      }
     }
   }
 
   // ---- fixes ----
+
+  /** PG003: release the kmap before the return that leaves it behind. */
+  private fixKunmap(m: { site: ts.CallExpression }, unmap: string, ret: ts.Node | undefined): Fix | undefined {
+    if (!ret || ret.getSourceFile() !== this.rep.sf || m.site.getSourceFile() !== this.rep.sf) return undefined;
+    let arg: string | undefined;
+    if (unmap === "kunmap") arg = m.site.arguments[0]?.getText();
+    else {
+      const stmt = statementOf(m.site);
+      if (ts.isVariableStatement(stmt)) arg = stmt.declarationList.declarations[0]?.name.getText();
+    }
+    if (!arg) return undefined;
+    return {
+      title: `Release the mapping with ${unmap}() before returning`,
+      file: this.rep.fileName,
+      preferred: true,
+      edits: [this.rep.insertBefore(ret, [`${unmap}(${arg});`]), importEdit(this.rep.sf, "linux/highmem", unmap)].filter(isEdit),
+    };
+  }
 
   private fixSync(r: Rec, touchCall: ts.CallExpression, ptr: ts.Expression, ctx: Ctx): Fix | undefined {
     if (r.kind === "coherent" || ctx.frame.depth > 0) return undefined;
@@ -994,8 +1015,7 @@ export class FlowAnalysis {
       file: this.rep.fileName,
       preferred: true,
       edits: [
-        this.rep.insertBefore(stmt, [`dma_sync_${kind}_for_cpu(${dev}, ${handleText}, ${size}, ${dir});`]),
-        this.rep.insertAfter(stmt, [`dma_sync_${kind}_for_device(${dev}, ${handleText}, ${size}, ${dir});`]),
+        ...this.rep.around(stmt, [`dma_sync_${kind}_for_cpu(${dev}, ${handleText}, ${size}, ${dir});`], [`dma_sync_${kind}_for_device(${dev}, ${handleText}, ${size}, ${dir});`]),
         importEdit(this.rep.sf, "linux/dma-mapping", `dma_sync_${kind}_for_cpu`),
         importEdit(this.rep.sf, "linux/dma-mapping", `dma_sync_${kind}_for_device`),
       ].filter(isEdit),

@@ -39,15 +39,37 @@ export class Reporter {
     return [...this.seen.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
   }
 
-  /** An edit inserting whole lines before the line of `node`, indented like it. */
+  /**
+   * Edits putting lines before and after a statement. A statement that is the
+   * whole body of an if or a loop (no braces) is wrapped in a block instead,
+   * so the new lines run when it runs, with its variables in scope.
+   */
+  around(stmt: ts.Node, before: readonly string[], after: readonly string[]): TextEdit[] {
+    if (isBareBody(stmt)) {
+      return [{ range: this.range(stmt), newText: `{ ${[...before, stmt.getText(), ...after].join(" ")} }` }];
+    }
+    return [...(before.length ? [this.lineBefore(stmt, before)] : []), ...(after.length ? [this.lineAfter(stmt, after)] : [])];
+  }
+
+  /** An edit inserting lines before a statement (wrapping a brace-less body, see around()). */
   insertBefore(node: ts.Node, lines: readonly string[]): TextEdit {
+    return this.around(node, lines, [])[0]!;
+  }
+
+  /** An edit inserting lines after a statement (wrapping a brace-less body, see around()). */
+  insertAfter(node: ts.Node, lines: readonly string[]): TextEdit {
+    return this.around(node, [], lines)[0]!;
+  }
+
+  /** An edit inserting whole lines before the line of `node`, indented like it. */
+  private lineBefore(node: ts.Node, lines: readonly string[]): TextEdit {
     const start = this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf));
     const indent = this.indentOf(start.line);
     return { range: { start: { line: start.line, character: 0 }, end: { line: start.line, character: 0 } }, newText: lines.map((l) => indent + l + "\n").join("") };
   }
 
   /** An edit inserting whole lines after the line `node` ends on, indented like the line it starts on. */
-  insertAfter(node: ts.Node, lines: readonly string[]): TextEdit {
+  private lineAfter(node: ts.Node, lines: readonly string[]): TextEdit {
     const start = this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf));
     const end = this.sf.getLineAndCharacterOfPosition(node.getEnd());
     const indent = this.indentOf(start.line);
@@ -65,6 +87,14 @@ export class Reporter {
     while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
     return text.slice(s, i);
   }
+}
+
+function isBareBody(n: ts.Node): boolean {
+  const p = n.parent;
+  if (!p || ts.isBlock(n)) return false;
+  if (ts.isIfStatement(p)) return p.thenStatement === n || p.elseStatement === n;
+  if (ts.isIterationStatement(p, false)) return (p as ts.IterationStatement).statement === n;
+  return false;
 }
 
 function rank(s: Severity): number {

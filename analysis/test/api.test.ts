@@ -4,6 +4,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import ts from "typescript";
 import { RULES } from "../../sim-core/src/rules/catalogue";
 import { AnalysisCancelled, analyzeSource, ruleDocPath } from "../src";
 import { applyEdits, fixtureFiles, ROOT } from "./markers";
@@ -20,6 +21,8 @@ describe("analysis API", () => {
         for (const fix of f.fixes) {
           applied++;
           const fixed = applyEdits(text, fix.edits);
+          const syntax = ts.transpileModule(fixed, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } }).diagnostics ?? [];
+          if (syntax.length) failures.push(`${path.basename(file)}: "${fix.title}" breaks the syntax: ${ts.flattenDiagnosticMessageText(syntax[0]!.messageText, " ")}`);
           const after = analyzeSource(file, fixed);
           // The finding's line moves by the lines inserted above it.
           const shift = fix.edits.filter((e) => e.range.start.line <= f.range.start.line).reduce((n, e) => n + (e.newText.split("\n").length - 1) - (e.range.end.line - e.range.start.line), 0);
