@@ -175,6 +175,9 @@ describe("debug adapter over DAP", function () {
     const bytes = Buffer.from(after.body.data, "base64");
     assert.deepEqual([...bytes.subarray(4, 8)], [0xde, 0xad, 0xbe, 0xef]);
     assert.deepEqual([...bytes.subarray(0, 4)], [...Buffer.from(before.body.data, "base64").subarray(0, 4)]);
+    // The direct map reads the same bytes (x86_64: PAGE_OFFSET 0xffff888000000000).
+    const kva = await dc.customRequest("readMemory", { memoryReference: "kva:0xffff888000100000", count: 16 }) as { body: { data: string } };
+    assert.equal(kva.body.data, after.body.data);
     // Past the end of RAM nothing is readable: the bytes are reported, not invented.
     const hole = await dc.customRequest("readMemory", { memoryReference: "phys:0x7fffffff000", count: 8 }) as { body: { unreadableBytes: number } };
     assert.equal(hole.body.unreadableBytes, 8);

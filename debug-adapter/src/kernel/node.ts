@@ -22,7 +22,8 @@ export interface KNode {
   children?(src: KernelSource, start: number, count: number): Promise<KNode[]>;
 }
 
-export const hex = (n: number): string => (n < 0 ? "-0x" + (-n).toString(16) : "0x" + n.toString(16));
+/** Hex as the kernel prints it: sim-core keeps upper-half kernel addresses as negative numbers, shown here as the 64-bit value. */
+export const hex = (n: number): string => (n < 0 && Number.isInteger(n) ? "0x" + BigInt.asUintN(64, BigInt(n)).toString(16) : "0x" + n.toString(16));
 
 export function leaf(name: string, value: string | number | boolean | null, extra: Partial<KNode> = {}): KNode {
   return { name, value: typeof value === "number" ? hex(value) : value === null ? "null" : String(value), ...extra };
