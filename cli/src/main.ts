@@ -4,14 +4,21 @@
 // test suite (`test`); the static rules, headless (`check`).
 
 import * as path from "node:path";
-import { Kernel, bindKernel, type BootOptions } from "../../sim-core/src";
-import { allocationDemo } from "./demo";
-import { bootReport } from "./layout";
+import type { Kernel, BootOptions } from "../../sim-core/src";
 import { UsageError, bootOptions, parseArgs } from "./args";
-import { runCommand } from "./run";
-import { runSamples, samplesDir } from "./samples";
-import { testCommand } from "./test-command";
-import { runStandalone } from "../../debug-adapter/src/standalone";
+
+// Each command loads only what it needs (esbuild keeps a required module's body
+// unevaluated until the require): the debug adapter, the demo, the test runner and
+// the analyses are not paid for by `faultline run`, whose start is the edit-run loop's.
+const lazy = {
+  standalone: () => require("../../debug-adapter/src/standalone") as typeof import("../../debug-adapter/src/standalone"),
+  kernel: () => require("../../sim-core/src") as typeof import("../../sim-core/src"),
+  demo: () => require("./demo") as typeof import("./demo"),
+  layout: () => require("./layout") as typeof import("./layout"),
+  run: () => require("./run") as typeof import("./run"),
+  samples: () => require("./samples") as typeof import("./samples"),
+  test: () => require("./test-command") as typeof import("./test-command"),
+};
 
 const USAGE = `usage: faultline <command> [options]
 
@@ -48,6 +55,7 @@ options:
 `;
 
 function boot(opts: BootOptions): Kernel {
+  const { Kernel, bindKernel } = lazy.kernel();
   const k = Kernel.boot(opts);
   bindKernel(k);
   return k;
@@ -58,7 +66,7 @@ const stdout = (s: string): void => { process.stdout.write(s); };
 export async function main(argv: readonly string[], out: (s: string) => void = stdout): Promise<number> {
   // DAP owns stdin/stdout from here on: no usage text, no option parsing of its own flags.
   if (argv[0] === "debug-adapter") {
-    runStandalone(argv.slice(1));
+    lazy.standalone().runStandalone(argv.slice(1));
     return new Promise<number>(() => { /* the adapter runs until its client leaves */ });
   }
   const { command, positional, flags } = parseArgs(argv);
@@ -69,12 +77,12 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
   const opts = bootOptions(flags);
   switch (command) {
     case "run":
-      return runCommand(positional, stringFlag(flags, "scenario"), opts, {
+      return lazy.run().runCommand(positional, stringFlag(flags, "scenario"), opts, {
         json: flags.has("json"), bootLog: flags.has("boot-log"),
         limits: limitsOf(flags),
       }, out);
     case "test":
-      return testCommand(positional, { jobs: numberFlag(flags, "jobs", "jobs").jobs, reporter: stringFlag(flags, "reporter"), overrides: opts, limits: limitsOf(flags) }, {
+      return lazy.test().testCommand(positional, { jobs: numberFlag(flags, "jobs", "jobs").jobs, reporter: stringFlag(flags, "reporter"), overrides: opts, limits: limitsOf(flags) }, {
         out, err: (s) => { process.stderr.write(s); },
         isTTY: out === stdout && process.stdout.isTTY === true, columns: process.stdout.columns,
       });
@@ -82,14 +90,14 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
       // Loaded here: the analyses bring the TypeScript compiler, which no other command needs.
       return (require("./check") as typeof import("./check")).checkCommand(positional, stringFlag(flags, "format"), out);
     case "boot":
-      out(bootReport(boot(opts)));
+      out(lazy.layout().bootReport(boot(opts)));
       return 0;
     case "start": {
       const k = boot(opts);
-      out(bootReport(k));
+      out(lazy.layout().bootReport(k));
       const bootRecords = k.log.records().length;
       const buddyBefore = k.inspect.buddyinfo();
-      allocationDemo();
+      lazy.demo().allocationDemo();
       const demoLog = k.log.records().slice(bootRecords);
       out("# allocation demo (samples of the driver API; the last step is a deliberate bug)\n$ dmesg | tail\n");
       out(demoLog.map((r) => `[${(r.tsNs / 1e9).toFixed(6).padStart(12)}] ${r.text}`).join("\n") + "\n\n");
@@ -97,7 +105,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
       out(`$ cat /proc/buddyinfo   # after freeing everything and shrinking the slab caches: ${k.inspect.buddyinfo() === buddyBefore ? "back to the boot state" : "NOT the boot state"}\n`);
       out(k.inspect.buddyinfo() + "\n");
       out(`findings: ${k.findings.map((f) => `${f.rule} ${f.title} at ${f.location ? `${path.relative(process.cwd(), f.location.file)}:${f.location.line}` : "?"}`).join("; ") || "none"}\n\n`);
-      bindKernel(undefined);
+      lazy.kernel().bindKernel(undefined);
+      const { samplesDir, runSamples } = lazy.samples();
       const dir = samplesDir();
       if (!dir) return 0;
       const { ok, total } = await runSamples(dir, out);
