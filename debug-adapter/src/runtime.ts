@@ -311,6 +311,13 @@ export class DebugRun extends EventEmitter {
     const stepping = this.stepping, pauseRequested = this.pauseRequested;
     this.stepping = false;
     this.pauseRequested = false;
+    // A pause that is not the user's (a filtered-out kernel event, a false condition, a logpoint). Resuming
+    // would drop a step in progress and run on to the end: finish the step instead, out to the user's frame.
+    const skip = async () => {
+      if (stepping && p.callFrames[0] && this.isUserUrl(p.callFrames[0].url)) { this.emit("stopped", { reason: "step" } satisfies Stop); return; }
+      this.paused = undefined;
+      if (stepping) { this.stepping = true; await cdp.send("Debugger.stepOut"); } else await cdp.send("Debugger.resume");
+    };
 
     if (this.trapBp && hit.includes(this.trapBp)) {
       const ev = await cdp.callByValue<KernelStopEvent | null>(this.apiId!, "function () { return this.event(); }");
@@ -319,7 +326,7 @@ export class DebugRun extends EventEmitter {
         this.emit("stopped", { reason: "data breakpoint", description: ev.description, text: String(ev.fields.breakpoint ?? ""), event: ev } satisfies Stop);
         return;
       }
-      if (!ev || !this.wantsEvent(ev)) { this.paused = undefined; await cdp.send("Debugger.resume"); return; }
+      if (!ev || !this.wantsEvent(ev)) { await skip(); return; }
       if (this.continueKinds) { this.continueKinds = undefined; await this.applyWatches(); }
       this.stopEvent = ev;
       this.emit("stopped", { reason: "event", description: ev.description, text: ev.kind, event: ev } satisfies Stop);
@@ -351,7 +358,7 @@ export class DebugRun extends EventEmitter {
         if (b.bp.logMessage !== undefined) { await this.logPoint(p.callFrames[0], b.bp.logMessage); continue; }
         stopFor.push(b.id);
       }
-      if (!stopFor.length) { this.paused = undefined; await cdp.send("Debugger.resume"); return; }
+      if (!stopFor.length) { await skip(); return; }
       this.emit("stopped", { reason: "breakpoint", breakpointIds: stopFor } satisfies Stop);
       return;
     }

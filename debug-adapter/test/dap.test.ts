@@ -134,6 +134,20 @@ describe("debug adapter over DAP", function () {
     if (out) assert.match((await dc.top()).source?.path ?? "", /samples\/simple\/(simple|scenario)\.ts$/);
   });
 
+  it("steps on from a kernel-event stop, and a filtered-out event during a step does not lose the step", async () => {
+    await dc.launchTo({ driver: EDU }, { filterOptions: [{ filterId: "dma_sync", condition: "forCpu" }] });
+    const lines: number[] = [(await dc.top()).line];
+    for (const step of ["next", "next", "stepIn"] as const) {
+      const s = await dc.resumeTo(() => (step === "next" ? dc.nextRequest({ threadId: 1 }) : dc.stepInRequest({ threadId: 1 })));
+      assert.equal(s?.body.reason, "step");
+      const top = await dc.top();
+      assert.equal(top.source?.path, EDU);
+      lines.push(top.line);
+    }
+    // 118 calls dma_sync_single_for_device(): its sync event is watched but fails the condition, and the step goes on to 119.
+    assert.deepEqual(lines, [115, 116, 118, 119]);
+  });
+
   it("pauses a driver spinning in a loop, at the loop", async () => {
     await dc.launchTo({ driver: path.join(FIXTURES, "spin/spin.ts") }, {}, false);
     await new Promise((r) => setTimeout(r, 300));
