@@ -394,6 +394,22 @@ export class FlowAnalysis {
 
   // ---- calls ----
 
+  private maskSetter: boolean | undefined;
+  /** The file calls dma_set_mask*() somewhere. */
+  private setsMask(): boolean {
+    if (this.maskSetter === undefined) {
+      let found = false;
+      const visit = (n: ts.Node): void => {
+        if (found) return;
+        if (ts.isCallExpression(n)) { const a = apiCallee(this.unit, n); if (a && MASK_SETTERS.has(a)) found = true; }
+        ts.forEachChild(n, visit);
+      };
+      visit(this.unit.sf);
+      this.maskSetter = found;
+    }
+    return this.maskSetter;
+  }
+
   /** Helpers imported from a sibling file (`import { helper } from "./helpers"`). */
   siblings = new Map<string, Unit>();
   private siblingCallee(unit: Unit, call: ts.CallExpression): FnInfo | undefined {
@@ -556,6 +572,13 @@ export class FlowAnalysis {
       if (d.k === "const" && (d.n === 3 || d.n < 0 || d.n > 3 || !Number.isInteger(d.n))) {
         this.rep.report("DMA017", this.site(a[dirArg]!, ctx), `invalid DMA direction ${dirName(d)} passed to ${api}(): use DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL`, "error");
       }
+    }
+
+    if (MASK_SETTERS.has(api)) st.maskSet = true;
+    // DMA018: in probe, a mapping made before the mask the driver does set (later) is made against the default mask.
+    if ((api === "dma_map_single" || api === "dma_map_page" || api === "dma_map_sg" || api === "dma_alloc_coherent") && !st.maskSet && this.setsMask()
+      && [...ctx.stack[0]!.roles].some((r) => r === "probe")) {
+      this.rep.report("DMA018", this.site(call, ctx), `${api}() before the driver sets its DMA mask: the mapping is made against the default 32-bit mask; call dma_set_mask_and_coherent() first`, "warning");
     }
 
     switch (api) {
@@ -1052,6 +1075,8 @@ export class FlowAnalysis {
 }
 
 export class CancelSignal extends Error {}
+
+const MASK_SETTERS = new Set(["dma_set_mask", "dma_set_mask_and_coherent", "dma_set_coherent_mask", "pci_set_dma_mask", "pci_set_consistent_dma_mask"]);
 
 const DIR_ARG: Readonly<Record<string, number>> = {
   dma_map_single: 3, dma_unmap_single: 3, dma_map_page: 4, dma_unmap_page: 4, dma_map_sg: 3, dma_unmap_sg: 3,

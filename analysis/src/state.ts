@@ -74,6 +74,8 @@ export class State {
   /** Open atomic sections: kmap_atomic, claim_dma_lock. */
   atomic: { readonly why: string; readonly node: ts.Node; readonly irqsOff: boolean; readonly lock?: string }[] = [];
   mmapLocked = false;
+  /** dma_set_mask*() has been called on every path here. */
+  maskSet = false;
 
   clone(): State {
     const s = new State();
@@ -86,12 +88,13 @@ export class State {
     s.written = new Set(this.written);
     s.atomic = [...this.atomic];
     s.mmapLocked = this.mmapLocked;
+    s.maskSet = this.maskSet;
     return s;
   }
 
   assign(other: State): void {
     this.recs = other.recs; this.allocs = other.allocs; this.fieldVals = other.fieldVals; this.reserved = other.reserved;
-    this.kmaps = other.kmaps; this.dirty = other.dirty; this.written = other.written; this.atomic = other.atomic; this.mmapLocked = other.mmapLocked;
+    this.kmaps = other.kmaps; this.dirty = other.dirty; this.written = other.written; this.atomic = other.atomic; this.mmapLocked = other.mmapLocked; this.maskSet = other.maskSet;
   }
 }
 
@@ -156,6 +159,7 @@ export function join(a: State | null, b: State | null): State | null {
   // Context must hold on every path to count (an atomic section on one path only is not reported).
   s.atomic = a.atomic.length <= b.atomic.length ? [...a.atomic] : [...b.atomic];
   s.mmapLocked = a.mmapLocked && b.mmapLocked;
+  s.maskSet = a.maskSet && b.maskSet;
   return s;
 }
 
