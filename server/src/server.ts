@@ -120,6 +120,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const runFindings = new Map<string, Diagnostic[]>();
   const failures = new Map<string, string>();
   const workspaceCache = new Map<string, { mtimeMs: number; key: string; resultId: string; items: Diagnostic[] }>();
+  /** Which files of the workspace import the kernel API, by mtime. */
+  const driverScan = new Map<string, { mtimeMs: number; driver: boolean }>();
 
   // ------------------------------------------------------------ status
 
@@ -422,7 +424,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    */
   const checkFiles = async (token: CancellationToken, progress: WorkDoneProgressReporter, title: string) => {
     progress.begin(title, 0, "finding driver files", true);
-    const files = findDriverFiles(roots, () => token.isCancellationRequested);
+    const files = findDriverFiles(roots, () => token.isCancellationRequested, driverScan);
     const items: WorkspaceDocumentDiagnosticReport[] = [];
     let findings = 0, done = 0, cancelled = false;
     for (const { file, mtimeMs } of files) {

@@ -14,7 +14,7 @@ export function isDriverText(text: string): boolean {
 }
 
 /** Driver files under `roots` (depth-first, sorted, so the order is stable), with their modification times. */
-export function findDriverFiles(roots: readonly string[], isCancelled: () => boolean = () => false): { file: string; mtimeMs: number }[] {
+export function findDriverFiles(roots: readonly string[], isCancelled: () => boolean = () => false, seen: Map<string, { mtimeMs: number; driver: boolean }> = new Map()): { file: string; mtimeMs: number }[] {
   const out: { file: string; mtimeMs: number }[] = [];
   const walk = (dir: string): void => {
     if (out.length >= MAX_FILES || isCancelled()) return;
@@ -27,8 +27,14 @@ export function findDriverFiles(roots: readonly string[], isCancelled: () => boo
         if (!SKIP_DIRS.has(e.name) && !e.name.startsWith(".")) walk(full);
       } else if (e.isFile() && /\.[cm]?ts$/.test(e.name) && !/\.d\.[cm]?ts$/.test(e.name)) {
         try {
-          const text = readFileSync(full, "utf8");
-          if (isDriverText(text)) out.push({ file: full, mtimeMs: statSync(full).mtimeMs });
+          // A file is read again only when its mtime moved: repeated workspace pulls cost a stat per file.
+          const mtimeMs = statSync(full).mtimeMs;
+          let known = seen.get(full);
+          if (!known || known.mtimeMs !== mtimeMs) {
+            known = { mtimeMs, driver: isDriverText(readFileSync(full, "utf8")) };
+            seen.set(full, known);
+          }
+          if (known.driver) out.push({ file: full, mtimeMs });
         } catch { /* vanished or unreadable: not ours to report */ }
       }
       if (out.length >= MAX_FILES) return;
