@@ -22,6 +22,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 
 export const TARGET_HOST_RATIO = 3;
+/** With a spare host already started and ready, a run's request to its driver's first line (issue 14). */
+export const TARGET_SPARE_FIRST_LINE_MS = 50;
 export const HOST_CONFIG = { quick: { runs: 5 }, full: { runs: 15 } };
 
 /** The package root: this file runs from out/bench/. */
@@ -154,7 +156,9 @@ export function printHost(r: HostResult): void {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
   const line = (x: string[]) => x.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   console.log([line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n"));
-  console.log(`\n  first line / node -e 0 = ${fmt(r.firstLineOverRef, 2)}x      target <= ${r.ratioTarget}x   ${verdict(r.firstLineOverRef <= r.ratioTarget)}\n`);
+  console.log(`\n  first line / node -e 0 = ${fmt(r.firstLineOverRef, 2)}x      target <= ${r.ratioTarget}x   ${verdict(r.firstLineOverRef <= r.ratioTarget)}`);
+  // Issue 14: a host started ahead of need (the editor's and faultline test's). Not built yet, so not measurable: said, not hidden.
+  console.log(`  spare host ready: request to first line = n/a   target <= ${TARGET_SPARE_FIRST_LINE_MS} ms   MISSED (no spare host is started yet)\n`);
 }
 
 function main(): void {

@@ -84,6 +84,6 @@ export async function testCommand(paths: readonly string[], opts: TestOptions, i
     return r;
   });
   const passed = results.filter((r) => r.ok).length;
-  reporter.finish(results, { tests: results.length, passed, failed: results.length - passed, jobs: Math.min(jobs, cases.length), wallMs: performance.now() - t0 });
+  reporter.finish(results, { tests: results.length, passed, failed: results.length - passed, jobs: Math.min(jobs, cases.length), wallMs: performance.now() - t0, runsMs: results.reduce((n, r) => n + r.rec.wallMs, 0) });
   return passed === results.length ? 0 : 1;
 }
