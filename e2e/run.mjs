@@ -6,6 +6,7 @@
 // it started. Every wait is for something a user would see.
 //
 //   node e2e/run.mjs [--only name,name] [--no-package] [--keep]
+// Exit 0: every step passed (or failed only as e2e/known-failing.txt says); 1: a step failed; 2: the set-up failed.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -102,6 +103,8 @@ async function main() {
     "chat.disableAIFeatures": true,
     "workbench.secondarySideBar.defaultVisibility": "hidden",
     "typescript.tsserver.log": "off",
+    // Sticky tree headers cover the rows under them, which a click must reach.
+    "workbench.tree.enableStickyScroll": false,
   }, null, 2));
 
   const csEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, "config"), XDG_DATA_HOME: path.join(tmp, "data"), FAULTLINE_ACTIVATION_LOG: activationLog };
@@ -156,10 +159,15 @@ async function main() {
 
   const passed = results.filter((r) => r.status === "pass").length;
   const failed = results.length - passed;
+  // Steps listed in e2e/known-failing.txt (with why) are reported but do not fail the run; any other failure does.
+  const known = new Set(fs.existsSync(path.join(root, "e2e", "known-failing.txt"))
+    ? fs.readFileSync(path.join(root, "e2e", "known-failing.txt"), "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean) : []);
+  const unexpected = results.filter((r) => r.status !== "pass" && !known.has(r.name));
   for (const r of results) log(`${r.status === "pass" ? "ok  " : "FAIL"} ${r.name.padEnd(14)} ${r.title}${r.error ? `\n        ${r.error.replace(/\n/g, "\n        ")}` : ""}`);
   log(`activation: ${metrics.activateMs ?? "?"} ms in activate(), ${metrics.loadToActivateMs ?? "?"} ms from window load; .vsix ${(vsixBytes / 1048576).toFixed(2)} MiB`);
   console.log(`e2e: ${passed} of ${results.length} steps passed${failed ? `, ${failed} failed` : ""}`);
-  return failed ? 1 : 0;
+  for (const r of results) if (r.status !== "pass" && known.has(r.name)) log(`${r.name}: a known failure (e2e/known-failing.txt)`);
+  return unexpected.length ? 1 : 0;
 }
 
-main().then((code) => { stopAll(); process.exit(code); }, (e) => { console.error(`e2e: ${e.stack ?? e}`); stopAll(); process.exit(1); });
+main().then((code) => { stopAll(); process.exit(code); }, (e) => { console.error(`e2e: ${e.stack ?? e}`); stopAll(); process.exit(2); });

@@ -155,7 +155,7 @@ export const STEPS = [
         return /page fault/i.test(t) ? t : undefined;
       }, 90_000);
       // Room for the Variables view: fold the panes below it.
-      for (const title of [/^watch$/i, /^breakpoints$/i, /^address spaces$/i, /^physical memory$/i, /^dma mappings$/i]) {
+      for (const title of [/^watch$/i, /^call stack/i, /^breakpoints$/i, /^address spaces$/i, /^physical memory$/i, /^dma mappings$/i]) {
         const h = page.locator(".pane-header", { hasText: title }).first();
         if ((await h.count()) && (await h.getAttribute("aria-expanded")) === "true") await h.click();
       }
@@ -219,9 +219,21 @@ async function findRow(wb, pred) {
   const { page } = wb;
   const list = page.locator(".debug-variables .monaco-scrollable-element, [id='workbench.debug.variablesView'] .monaco-scrollable-element").first();
   const rows = page.locator(SEL.variablesRow);
+  // Rows are re-rendered as the list scrolls: a hit is named by its aria-label, not its index.
+  // Monaco renders a few rows past the viewport: only a row inside the list's box can be clicked.
+  const inView = async (r) => {
+    const [b, l] = [await r.boundingBox(), await list.boundingBox()];
+    return !!b && !!l && b.y >= l.y - 1 && b.y + b.height <= l.y + l.height + 1;
+  };
   const scan = async () => {
     const n = await rows.count();
-    for (let i = 0; i < n; i++) if (await pred(rows.nth(i))) return rows.nth(i);
+    for (let i = 0; i < n; i++) {
+      const r = rows.nth(i);
+      if ((await pred(r)) && (await inView(r))) {
+        const label = await r.getAttribute("aria-label");
+        return label ? page.locator(`.debug-variables .monaco-list-row[aria-label=${JSON.stringify(label)}]`).first() : r;
+      }
+    }
     return undefined;
   };
   let hit = await scan();
@@ -246,7 +258,8 @@ async function expandUntil(wb, target, path) {
     if (await findRow(wb, matches(target))) return;
     const r = await findRow(wb, async (row) => (await row.getAttribute("aria-expanded")) === "false" && step.test(await row.innerText()));
     if (!r) continue;
-    await r.click();
+    await r.scrollIntoViewIfNeeded().catch(() => {});
+    await r.click({ timeout: 10_000 });
     await wb.until(`rows under ${step}`, async () => (await r.getAttribute("aria-expanded")) === "true", 15_000).catch(() => undefined);
   }
   await wb.until(`a Variables row matching ${target}`, () => findRow(wb, matches(target)), 30_000);

@@ -14,7 +14,7 @@
     ["user", /user|anon|file|page ?cache|mapped/i],
     ["highmem", /high/i],
     ["reserved", /reserv|hole|bios|kernel image/i],
-    ["kernel", /kernel|alloc|page|table/i],
+    ["kernel", /kernel|alloc|page|table|memmap|mem_map/i],
   ];
   const LABELS = { free: "free", kernel: "kernel (page allocator)", slab: "kernel: slab", vmalloc: "vmalloc", user: "user", reserved: "reserved", dma: "device-owned DMA", highmem: "high memory", other: "other" };
   const stateOf = (owner) => { for (const [s, re] of STATES) if (re.test(owner)) return s; return "other"; };
