@@ -52,6 +52,9 @@ export class FaultlineConfigurationProvider implements vscode.DebugConfiguration
     }
     const node = this.nodePath();
     if (node && !config.nodePath) config.nodePath = node;
+    // Desktop VS Code's runtime is Electron, whose Node has no --allow-inspector: without a Node of the
+    // user's, the run is contained by the driver's realm (the adapter says so in the Debug Console).
+    if (process.versions.electron && !vscode.workspace.getConfiguration("faultline").get<string>("nodePath") && !config.containment) config.containment = "realm";
     return config;
   }
 
