@@ -236,12 +236,13 @@ function run(req: RunRequest): void {
         // A limit reached inside a promise job became that promise's rejection: it still ends the run.
         if (k.halted) throw k.halted;
       };
-      k.locateReturn = (what, value, m) => {
+      k.locateReturn = (what, value, m, callee) => {
         // An async function's Promise was made on its first line; init and exit are known by their module.
         const origin = typeof value === "object" && value !== null ? promiseOrigin.get(value)?.stack : undefined;
         const top = mapped(origin)[0];
         if (top) return toFrame(top);
-        const fn = what === "init" ? m?.init : what === "exit" ? m?.exit : undefined;
+        // Else the callback the kernel called (a file operation, a fault or irq handler, probe), where it is defined.
+        const fn = callee ?? (what === "init" ? m?.init : what === "exit" ? m?.exit : undefined);
         return fn ? locateFunction(driver, fn) : undefined;
       };
       bootLines = k.log.records().length;

@@ -103,6 +103,13 @@ function hostileLine(name: string): number {
 }
 
 /** "hostile/<name>.ts:<line>", as it appears in locations and kernel log lines, absolute or relative. */
+/** The line of a driver's file that holds `text` (a function's definition). */
+function defLine(name: string, text: string): number {
+  const i = fs.readFileSync(driverFile(name), "utf8").split("\n").findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${name}.ts has no ${text}`);
+  return i + 1;
+}
+
 function at(name: string, line: number): string {
   return `hostile/${name}.ts:${line}`;
 }
@@ -802,7 +809,31 @@ describe("hostile drivers", function () {
         assert.ok(logIndex(r, "hostile: read_returns_nothing: read()") < logIndex(r, "BUG: the driver's read returned undefined"));
         assert.equal(r.stdout, "scenario: start\n", "the process died of the oops");
         logIndex(r, "hostile: exit");
+        // The callback was reached through a closure: it is placed by its own definition.
+        logIndex(r, `RIP: 0010:hostile_read (host/test/hostile/read_returns_nothing.ts:${defLine(name, "function hostile_read(")})`);
       });
+    });
+
+    describe("callbacks reached through the kernel's structures, returning the wrong type", () => {
+      for (const [name, boot, scenario, fn, message, done] of [
+        ["read_returns_string", undefined, SCENARIO, "hostile_read",
+          `BUG: the driver's read returned a string ("hello"): the file operation read returns ssize_t (a byte count, or a negative errno)`, "hostile: exit"],
+        ["fault_returns_nothing", undefined, path.join(DIR, "scenario_touch.ts"), "fault",
+          "BUG: the driver's fault returned undefined (a missing return statement?): a fault handler returns vm_fault_t (0 or VM_FAULT_* bits)", "hostile: exit"],
+        ["irq_async", { devices: ["edu"] }, SCENARIO, "async_irq",
+          "BUG: the driver's irq returned a Promise: interrupt handlers run synchronously in the kernel; remove async", undefined],
+      ] as const) {
+        it(`${name}: an oops naming the callback, what it returned and the callback's file:line`, async () => {
+          const { r } = await run(name, boot, undefined, scenario);
+          assertParentUnharmed(r);
+          const f = theFailure(r, "oops");
+          assert.equal(f.message, message);
+          const line = hostileLine(name);
+          assert.ok(locationOf(f)?.endsWith(at(name, line)), `location: ${locationOf(f)}`);
+          logIndex(r, `RIP: 0010:${fn} (host/test/hostile/${name}.ts:${line})`);
+          if (done) logIndex(r, done);
+        });
+      }
     });
   });
 

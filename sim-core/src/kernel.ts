@@ -119,7 +119,7 @@ export class Kernel {
   /** Called when the outermost call into a driver returns (the driver host runs the driver's pending microtasks here). */
   onDriverReturn: ((m: Module | null, what: string) => void) | undefined;
   /** Where a callback that broke its return contract is (the host finds an async function's line from its Promise). */
-  locateReturn: ((what: string, value: unknown, m: Module | null) => Frame | undefined) | undefined;
+  locateReturn: ((what: string, value: unknown, m: Module | null, callee: unknown) => Frame | undefined) | undefined;
   private logCount = { lines: 0, bytes: 0 };
   readonly mm: Memory;
   readonly mmap: Mmap;
@@ -475,12 +475,12 @@ export class Kernel {
    * by the driver becomes an oops with the driver's stack, as a crash in a
    * C driver would.
    */
-  callDriver<T>(m: Module | null, what: string, fn: () => T): T {
-    return this.callDriverWith(m, what, fn, undefined, undefined);
+  callDriver<T>(m: Module | null, what: string, fn: () => T, callee?: unknown): T {
+    return this.callDriverWith(m, what, fn, undefined, undefined, callee);
   }
 
   /** callDriver() for a method call with one argument, without a closure: the fault path's form. */
-  callDriverWith<A, R>(m: Module | null, what: string, fn: (this: unknown, a: A) => R, self: unknown, arg: A): R {
+  callDriverWith<A, R>(m: Module | null, what: string, fn: (this: unknown, a: A) => R, self: unknown, arg: A, callee?: unknown): R {
     if (this.halted) throw this.halted;
     const prevModule = this.currentModule, prevFault = this.inFault;
     this.currentModule = m ?? prevModule;
@@ -504,13 +504,14 @@ export class Kernel {
     }
     if (this.driverCalls.length === 0) this.onDriverReturn?.(m, what);
     const bad = badReturn(what, ret);
-    if (bad) throw this.brokenContract(m, what, ret, bad);
+    // The driver's own function (the closure's target, or fn itself for a method call) places the report at its definition.
+    if (bad) throw this.brokenContract(m, what, ret, bad, callee ?? (self !== undefined ? fn : undefined));
     return ret;
   }
 
   /** A callback's return value that C's types would not allow: an oops in the callback, as a BUG the kernel cannot go on from. */
-  private brokenContract(m: Module | null, what: string, value: unknown, why: string): KernelOops {
-    const where = this.locateReturn?.(what, value, m);
+  private brokenContract(m: Module | null, what: string, value: unknown, why: string, callee: unknown): KernelOops {
+    const where = this.locateReturn?.(what, value, m, callee);
     const headline = `BUG: the driver's ${why}`;
     const report = [
       headline,
@@ -569,7 +570,7 @@ export class Kernel {
     if (--f.f_count > 0) return;
     const release = f.f_op.release;
     try {
-      if (release) this.callDriver(f.module, "release", () => release(f.f_inode, f));
+      if (release) this.callDriver(f.module, "release", () => release(f.f_inode, f), release);
     } finally {
       if (f.f_op.owner) f.f_op.owner.refcnt--;
       this.events.emit({ type: "file_release", path: f.path, file: f.id });

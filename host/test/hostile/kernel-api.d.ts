@@ -13,6 +13,9 @@ declare module "linux/*" {
   export type Ref<T> = { value: T };
   export type miscdevice = any;
   export type vm_area_struct = any;
+  export type vm_fault = any;
+  export type vm_operations_struct = any;
+  export function alloc_page(gfp_mask: number): any;
   export type pci_dev = any;
   export type pci_device_id = any;
   export type pci_driver = any;

@@ -207,7 +207,7 @@ export class Devices {
     p.driver = r.drv;
     p.dev.driver = r.drv;
     p.dev.boundModule = r.module;
-    const ret = k.callDriver(r.module, "probe", () => r.drv.probe(p, id));
+    const ret = k.callDriver(r.module, "probe", () => r.drv.probe(p, id), r.drv.probe);
     if (typeof ret === "number" && ret < 0) {
       if (ret !== -19 && ret !== -6) k.printk(`\x013${r.drv.name} ${p.dev.name}: probe with driver ${r.drv.name} failed with error ${ret}\n`);
       k.withModule(r.module, () => devresReleaseAll(p.dev));

@@ -195,7 +195,7 @@ export class CharDevices {
     file.module = module;
     if (owner) owner.refcnt++;
     if (fops.open) {
-      const ret = k.callDriver(module, "open", () => fops!.open!(inode, file));
+      const ret = k.callDriver(module, "open", () => fops!.open!(inode, file), fops.open);
       if (typeof ret === "number" && ret < 0) {
         if (owner) owner.refcnt--;
         return ret;

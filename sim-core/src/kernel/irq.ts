@@ -97,7 +97,7 @@ export class Irqs {
     this.depth++;
     try {
       for (const a of list) {
-        const r = k.callDriver(a.module, "irq", () => a.handler(irq, a.dev_id));
+        const r = k.callDriver(a.module, "irq", () => a.handler(irq, a.dev_id), a.handler);
         a.count++;
         if (r & IRQ_HANDLED) handled = true;
       }

@@ -93,14 +93,14 @@ export class Syscalls {
       const direct = write ? f.f_op.write : f.f_op.read;
       if (direct) {
         const ppos = ref(f.f_pos);
-        const ret = k.callDriver(f.module, write ? "write" : "read", () => direct(f, buf, count, ppos));
+        const ret = k.callDriver(f.module, write ? "write" : "read", () => direct(f, buf, count, ppos), direct);
         f.f_pos = ppos.value;
         return typeof ret === "number" ? ret : -EINVAL;
       }
       const iter = write ? f.f_op.write_iter : f.f_op.read_iter;
       if (!iter) return -EINVAL;
       const iocb = new Kiocb(f, f.f_pos);
-      const ret = k.callDriver(f.module, write ? "write_iter" : "read_iter", () => iter(iocb, new IovIter(write ? ITER_SOURCE : ITER_DEST, [{ base: buf, len: count }], count)));
+      const ret = k.callDriver(f.module, write ? "write_iter" : "read_iter", () => iter(iocb, new IovIter(write ? ITER_SOURCE : ITER_DEST, [{ base: buf, len: count }], count)), iter);
       if (ret === -EIOCBQUEUED) {
         k.warn(`${f.path}: ${write ? "write_iter" : "read_iter"}() returned -EIOCBQUEUED for a synchronous kiocb (is_sync_kiocb() was true)`, undefined);
         return -EINVAL;
@@ -136,7 +136,7 @@ export class Syscalls {
         k.fput(f);
         k.events.emit({ type: "aio_complete", pid: t.pid, res });
       };
-      const ret = k.callDriver(f.module, write ? "write_iter" : "read_iter", () => iter(iocb, new IovIter(write ? ITER_SOURCE : ITER_DEST, [{ base: buf, len: count }], count)));
+      const ret = k.callDriver(f.module, write ? "write_iter" : "read_iter", () => iter(iocb, new IovIter(write ? ITER_SOURCE : ITER_DEST, [{ base: buf, len: count }], count)), iter);
       if (ret !== -EIOCBQUEUED && !req.done) iocb.ki_complete(iocb, ret);
       return req;
     }, -EFAULT);
@@ -160,7 +160,7 @@ export class Syscalls {
       if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) return -EINVAL;
       const llseek = f.f_op.llseek;
       if (!llseek) return -ESPIPE;
-      return this.#k.callDriver(f.module, "llseek", () => llseek(f, offset, whence));
+      return this.#k.callDriver(f.module, "llseek", () => llseek(f, offset, whence), llseek);
     }, -EFAULT);
   }
 
@@ -170,7 +170,7 @@ export class Syscalls {
       if (!f) return -EBADF;
       const ioctl = f.f_op.unlocked_ioctl;
       if (!ioctl) return -ENOTTY;
-      return this.#k.callDriver(f.module, "ioctl", () => ioctl(f, cmd >>> 0, arg));
+      return this.#k.callDriver(f.module, "ioctl", () => ioctl(f, cmd >>> 0, arg), ioctl);
     }, -EFAULT);
   }
 

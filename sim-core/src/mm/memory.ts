@@ -315,7 +315,7 @@ export class Memory {
       if (mkwrite && !(pte & _PAGE_SPECIAL)) {
         const vmf = new VmFault(vma, page, vma.vm_pgoff + (page - vma.vm_start) / PAGE_SIZE, FAULT_FLAG_WRITE, addr);
         vmf.page = k.memmap.page(pfn);
-        const ret = k.callDriver(vma.vm_file?.module ?? null, "page_mkwrite", () => mkwrite.call(vma.vm_ops, vmf));
+        const ret = k.callDriver(vma.vm_file?.module ?? null, "page_mkwrite", () => mkwrite.call(vma.vm_ops, vmf), mkwrite);
         if (ret & VM_FAULT_ERROR) return { signo: SIGBUS, code: BUS_ADRERR, addr };
       }
       mm.pgtables.set(page, pteModify(pte, _PAGE_RW | _PAGE_DIRTY));

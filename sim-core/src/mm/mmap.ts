@@ -79,7 +79,7 @@ export class Mmap {
     mm.mmap_lock.writer = true;
     let ret: number;
     try {
-      ret = k.callDriver(file.module, "mmap", () => file.f_op.mmap!(file, vma));
+      ret = k.callDriver(file.module, "mmap", () => file.f_op.mmap!(file, vma), file.f_op.mmap);
     } catch (e) {
       this.mem.zapRange(mm, vma, vma.vm_start, vma.vm_end);
       file.f_count--;
