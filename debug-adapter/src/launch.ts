@@ -48,7 +48,7 @@ function scenariosOf(dir: string): Array<{ name: string; file: string }> {
 }
 
 /** Checks the attributes at the boundary (a malformed launch gets one line) and resolves the run. */
-export function resolveLaunch(args: Partial<FaultlineLaunchArguments>, defaults: { node?: string } = {}): RunConfig {
+export function resolveLaunch(args: Partial<FaultlineLaunchArguments>, defaults: { node?: string; containment?: "process" | "realm" } = {}): RunConfig {
   if (typeof args.driver !== "string" || !args.driver) throw new LaunchError("launch: \"driver\" (the driver's .ts file) is required");
   const cwd = typeof args.cwd === "string" && args.cwd ? path.resolve(args.cwd) : process.cwd();
   const driver = path.resolve(cwd, args.driver);
@@ -91,11 +91,14 @@ export function resolveLaunch(args: Partial<FaultlineLaunchArguments>, defaults:
   }
   if (args.dmaDebug !== undefined) boot.dmaDebug = args.dmaDebug;
   if (args.params !== undefined && (typeof args.params !== "object" || args.params === null)) throw new LaunchError("launch: \"params\" is an object of name: value");
+  const containment = args.containment ?? defaults.containment;
+  if (containment !== undefined && containment !== "process" && containment !== "realm") throw new LaunchError("launch: \"containment\" is \"process\" or \"realm\"");
   const folderModule = path.basename(dir);
   const module = fs.existsSync(path.join(dir, `${folderModule}.ts`)) ? folderModule : name;
   return {
     driver, scenario, module, boot: boot as Omit<BootOptions, "onLog">,
     params: { ...cfg.params, ...args.params }, stopOnEntry: args.stopOnEntry === true, cwd,
     node: typeof args.nodePath === "string" && args.nodePath ? args.nodePath : defaults.node,
+    ...(containment ? { containment } : {}),
   };
 }

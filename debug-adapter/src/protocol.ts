@@ -30,6 +30,12 @@ export interface FaultlineLaunchArguments {
   noSampleJson?: boolean;
   /** The Node that runs the host (must have --allow-inspector); default: the adapter's choice (see ARCHITECTURE.md). */
   nodePath?: string;
+  /**
+   * "realm" allows a debug run on a Node without --allow-inspector (VS Code's Electron as Node, Node < 24.10):
+   * the host runs without Node's permission model, contained by the driver's realm alone, and the Debug Console
+   * says so. A Node with --allow-inspector always runs "process" (permission model). Default: "process".
+   */
+  containment?: "process" | "realm";
   /** Adapter trace to the Debug Console / log file. */
   trace?: boolean;
 }

@@ -27,6 +27,8 @@ export interface RunConfig {
   readonly cwd: string;
   /** A Node with --allow-inspector (see ARCHITECTURE.md, "Debug adapter"). */
   readonly node?: string;
+  /** "realm" lets a Node without --allow-inspector run the host with no permission model (host.ts). */
+  readonly containment?: "process" | "realm";
 }
 
 export interface LineBreakpoint { line: number; condition?: string; hitCondition?: string; logMessage?: string }
@@ -99,6 +101,8 @@ export class DebugRun extends EventEmitter {
     this.config = config;
   }
 
+  /** What contains the running host: "process" (Node's permission model) or "realm" (nothing but the realm). */
+  get containment(): "process" | "realm" | undefined { return this.host?.containment; }
   get isPaused(): boolean { return this.paused !== undefined; }
   get isEnded(): boolean { return this.ended; }
   get lastEvent(): KernelStopEvent | undefined { return this.stopEvent; }
@@ -109,11 +113,12 @@ export class DebugRun extends EventEmitter {
     const c = this.config;
     const host = startHost({
       driver: c.driver, scenario: c.scenario, module: c.module, boot: c.boot, params: c.params, debug: true, node: c.node, cwd: c.cwd,
+      ...(c.containment ? { containment: c.containment } : {}),
       onMessage: (m) => this.onHostMessage(m),
     });
     this.host = host;
     void host.done.then((r) => this.onEnded(r));
-    if (!host.debugReady) throw new Error("the driver host did not start a debug run");
+    if (!host.debugReady) throw new Error((await host.done).failures.map((f) => f.message).join("; ") || "the driver host did not start a debug run");
     const ready = await Promise.race([host.debugReady.then(() => true), host.done.then(() => false)]);
     if (!ready) throw new Error(`the driver host could not start: ${(this.result?.failures ?? []).map((f) => f.message).join("; ") || "no reason given"}`);
     const cdp = (this.cdp = new Cdp(host.inspector!));

@@ -47,11 +47,11 @@ export interface FaultlineSessionOptions {
   /** A Node with --allow-inspector (default: the one host/src/node.ts debugNode() finds). */
   readonly nodePath?: string;
   /**
-   * "permission": the host runs under Node's permission model (the normal case).
-   * "realm": the host's Node cannot contain it (e.g. VS Code's own runtime, ELECTRON_RUN_AS_NODE); the
+   * "process": the host runs under Node's permission model (the normal case; a launch on a Node without
+   * --allow-inspector fails). "realm" (also the launch attribute `containment`): the host's Node cannot contain it (e.g. VS Code's own runtime, ELECTRON_RUN_AS_NODE); the
    * driver is contained by its realm alone, and the Debug Console says so in one line at launch.
    */
-  readonly containment?: "permission" | "realm";
+  readonly containment?: "process" | "realm";
 }
 
 const THREAD_ID = 1;
@@ -155,13 +155,14 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       const a = (args ?? {}) as Partial<FaultlineLaunchArguments>;
       let config: RunConfig;
       try {
-        config = resolveLaunch(a, { node: this.options.nodePath ?? debugNode() });
+        config = resolveLaunch(a, { node: this.options.nodePath ?? debugNode(), ...(this.options.containment ? { containment: this.options.containment } : {}) });
       } catch (e) {
         this.launched = false;
         throw e;
       }
+      // Realm containment asks nothing of the Node, so the adapter's own serves when it is Node (not Electron, which needs its env).
+      if (!config.node && config.containment === "realm" && !process.versions.electron) config = { ...config, node: process.execPath };
       if (!config.node) throw new RequestError(ErrorCodes.LaunchFailed, "no Node with --allow-inspector (24.10 or later) for the debug run: set faultline.nodePath, put one on PATH, or run `node scripts/debug-node.mjs`", true);
-      if (this.options.containment === "realm") this.sendEvent(new OutputEvent("Faultline: this Node cannot run the driver host under its permission model; the driver is contained by its realm alone (no file, process or network containment). Set faultline.nodePath to a Node 24.10+ for full containment.\n", "important"));
       this.config = config;
       const run = (this.run = new DebugRun(config));
       this.wire(run);
@@ -171,6 +172,8 @@ export class FaultlineDebugSession extends LoggingDebugSession {
         run.terminate();
         throw new RequestError(ErrorCodes.LaunchFailed, (e as Error).message, true);
       }
+      // Only once the host runs, and from what it runs under: a realm request on a Node 24.10+ still gets "process".
+      if (run.containment === "realm") this.sendEvent(new OutputEvent("Faultline: containment: realm only. This Node cannot run the driver host under its permission model, so the driver is contained by its realm alone (no file, process or network containment); set faultline.nodePath to a Node 24.10+ for full containment.\n", "important"));
       // Rule violations and oopses stop by default, also for a client that never sends setExceptionBreakpoints.
       await run.setEventWatches(this.watches);
       // Breakpoints that came before the run existed are bound now.

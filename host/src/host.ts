@@ -11,7 +11,7 @@ import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { BundleError, bundle, bundleAsync, mapFrame, sourcesOf } from "./bundle";
 import { displayPath } from "./sourcemap";
 import { fileURLToPath } from "node:url";
-import { debugNode, hostEntry, hostFlags, parseVersion } from "./node";
+import { chooseContainment, debugNode, hostEntry, hostFlags, parseVersion, type Containment } from "./node";
 import { userImportsOfDriver } from "./driver-imports";
 import { runWithStacksOnDemand } from "./stacks-replay";
 import {
@@ -37,6 +37,11 @@ export interface HostRunSpec {
    * see node.ts), relayed over pipes by a worker inside it, and no time limit.
    */
   readonly debug?: boolean;
+  /**
+   * Debug runs on a Node without --allow-inspector: "realm" runs the host with no permission flags (contained by
+   * the driver's realm alone); without it such a run fails. A Node with --allow-inspector always gets "process".
+   */
+  readonly containment?: Containment;
   /**
    * "on-demand" (runInHost's default, not for debug runs): allocations, mappings and frees keep a token, and a
    * run whose reports print such a stack is replayed with it captured (stacks-replay.ts). "capture": every stack.
@@ -94,6 +99,8 @@ export interface HostSession {
   start(): void;
   /** Ends the host now. */
   kill(): void;
+  /** What contains the host (absent when it could not start). */
+  readonly containment?: Containment;
 }
 
 /**
@@ -238,9 +245,10 @@ export function startHost(spec: HostRunSpec): HostSession {
   const idle: HostSession = { done: Promise.resolve(result), start() {}, kill() {} };
   const debug = spec.debug === true;
   const node = spec.node ?? (debug ? debugNode() : undefined) ?? process.execPath;
-  let version;
+  let version, containment: Containment;
   try {
     version = parseVersion(node === process.execPath ? process.version : nodeVersionOf(node));
+    containment = chooseContainment(version, debug, spec.containment);
   } catch (e) {
     const failure: Failure = { kind: "internal", message: `could not start the driver host with ${node}: ${(e as Error).message}` };
     result.failures.push(failure);
@@ -249,7 +257,7 @@ export function startHost(spec: HostRunSpec): HostSession {
   }
   const { entry, read } = hostEntry();
   const folders = [path.dirname(path.resolve(spec.driver)), path.dirname(path.resolve(spec.scenario))];
-  const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug }), entry];
+  const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug, containment }), entry];
   // The host starts while esbuild bundles: the two take about as long, and neither needs the other.
   let bundleFailure: Failure | undefined;
   const requestReady = Promise.all([bundleAsync(spec.driver), bundleAsync(spec.scenario)]).then(([driver, scenario]): HostRequest => {
@@ -338,7 +346,7 @@ export function startHost(spec: HostRunSpec): HostSession {
     });
   });
   return {
-    done, inspector, debugReady,
+    done, inspector, debugReady, containment,
     start: () => { if (debug) child.stdin!.write(JSON.stringify({ type: "start" }) + "\n"); },
     kill: () => { child.kill("SIGKILL"); },
   };

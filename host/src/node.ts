@@ -33,18 +33,36 @@ export interface HostFlagsOptions {
   readonly heapMb: number;
   /** A debug run: the inspector and the one worker that relays it. */
   readonly debug?: boolean;
+  /**
+   * "process" (default): Node's permission model contains the host. "realm": no permission flags at all, for a
+   * debug run on a Node whose permission model would block the inspector (before 24.10) or that rejects the
+   * flags (Electron as Node); the driver is then contained by its realm alone. Only an explicit choice.
+   */
+  readonly containment?: Containment;
+}
+
+export type Containment = "process" | "realm";
+
+/**
+ * The containment a run gets: "process" whenever the Node can grant what the run needs under its permission
+ * model (every normal run; a debug run on 24.10+), else the caller's explicit "realm", else an error.
+ */
+export function chooseContainment(version: NodeVersion, debug: boolean, wanted?: Containment): Containment {
+  if (!debug || hasAllowInspector(version)) return "process";
+  if (wanted === "realm") return "realm";
+  throw new Error(`debug runs need Node 24.10 or later for --allow-inspector; this is ${version.major}.${version.minor}. `
+    + `A debug run on this Node is possible only contained by its realm alone (containment: "realm")`);
 }
 
 /** The node flags of a host process: the permission model, reads only where named, a heap cap. */
 export function hostFlags(o: HostFlagsOptions): string[] {
+  // Heap cap only: the permission model would refuse the inspector, and Electron refuses its flags.
+  if (chooseContainment(o.version, o.debug === true, o.containment) === "realm") return [`--max-old-space-size=${o.heapMb}`, "--no-warnings"];
   const flags = [permissionFlag(o.version)];
   const read = [...new Set(o.read.map((p) => path.resolve(p)))];
   // One flag per path: a comma-separated list is not read as a list by the Nodes we run on (20.20 among them).
   for (const r of read) flags.push(`--allow-fs-read=${r}`);
-  if (o.debug) {
-    if (!hasAllowInspector(o.version)) throw new Error(`debug runs need Node 24.10 or later for --allow-inspector; this is ${o.version.major}.${o.version.minor}`);
-    flags.push("--allow-inspector");
-  }
+  if (o.debug) flags.push("--allow-inspector");
   // Every host runs its watchdog in a worker (and a debug host its inspector relay); the driver's realm has no require to start one.
   flags.push("--allow-worker");
   // --no-warnings: the permission model's ExperimentalWarning is not the user's concern.
