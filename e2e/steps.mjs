@@ -160,9 +160,11 @@ export const STEPS = [
         if ((await h.count()) && (await h.getAttribute("aria-expanded")) === "true") await h.click();
       }
       wb.metrics.stopDescription = stop.split("\n").find((l) => /page fault/i.test(l));
-      await expandUntil(wb, /\/dev\/simplen/, [/task|vma|process|address/i, /simple-test|pid|mm|vmas?/i, /vma|\//i]);
+      // The kernel scopes: Process → VMAs → the VMA of /dev/simplen.
+      await expandUntil(wb, /\/dev\/simplen/, [/^Process$/, /^VMAs\b/]);
       await wb.shot("debug-page-fault").then((f) => keep(wb, root, f, "debug-page-fault.png"));
-      await expandUntil(wb, /pfn 0x|\[0\.\.\d+\]/i, [/physical|memory|zones?/i, /DMA32|Normal|DMA|HighMem|zone/i]);
+      // Physical memory → a zone → its frames (rows named by PFN, or VS Code's chunks of them).
+      await expandUntil(wb, /^pfn 0x|^\[\d+\.\.\d+\]/, [/^Physical memory$/i, /^(DMA32|Normal|DMA|HighMem) = /]);
       await wb.shot("debug-physical-memory");
       await wb.press("F10");
       await wb.until("a stop after the step", async () => /step/i.test(await callStack.innerText()), 60_000);
