@@ -284,7 +284,7 @@ describe("faultline commands (the built CLI)", function () {
     it("the schema's enums are exactly the outcomes and failure kinds the code has", () => {
       // Records over the union types: the compiler refuses a missing or an extra key.
       const kinds: Record<FailureKind, true> = {
-        bundle: true, oops: true, assertion: true, insmod: true, rmmod: true, "cpu-limit": true, heap: true,
+        bundle: true, oops: true, assertion: true, insmod: true, rmmod: true, "cpu-limit": true, heap: true, memory: true,
         "log-flood": true, "unhandled-rejection": true, "host-exit": true, internal: true,
       };
       const outcomes: Record<Outcome, true> = { clean: true, findings: true, failed: true };

@@ -112,7 +112,7 @@ export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
   const r = await runWithStacksOnDemand(spec, (s) => startHost(s).done);
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
   // A stop that already knows its line (a block in Atomics.wait, a memory kill the host located) needs no re-run.
-  const i = r.failures.findIndex((f) => (f.kind === "cpu-limit" || f.kind === "heap") && !f.location);
+  const i = r.failures.findIndex((f) => (f.kind === "cpu-limit" || f.kind === "heap" || f.kind === "memory") && !f.location);
   if (i >= 0 && !spec.debug && debugNode()) {
     const f = r.failures[i];
     // Memory outside the heap (ArrayBuffers) is not seen by the heap trigger: stop the re-run a little before the kill came instead.
@@ -359,7 +359,8 @@ function deathFailure(
 ): Failure {
   const phase = r.summary ? "after the run had ended" : r.phases.rmmod !== undefined ? "while unloading the module" : r.phases.scenario !== undefined ? "while the scenario ran" : r.phases.driver !== undefined ? "while the driver loaded" : "before the driver ran";
   if (killedBy?.reason === "memory") {
-    return { kind: "heap", message: `the host's memory passed its ${limits.memoryMb} MiB limit (${killedBy.mb} MiB resident) ${phase}: the driver keeps allocating memory (ArrayBuffers, typed arrays, strings, objects) without bound; its watchdog ended it.` };
+    // Not "heap": V8's heap cap never saw this memory (ArrayBuffers live outside it); the resident size did.
+    return { kind: "memory", message: `out of memory: the host's resident memory reached ${killedBy.mb} MiB, past its ${limits.memoryMb} MiB limit, ${phase}: the driver keeps allocating memory (ArrayBuffers, typed arrays, strings, objects) without bound; its watchdog ended it.` };
   }
   if (killedBy?.reason === "time") {
     return { kind: "cpu-limit", message: `the host was still running ${DEADLINE_NOTE} past its ${limits.cpuMs / 1000} s limit ${phase} (code outside every limit: a finalizer, a rejection handler, work left queued); its watchdog ended it.` };

@@ -84,7 +84,8 @@ export type FailureKind =
   | "assertion"            // a scenario expectation failed
   | "insmod" | "rmmod"     // the module would not load or unload
   | "cpu-limit"            // the driver spun past the CPU-time limit
-  | "heap"                 // the host ran out of heap
+  | "heap"                 // the host ran out of heap (V8's heap cap)
+  | "memory"               // the host's resident memory passed its limit (ArrayBuffers, strings, the heap)
   | "log-flood"            // the driver printed past the log limit
   | "unhandled-rejection"  // a promise was rejected and nobody handled it
   | "host-exit"            // the host process ended without finishing (process.exit, a crash)
