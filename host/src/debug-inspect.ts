@@ -86,7 +86,24 @@ function dmaMappings(k: Kernel) {
 }
 
 function devices(k: Kernel) {
-  return k.devices.list.map((p) => ({ name: p.dev.name, kind: p.model.kind, irq: p.dev.irq, driver: p.dev.driver?.name ?? null, live: k.dma.liveCount(p.dev) }));
+  return k.devices.list.map((p) => ({ name: p.dev.name, kind: p.model.kind, irq: p.dev.irq, driver: p.dev.driver?.name ?? null, live: k.dma.liveCount(p.dev), registers: p.model.registers() }));
+}
+
+// Each pool with the row mm/dmapool.c's pools_show() prints in /sys/devices/.../pools.
+function dmaPools(k: Kernel) {
+  return k.dma.pools.live.map((pool) => {
+    const blocks = pool.pages.reduce((n, p) => n + p.inUse.size, 0);
+    return {
+      name: pool.name, dev: pool.dev.name, size: pool.size, boundary: pool.boundary, allocation: pool.allocation, active: pool.nrActive, blocks,
+      sysfs: `${pool.name.padEnd(16)} ${String(pool.nrActive).padStart(4)} ${String(blocks).padStart(4)} ${String(pool.size).padStart(4)} ${String(pool.pages.length).padStart(2)}`,
+      pages: pool.pages.map((p) => ({ vaddr: p.vaddr, dma: p.dma, phys: p.vaddr - k.profile.pageOffset, used: [...p.inUse.values()].filter(Boolean).length, blocks: p.inUse.size })),
+    };
+  });
+}
+
+function swiotlb(k: Kernel, max: number) {
+  const t = k.dma.swiotlb, busy = t.busy();
+  return { ready: t.ready, nslabs: t.nslabs, used: t.usedSlots, end: t.end, force: t.force, allocations: busy.length, slots: busy.slice(0, max) };
 }
 
 /** Physical address of an address in one of the three spaces, or undefined where nothing is mapped. */
@@ -171,6 +188,8 @@ export function inspectQuery(k: Kernel, name: string, a: unknown[]): unknown {
     case "frameRuns": return frameRuns(k, num(0, 4096));
     case "dma": return dmaMappings(k);
     case "devices": return devices(k);
+    case "dmaPools": return dmaPools(k);
+    case "swiotlb": return swiotlb(k, num(0, 1000));
     case "kmap": return k.inspect.kmapSlots();
     case "log": {
       const recs = k.log.records();

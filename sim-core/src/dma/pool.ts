@@ -37,6 +37,8 @@ export class DmaPool {
 
 export class DmaPools {
   readonly #k: Kernel;
+  /** Pools created and not destroyed, in creation order (Linux keeps them on dev->dma_pools; /sys/.../pools lists them). */
+  readonly live: DmaPool[] = [];
   constructor(k: Kernel) {
     this.#k = k;
   }
@@ -53,7 +55,9 @@ export class DmaPools {
     else if (boundary < size || boundary & (boundary - 1)) return null;
     boundary = Math.min(boundary, allocation);
     this.#k.dma.state(dev);
-    return new DmaPool(name, dev, size, boundary, allocation);
+    const pool = new DmaPool(name, dev, size, boundary, allocation);
+    this.live.push(pool);
+    return pool;
   }
 
   private report(pool: DmaPool, fn: string, vaddr: number, dma: number, problem: string, line: string, extra: string[] = []): void {
@@ -154,5 +158,7 @@ export class DmaPools {
     pool.pages.length = 0;
     pool.free.length = 0;
     pool.destroyed = true;
+    const i = this.live.indexOf(pool);
+    if (i >= 0) this.live.splice(i, 1);
   }
 }

@@ -76,6 +76,15 @@ export class Swiotlb {
 
   slotAddr(i: number): number { return this.segBase[i >> 7] + (i & (IO_TLB_SEGSIZE - 1)) * IO_TLB_SIZE; }
 
+  /** The allocations in the pool now, for debuggers: first slot, its tlb address, the original, the slot count. */
+  busy(): Array<{ slot: number; tlb: number; orig: number; slots: number }> {
+    const out = [];
+    for (let i = 0; i < this.used.length; i++) {
+      if (this.used[i] && this.allocSlots[i] > 0) out.push({ slot: i, tlb: this.slotAddr(i), orig: this.orig[i], slots: this.allocSlots[i] });
+    }
+    return out;
+  }
+
   /** The slot a tlb address falls in, or -1. */
   slotOf(pa: number): number {
     for (let s = 0; s < this.segBase.length; s++) {

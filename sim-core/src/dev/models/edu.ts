@@ -30,7 +30,7 @@
 
 import type { DeviceConfig } from "../device";
 import type { IoWidth } from "../../mm/iomem";
-import { DeviceModel, u32, u64, kernelOf } from "./model";
+import { DeviceModel, u32, u64, kernelOf, type DeviceRegister } from "./model";
 
 export const EDU_VENDOR = 0x1234, EDU_DEVICE = 0x11e8;
 export const EDU_ID = 0x010000ed;
@@ -78,6 +78,14 @@ export class EduModel extends DeviceModel {
     this.dmaSrc = this.dmaDst = this.dmaCnt = this.dmaCmd = 0;
     this.factDue = this.dmaDue = undefined;
     this.setLine(false);
+  }
+
+  // Names from QEMU's docs/specs/edu.rst; 0x04 reads back inverted, as the card answers it.
+  override registers(): DeviceRegister[] {
+    const r = (offset: number, name: string, value: number): DeviceRegister => ({ bar: 0, offset, name, value });
+    return [r(0x00, "identification", EDU_ID), r(0x04, "card liveness check", ~this.addr4 >>> 0), r(0x08, "factorial", this.fact),
+      r(0x20, "status", this.status), r(0x24, "interrupt status", this.irqStatus), r(0x80, "DMA source address", this.dmaSrc),
+      r(0x88, "DMA destination address", this.dmaDst), r(0x90, "DMA transfer count", this.dmaCnt), r(0x98, "DMA command", this.dmaCmd)];
   }
 
   /** The interrupt status register (0x24), as the device holds it. */

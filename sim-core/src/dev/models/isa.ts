@@ -24,7 +24,7 @@
 import type { DeviceConfig } from "../device";
 import type { IoWidth } from "../../mm/iomem";
 import { ISA_DMA_NS_PER_BYTE } from "../isa_dma";
-import { DeviceModel, u32, kernelOf } from "./model";
+import { DeviceModel, u32, kernelOf, type DeviceRegister } from "./model";
 
 export const ISA_VENDOR = 0x1234, ISA_DEVICE = 0x15a0, ISA_ID = 0x15a00001;
 export const ISA_CMD_START = 0x1, ISA_CMD_TO_MEM = 0x2, ISA_CMD_IRQ = 0x4, ISA_CMD_CHANNEL = 0x8;
@@ -57,6 +57,12 @@ export class IsaModel extends DeviceModel {
   override reset(): void {
     this.addr = this.len = this.cmd = this.status = this.channel = 0;
     this.setLine(false);
+  }
+
+  override registers(): DeviceRegister[] {
+    const r = (offset: number, name: string, value: number): DeviceRegister => ({ bar: 0, offset, name, value });
+    return [r(ISA_REG.ID, "ID", ISA_ID), r(ISA_REG.ADDR, "ADDR", this.addr), r(ISA_REG.LEN, "LEN", this.len), r(ISA_REG.CMD, "CMD", this.cmd),
+      r(ISA_REG.STATUS, "STATUS", this.status), r(ISA_REG.CHANNEL, "CHANNEL", this.channel)];
   }
 
   /** The card's sample buffer (BAR0 + 0x1000). */

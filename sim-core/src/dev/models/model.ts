@@ -9,6 +9,9 @@ import type { Device } from "../device";
 
 const kernels = new WeakMap<DeviceModel, Kernel>();
 
+/** One register of a device: where it sits in which BAR, its name as the device's documentation has it. */
+export interface DeviceRegister { readonly bar: number; readonly offset: number; readonly name: string; readonly value: number }
+
 /**
  * The kernel a model belongs to. A function, not a property: scenarios hold
  * models (device("edu")), and nothing they hold may lead to the kernel.
@@ -37,6 +40,12 @@ export abstract class DeviceModel {
   plugged(dev: Device): void {
     this.dev = dev;
   }
+
+  /**
+   * The registers as the device holds them, for debuggers: read without the side effects of an MMIO read
+   * (no read-to-clear, no catching up on virtual time). Models without a description give none.
+   */
+  registers(): DeviceRegister[] { return []; }
 
   /** A function-level reset (the NIC's CTRL reset bit): subclasses clear their registers. */
   reset(): void {}
