@@ -72,6 +72,11 @@ export const STEPS = [
       const filter = page.locator(".markers-panel-action-filter input, .viewpane-filter input").first();
       await filter.waitFor({ state: "visible" });
       await filter.fill("**/edu_dma_nosync.ts");
+      // The filter applies after a moment: wait until the only file shown is this one.
+      await wb.until("the Problems panel filtered to edu_dma_nosync.ts", async () => {
+        const files = (await page.locator(SEL.markersRow).allInnerTexts()).filter((t) => /\.ts\b/.test(t) && !/\[Ln \d+/.test(t));
+        return files.length > 0 && files.every((t) => t.includes("edu_dma_nosync.ts"));
+      }, 60_000);
       const row = await wb.until("DMA001 in the Problems panel", async () => {
         const r = page.locator(SEL.markersRow).filter({ hasText: "DMA001" }).first();
         return (await r.count()) ? r : undefined;
@@ -164,7 +169,7 @@ export const STEPS = [
       await expandUntil(wb, /\/dev\/simplen/, [/^Process$/, /^VMAs\b/]);
       await wb.shot("debug-page-fault").then((f) => keep(wb, root, f, "debug-page-fault.png"));
       // Physical memory → a zone → its frames (rows named by PFN, or VS Code's chunks of them).
-      await expandUntil(wb, /^pfn 0x|^\[\d+\.\.\d+\]/, [/^Physical memory$/i, /^(DMA32|Normal|DMA|HighMem) = /]);
+      await expandUntil(wb, /^pfn 0x|^\[\d+\.\.\d+\]/, [/^Physical memory$/i, /^(DMA32|Normal|DMA|HighMem)\b[\s\S]*pfn 0x/]);
       await wb.shot("debug-physical-memory");
       await wb.press("F10");
       await wb.until("a stop after the step", async () => /step/i.test(await callStack.innerText()), 60_000);
