@@ -49,6 +49,8 @@ export interface HostRunSpec {
   readonly stacks?: "capture" | "on-demand";
   /** On demand: the tokens to capture (a replay's). */
   readonly wantedStacks?: readonly number[];
+  /** Test hook (the hostile suite): the host collects garbage after the run, so a finalizer's fate is not left to V8's timing. */
+  readonly gcAtEnd?: boolean;
 }
 
 export interface HostRunResult {
@@ -270,6 +272,7 @@ export function startHost(spec: HostRunSpec): HostSession {
       module: spec.module ?? path.basename(spec.driver).replace(/\.[cm]?tsx?$/, ""),
       boot: spec.boot, params: spec.params, debug,
       ...(spec.stacks === "on-demand" && !debug ? { stacks: { wanted: spec.wantedStacks ?? [] } } : {}),
+      ...(spec.gcAtEnd ? { gcAtEnd: true } : {}),
     },
     };
   }).catch((e: unknown) => {

@@ -57,6 +57,8 @@ export interface RunRequest {
    * (what an earlier play's reports read) are captured. Absent: every stack is captured.
    */
   readonly stacks?: { readonly wanted: readonly number[] };
+  /** Test hook: collect garbage once the run has ended, so that finalizers the driver registered fall due after it. */
+  readonly gcAtEnd?: boolean;
 }
 
 export type HostRequest = { readonly type: "run"; readonly run: RunRequest } | { readonly type: "start" };

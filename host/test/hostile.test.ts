@@ -657,6 +657,21 @@ describe("hostile drivers", function () {
       });
     });
 
+    describe("a FinalizationRegistry cleanup due after the end (garbage collected by the host once the run has ended)", () => {
+      const name = "finalizer_late";
+      it("is a failure saying the callback was due, at the registry's line, and the callback never runs", async () => {
+        const r = await runInHost({ driver: driverFile(name), scenario: SCENARIO, limits: LIMITS, cwd: ROOT, gcAtEnd: true });
+        assertParentUnharmed(r);
+        const f = theFailure(r, "oops");
+        assert.match(f.message, /^the driver's code ran after the run had ended: a FinalizationRegistry cleanup callback was due \(it was not run/);
+        assert.ok(locationOf(f)?.endsWith(at(name, hostileLine(name))), `location: ${locationOf(f)}`);
+        assert.equal(r.summary?.completed, true);
+        logIndex(r, "hostile: finalizer_late: registered");
+        logIndex(r, "hostile: finalizer_late: exit, registry object");
+        assert.ok(!texts(r).some((t) => t.includes("cleanup ran")), "the cleanup callback ran");
+      });
+    });
+
     describe("an unhandled rejection whose reason's getters spin and throw", () => {
       const name = "rejection_getter";
       it("is reported as unreadable, in bounded time, and the host ends on its own", async () => {
