@@ -427,10 +427,10 @@ function main(): void {
     watchState[2] = limits.cpuMs + DEADLINE_GRACE_MS;
     watchState[0] = Date.now() + watchState[2];
     run(r);
-    // Rejections surface after the microtasks of the run; let them, then leave.
     // A test's request: garbage collected now, the driver's finalizers fall due (their cleanup tasks run in the turns below).
     if (r.gcAtEnd) { v8.setFlagsFromString("--expose-gc"); (vm.runInNewContext("gc") as () => void)(); }
     // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
+    // Rejections surface after the microtasks of the run; let them, then leave.
     setImmediate(() => setImmediate(() => {
       if (!relay) process.exit(0);
       void relay.terminate().then(() => process.exit(0));
