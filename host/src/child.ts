@@ -429,8 +429,8 @@ function main(): void {
     run(r);
     // A test's request: garbage collected now, the driver's finalizers fall due (their cleanup tasks run in the turns below).
     if (r.gcAtEnd) { v8.setFlagsFromString("--expose-gc"); (vm.runInNewContext("gc") as () => void)(); }
-    // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
     // Rejections surface after the microtasks of the run; let them, then leave.
+    // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
     setImmediate(() => setImmediate(() => {
       if (!relay) process.exit(0);
       void relay.terminate().then(() => process.exit(0));
