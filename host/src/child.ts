@@ -43,7 +43,8 @@ function toFrame(l: SourceLocation): Frame {
 }
 
 function findingData(f: Finding): FindingData {
-  return { rule: f.rule, title: f.title, message: clip(f.message), location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report };
+  const fix = f.fix && { fn: f.fix.fn, ...(f.fix.location ? { location: toLocation(f.fix.location) } : {}), why: f.fix.why };
+  return { rule: f.rule, title: f.title, message: clip(f.message), location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report, ...(fix ? { fix } : {}) };
 }
 
 /** The kernel API as a realm is served it: frozen copies without the host's own exports (nor, for a driver, user space's). */

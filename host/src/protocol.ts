@@ -70,6 +70,8 @@ export interface FindingData {
   readonly location?: SourceLocation;
   readonly stack: readonly SourceLocation[];
   readonly report: readonly string[];
+  /** The line to change when it is not `location` (the teardown missing a free or an unmap). */
+  readonly fix?: { readonly fn: string; readonly location?: SourceLocation; readonly why: string };
 }
 
 export interface ProcessData {

@@ -9,6 +9,7 @@ import { formatDmesg, LogBuffer, PRINTK_RECORD_MAX, type LogRecord } from "./ker
 import { KernelOops, RunAborted, makeFinding, type Finding, type FindingInput } from "./kernel/report";
 import { badReturn, describeValue } from "./kernel/contract";
 import { StackTracker, type CapturedStack, type Frame } from "./kernel/stack";
+import { FixSites } from "./kernel/fixsite";
 import type { RuleId } from "./rules/catalogue";
 import { vsnprintf, type FormatContext } from "./kernel/vsprintf";
 import { bootLog } from "./kernel/bootlog";
@@ -90,6 +91,8 @@ export class Kernel {
   readonly clock = new VirtualClock();
   readonly events: EventStream;
   readonly stacks = new StackTracker();
+  /** Where a leak at unload is fixed: the teardowns that ran and their frames. */
+  readonly fixSites = new FixSites(this.stacks);
   readonly log: LogBuffer;
   readonly memmap: MemMap;
   readonly phys: PhysMem;

@@ -233,13 +233,16 @@ export class Devices {
     const r = this.drivers[i];
     for (const p of this.pdevs) {
       if (p.driver !== drv) continue;
-      if (drv.remove) k.callDriver(r.module, "remove", () => drv.remove!(p));
-      // devm_/pcim_/dmam_ resources go after remove(), newest first.
-      k.withModule(r.module, () => devresReleaseAll(p.dev));
-      for (const a of k.irqs.actions(p.irq)) {
-        if (a.module === r.module && r.module) k.warn(`${drv.name} ${p.dev.name}: remove() left IRQ ${p.irq} requested ("${a.name}"): free_irq() it before the module's code goes away`, undefined);
-      }
-      k.dma.releaseDevice(p.dev);
+      // The remove() stays watched through the unbind's own checks: their reports name it as the place to fix.
+      k.fixSites.watch(r.module ?? drv, "remove", drv.remove, drv.probe, () => {
+        if (drv.remove) k.callDriver(r.module, "remove", () => drv.remove!(p));
+        // devm_/pcim_/dmam_ resources go after remove(), newest first.
+        k.withModule(r.module, () => devresReleaseAll(p.dev));
+        for (const a of k.irqs.actions(p.irq)) {
+          if (a.module === r.module && r.module) k.warn(`${drv.name} ${p.dev.name}: remove() left IRQ ${p.irq} requested ("${a.name}"): free_irq() it before the module's code goes away`, undefined);
+        }
+        k.dma.releaseDevice(p.dev);
+      }, p.dev.name);
       this.unbindState(p);
     }
     this.drivers.splice(i, 1);

@@ -15,6 +15,7 @@
 import type { Ownership } from "./ownership";
 import type { Kernel } from "../kernel";
 import type { CapturedStack } from "../kernel/stack";
+import type { FixSite } from "../kernel/fixsite";
 import type { Device } from "../dev/device";
 import type { RuleId } from "../rules/catalogue";
 import type { Scatterlist } from "./scatterlist";
@@ -126,7 +127,7 @@ export class DmaDebug {
   }
 
   /** err_printk(): a WARN with "DMA-API: <driver> <device>: text", then the entry's "Mapped at:" stack. */
-  err(rule: RuleId, dev: Device, entry: DmaEntry | null, text: string, params: Record<string, string | number>, extra: string[] = []): void {
+  err(rule: RuleId, dev: Device, entry: DmaEntry | null, text: string, params: Record<string, string | number>, extra: string[] = [], fix?: FixSite): void {
     if (!this.admit(dev)) return;
     const k = this.#k, stack = k.stacks.capture();
     this.#k.violation({
@@ -142,6 +143,7 @@ export class DmaDebug {
         ...this.mappedAt(entry),
       ],
       stack,
+      ...(fix ? { fix } : {}),
     });
   }
 

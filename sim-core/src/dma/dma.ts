@@ -204,7 +204,8 @@ export class Dma {
       this.debug.err("DMA020", dev, e,
         `device driver has pending DMA allocations while released from device [count=${count}]`,
         { count, dev_addr: hexDma(e.devAddr), size: e.size, map_dir: dirName(e.dir), map_fn: e.type },
-        [`One of leaked entries details: [device address=${hexDma(e.devAddr)}] [size=${e.size} bytes] [mapped with ${dirName(e.dir)}] [mapped as ${TYPE_NAMES[e.type]}]`]);
+        [`One of leaked entries details: [device address=${hexDma(e.devAddr)}] [size=${e.size} bytes] [mapped with ${dirName(e.dir)}] [mapped as ${TYPE_NAMES[e.type]}]`],
+        this.#k.fixSites.currentRemove());
     }
     for (const x of [...st.all]) this.forget(st, x);
     st.sg.clear();

@@ -92,7 +92,7 @@ export class Modules {
     if (!mod) return -ENOENT;
     if (mod.refcnt > 0) return -EBUSY;
     mod.state = "going";
-    if (mod.exit) k.withCurrent(k.insmodTask, () => k.callDriver(mod, "exit", () => mod.exit!()));
+    if (mod.exit) k.withCurrent(k.insmodTask, () => k.fixSites.watch(mod, "exit", mod.exit, mod.init, () => k.callDriver(mod, "exit", () => mod.exit!())));
     mod.state = "unloaded";
     this.loaded.delete(name);
     k.events.emit({ type: "module", name, op: "unload" });
@@ -140,7 +140,8 @@ export class Modules {
         ...k.stacks.formatStack(t?.stack).map((f) => `   ${f}`),
       ];
       if (l.rule === "MEM008") {
-        k.violation({ rule: "MEM008", params: { addr: `0x${hexAddr(l.addr, k.profile.ptrDigits)}`, size: l.size, alloc_fn: l.allocFn }, report, stack: t?.stack });
+        const fix = k.fixSites.forLeak(mod, t?.stack?.driverFrames ?? [], `the ${freeFor(l.allocFn)} of what ${l.allocFn} took`);
+        k.violation({ rule: "MEM008", params: { addr: `0x${hexAddr(l.addr, k.profile.ptrDigits)}`, size: l.size, alloc_fn: l.allocFn }, report, stack: t?.stack, ...(fix ? { fix } : {}) });
       } else if (l.rule === "PG003") {
         k.violation({ rule: "PG003", params: { problem: `${l.what} never kunmap()ped (${why})`, pfn: l.what.replace(/^.*pfn:/, "") }, report, stack: t?.stack });
       } else {
@@ -169,6 +170,12 @@ export class Modules {
     }
     return lines;
   }
+}
+
+/** The call that gives back what `allocFn` took, for a fix's words. */
+function freeFor(allocFn: string): string {
+  const m: Record<string, string> = { "kmalloc()": "kfree()", "kmem_cache_alloc()": "kmem_cache_free()", "alloc_pages()": "__free_pages()", "get_page()": "put_page()", "vmalloc()": "vfree()", "vmalloc_user()": "vfree()", "vzalloc()": "vfree()", "kvmalloc()": "kvfree()" };
+  return m[allocFn] ?? "free";
 }
 
 /** jiffies at a virtual time: HZ=250, starting five minutes before the 32-bit wrap, as Linux does. */

@@ -4,6 +4,7 @@
 
 import { formatRuleMessage, getRule, type RuleId } from "../rules/catalogue";
 import type { CapturedStack, Frame } from "./stack";
+import type { FixSite } from "./fixsite";
 
 export interface Finding {
   readonly seq: number;
@@ -16,6 +17,11 @@ export interface Finding {
   /** The innermost driver frame, where an editor would put the squiggle. */
   readonly location?: Frame;
   readonly stack: readonly Frame[];
+  /**
+   * The line to change when it is not `location`: Linux's report points at the
+   * allocation or the detection, the fix goes where the free, unmap or undo is missing.
+   */
+  readonly fix?: FixSite;
 }
 
 export interface FindingInput {
@@ -23,6 +29,7 @@ export interface FindingInput {
   params: Record<string, string | number>;
   report: string[];
   stack?: CapturedStack;
+  fix?: FixSite;
 }
 
 /** Thrown through the driver's code by an oops. */
@@ -70,5 +77,6 @@ export function makeFinding(seq: number, f: FindingInput): Finding {
     report: Object.freeze([...f.report]),
     location: frames[0],
     stack: Object.freeze([...frames]),
+    ...(f.fix ? { fix: f.fix } : {}),
   });
 }

@@ -101,6 +101,9 @@ export class StackTracker {
   /** Called the first time a report reads a token that was not captured (the host holds its output from there). */
   onMissing: ((seq: number) => void) | undefined;
 
+  /** Told of every stack captured while set (FixSites watches a teardown's frames through it). */
+  onCapture: ((s: CapturedStack) => void) | undefined;
+
   /** A stack to print now or to key on (lock classes, report-once sites): always captured. */
   capture(): CapturedStack | undefined {
     if (!this.enabled) return undefined;
@@ -109,7 +112,9 @@ export class StackTracker {
     Error.stackTraceLimit = 40;
     const err = new Error();
     Error.stackTraceLimit = limit;
-    return new CapturedStack(err, this, seq);
+    const s = new CapturedStack(err, this, seq);
+    this.onCapture?.(s);
+    return s;
   }
 
   /**
@@ -119,7 +124,7 @@ export class StackTracker {
    */
   record(): CapturedStack | undefined {
     if (!this.enabled) return undefined;
-    if (this.mode === "on-demand" && !this.wanted.has(this.seq + 1)) return new CapturedStack(undefined, this, ++this.seq);
+    if (this.mode === "on-demand" && !this.onCapture && !this.wanted.has(this.seq + 1)) return new CapturedStack(undefined, this, ++this.seq);
     return this.capture();
   }
 

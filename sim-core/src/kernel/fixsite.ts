@@ -1,0 +1,97 @@
+// Where a finding is fixed, when that is not where it was detected. Linux's
+// report of a leak at rmmod points at the allocation, and dma-debug's
+// "pending DMA allocations while released from device" at the unbind; the
+// line a student must change is in the teardown that returned without the
+// free or the unmap: the pci_driver's remove() for what probe() set up, the
+// module_exit() function for the rest. While a teardown runs, the stacks the
+// kernel captures anyway (every free, unmap and unregister records one) show
+// the function's own frames; the last one it was seen at is the place to add
+// the missing call (after it).
+
+import type { Frame, StackTracker, CapturedStack } from "./stack";
+
+/** The line to change, beside the report that names the detection. */
+export interface FixSite {
+  /** The driver function to change. */
+  readonly fn: string;
+  /** The last line of `fn` seen calling into the kernel, when it called at all. */
+  readonly location?: Frame;
+  /** Why there, in a sentence. */
+  readonly why: string;
+}
+
+interface Teardown {
+  readonly what: "exit" | "remove";
+  readonly owner: object;
+  readonly fn: string;
+  /** The set-up function whose allocations this teardown undoes (init or probe). */
+  readonly pairFn: string | undefined;
+  /** Device name, for remove(). */
+  readonly dev?: string;
+  last?: Frame;
+}
+
+const nameOf = (f: unknown): string | undefined => (typeof f === "function" && f.name ? f.name.replace(/^bound /, "") : undefined);
+
+export class FixSites {
+  /** Teardowns that ran, per module (or other owner), oldest first. */
+  private readonly ran = new Map<object, Teardown[]>();
+  private readonly active: Teardown[] = [];
+
+  constructor(private readonly stacks: StackTracker) {}
+
+  /**
+   * Runs a teardown callback, watching the stacks captured meanwhile for its
+   * frames. `fn` is the driver's function (for its name), `pair` its set-up.
+   */
+  watch<T>(owner: object, what: "exit" | "remove", fn: unknown, pair: unknown, run: () => T, dev?: string): T {
+    const name = nameOf(fn);
+    if (!name) return run();
+    const t: Teardown = { what, owner, fn: name, pairFn: nameOf(pair), dev };
+    let list = this.ran.get(owner);
+    if (!list) this.ran.set(owner, (list = []));
+    list.push(t);
+    this.active.push(t);
+    const prev = this.stacks.onCapture;
+    this.stacks.onCapture = (s) => this.seen(s);
+    try {
+      return run();
+    } finally {
+      this.active.pop();
+      this.stacks.onCapture = this.active.length ? prev : undefined;
+    }
+  }
+
+  private seen(s: CapturedStack): void {
+    const frames = s.driverFrames;
+    for (const t of this.active) {
+      const f = frames.find((x) => x.fn === t.fn);
+      if (f) t.last = f;
+    }
+  }
+
+  /** The remove() running now (dma-debug's unbind check runs inside the unbind). */
+  currentRemove(): FixSite | undefined {
+    for (let i = this.active.length - 1; i >= 0; i--) {
+      const t = this.active[i];
+      if (t.what === "remove") return this.site(t, `${t.fn}() returns with DMA of ${t.dev ?? "the device"} still mapped: unmap or free it there`);
+    }
+    return undefined;
+  }
+
+  /**
+   * For something `owner` left allocated at unload: the remove() whose
+   * probe() took it, else the module's exit function.
+   */
+  forLeak(owner: object, allocFrames: readonly Frame[], what: string): FixSite | undefined {
+    const list = this.ran.get(owner) ?? [];
+    const fns = new Set(allocFrames.map((f) => f.fn));
+    const t = list.find((x) => x.what === "remove" && x.pairFn && fns.has(x.pairFn)) ?? list.find((x) => x.what === "exit");
+    if (!t) return undefined;
+    return this.site(t, `${t.fn}() returns without releasing it: ${what} belongs there`);
+  }
+
+  private site(t: Teardown, why: string): FixSite {
+    return Object.freeze({ fn: t.fn, ...(t.last ? { location: t.last } : {}), why });
+  }
+}
