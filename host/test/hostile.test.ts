@@ -871,6 +871,7 @@ describe("hostile drivers", function () {
         assert.ok(`${f.location?.file}:${f.location?.line}`.endsWith(at(name, hostileLine(name))), `location: ${JSON.stringify(f.location)}`);
         const i = r.log.findIndex((x) => headline.test(x.text) && x.level === 3);
         assert.ok(i >= 0, "the report's headline");
+        assert.equal(r.log.filter((x) => /nobody cared|interrupt storm/.test(x.text)).length, 1, "the report's headline, once");
         const report = texts(r).slice(i, i + 12);
         assert.ok(report.includes("handlers:") && report.includes("[<(____ptrval____)>] storm_irq"), report.join("\n"));
         assert.ok(report.some((t) => /^Disabling IRQ #\d+$/.test(t)));

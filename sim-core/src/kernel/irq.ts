@@ -111,7 +111,9 @@ export class Irqs {
     if (!handled) {
       const n = (this.unhandled.get(irq) ?? 0) + 1;
       this.unhandled.set(irq, n);
-      if (n === 1) k.printk(`\x014irq ${irq}: nobody cared (try booting with the "irqpoll" option)\n`);
+      // A line no driver requested has no note_interrupt() report to come: say it once here. A line with handlers
+      // that return IRQ_NONE is judged by note_interrupt(), whose report is the one Linux prints (not twice).
+      if (n === 1 && !list.length) k.printk(`\x014irq ${irq}: nobody cared (try booting with the "irqpoll" option)\n`);
     }
   }
 
