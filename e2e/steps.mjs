@@ -72,11 +72,8 @@ export const STEPS = [
       const filter = page.locator(".markers-panel-action-filter input, .viewpane-filter input").first();
       await filter.waitFor({ state: "visible" });
       await filter.fill("**/edu_dma_nosync.ts");
-      // The filter applies after a moment: wait until the only file shown is this one.
-      await wb.until("the Problems panel filtered to edu_dma_nosync.ts", async () => {
-        const files = (await page.locator(SEL.markersRow).allInnerTexts()).filter((t) => /\.ts\b/.test(t) && !/\[Ln \d+/.test(t));
-        return files.length > 0 && files.every((t) => t.includes("edu_dma_nosync.ts"));
-      }, 60_000);
+      // The filter applies after a moment: its badge says so ("Showing 1 of 25").
+      await page.getByText(/^Showing \d+ of \d+$/).first().waitFor({ state: "visible", timeout: 60_000 });
       const row = await wb.until("DMA001 in the Problems panel", async () => {
         const r = page.locator(SEL.markersRow).filter({ hasText: "DMA001" }).first();
         return (await r.count()) ? r : undefined;
@@ -171,8 +168,11 @@ export const STEPS = [
       // Physical memory → a zone → its frames (rows named by PFN, or VS Code's chunks of them).
       await expandUntil(wb, /^pfn 0x|^\[\d+\.\.\d+\]/, [/^Physical memory$/i, /^(DMA32|Normal|DMA|HighMem)\b[\s\S]*pfn 0x/]);
       await wb.shot("debug-physical-memory");
+      // A step moves the stopped position: VS Code puts the cursor there (status bar "Ln 23, Col 11").
+      const where = page.locator(".statusbar-item").filter({ hasText: /Ln \d+, Col \d+/ }).first();
+      const before = await where.innerText();
       await wb.press("F10");
-      await wb.until("a stop after the step", async () => /step/i.test(await callStack.innerText()), 60_000);
+      await wb.until("a stop after the step", async () => /step/i.test(await callStack.innerText()) || (await where.innerText()) !== before, 60_000);
     },
   },
   {
