@@ -115,7 +115,8 @@ export class Modules {
     }
     for (const l of k.slab.large.values()) if (mine(l.alloc)) out.push({ rule: "MEM008", what: `order-${l.order} pages`, addr: k.pages.pageAddressOrZero(l.pfn), size: l.size, allocFn: "kmalloc()", track: l.alloc });
     for (const b of k.pages.blocks.values()) {
-      if (b.owner === Owner.Pages && mine(b.alloc) && !k.slab.large.has(b.pfn)) {
+      // Pages a PG001 already reported (a put too many split and freed their block) are that bug, not a leak.
+      if (b.owner === Owner.Pages && mine(b.alloc) && !k.slab.large.has(b.pfn) && !k.pages.refsBroken(b.pfn)) {
         out.push({ rule: "MEM008", what: `order-${b.order} page block (pfn:0x${b.pfn.toString(16)})`, addr: k.highmem.pageAddress(b.pfn) || b.pfn * PAGE_SIZE, size: PAGE_SIZE << b.order, allocFn: "alloc_pages()", track: b.alloc });
       }
     }

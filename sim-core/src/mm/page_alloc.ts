@@ -151,7 +151,7 @@ export class PageAllocator {
     mm.setOwner(pfn, owner, n);
     if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) this.#k.phys.zeroFrame(pfn + i);
     this.blocks.set(pfn, { pfn, order, gfp, compound, owner, alloc: this.track(stack) });
-    this.badRefs.delete(pfn);
+    for (let i = 0; i < n; i++) this.badRefs.delete(pfn + i);
     this.freed.delete(pfn);
   }
 
@@ -296,11 +296,32 @@ export class PageAllocator {
    */
   private readonly badRefs = new Set<number>();
 
+  /**
+   * A PG001 on a page breaks the references of its whole allocation: a compound page's tails share
+   * the head's count (and once the head is freed, its former tails look like pages of their own),
+   * and a plain higher-order block's tails go with it. Every page of it is marked.
+   */
+  private markBadRefs(h: number): void {
+    let start = h, n = 1;
+    const live = this.blockOf(h);
+    if (live) { start = live.pfn; n = 1 << live.order; }
+    else {
+      for (let o = 0; o <= MAX_ORDER; o++) {
+        const base = h - (h % (1 << o)), f = this.freed.get(base);
+        if (f && f.order >= o) { start = base; n = 1 << f.order; break; }
+      }
+    }
+    for (let i = 0; i < n; i++) this.badRefs.add(start + i);
+  }
+
+  /** True once a PG001 reported this page's references broken (what follows on it is that bug). */
+  refsBroken(pfn: number): boolean { return this.badRefs.has(pfn); }
+
   /** get_page(): a tail of a compound page takes the reference on its head. */
   getPage(pfn: number, stack?: CapturedStack): void {
     const k = this.#k, h = this.head(pfn);
     if (k.memmap.refcount(h) <= 0 && !this.badRefs.has(h)) {
-      this.badRefs.add(h);
+      this.markBadRefs(h);
       stack ??= k.stacks.capture();
       k.violation({
         rule: "PG001",
@@ -336,7 +357,7 @@ export class PageAllocator {
     const k = this.#k, h = this.head(pfn);
     if (k.memmap.refcount(h) <= 0) {
       if (this.badRefs.has(h)) return;
-      this.badRefs.add(h);
+      this.markBadRefs(h);
       stack ??= k.stacks.capture();
       k.violation({
         rule: "PG001",
