@@ -84,6 +84,31 @@ export class FaultlineDebugSession extends LoggingDebugSession {
 
   // ------------------------------------------------------------ plumbing
 
+  /** Requests not yet answered (by seq), and whether a `cancel` asked for them. */
+  private readonly inflight = new Map<number, boolean>();
+
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command !== "cancel") this.inflight.set(request.seq, false);
+    super.dispatchRequest(request);
+  }
+
+  // A cancelled request still answers (DAP): with `cancelled` instead of its result, whenever its work ends.
+  override sendResponse(response: DebugProtocol.Response): void {
+    if (this.inflight.get(response.request_seq)) {
+      response.success = false;
+      response.message = "cancelled";
+      response.body = undefined;
+    }
+    this.inflight.delete(response.request_seq);
+    super.sendResponse(response);
+  }
+
+  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    // An id already answered (or never seen) is no error: the answer may have crossed the cancel on the wire.
+    if (args?.requestId !== undefined && this.inflight.has(args.requestId)) this.inflight.set(args.requestId, true);
+    this.sendResponse(response);
+  }
+
   /** Runs a handler; whatever it throws or rejects becomes an error response. */
   private handle<R extends DebugProtocol.Response>(response: R, f: () => Promise<void> | void): void {
     let p: Promise<void> | void;
@@ -130,6 +155,7 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       supportsCompletionsRequest: true,
       completionTriggerCharacters: ["."],
       supportsExceptionInfoRequest: true,
+      supportsCancelRequest: true,
       supportsExceptionFilterOptions: true,
       exceptionBreakpointFilters: [
         ...KERNEL_EVENT_FILTERS.map((f) => ({ filter: f.filter, label: f.label, default: f.default, supportsCondition: true, conditionDescription: f.conditionDescription })),
