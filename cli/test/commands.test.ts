@@ -253,6 +253,21 @@ describe("faultline commands (the built CLI)", function () {
       assert.match(r.stdout, /^result: 1 finding \(MM004\); sample\.json expects MM004$/m);
     });
 
+    it("a leak at unbind names the remove() to change: 'fix here' in the text, fix in --json (valid), the report unchanged", () => {
+      const leak = "samples/edu_dma/edu_dma_leak.ts";
+      const removeStart = lineOf(path.join(ROOT, leak), "function edu_remove(");
+      const r = cli("run", leak);
+      assert.equal(r.code, 1, r.stderr);
+      const m = /^ {4}fix here: edu_remove \(samples\/edu_dma\/edu_dma_leak\.ts:(\d+)\): edu_remove\(\) returns with DMA of \S+ still mapped/m.exec(r.stdout);
+      assert.ok(m, r.stdout);
+      assert.ok(Number(m[1]) > removeStart && Number(m[1]) < removeStart + 12, `line ${m[1]} is inside edu_remove()`);
+      const doc = JSON.parse(cli("run", leak, "--json").stdout);
+      assertValid(compile("run.schema.json"), doc, "run --json with a fix");
+      const f = doc.runs[0].findings[0];
+      assert.deepEqual([f.rule, f.fix.function, f.fix.location.file, f.fix.location.line], ["DMA020", "edu_remove", leak, Number(m[1])]);
+      assert.ok(!f.report.join("\n").includes("fix here"), "the kernel's report stays the kernel's");
+    });
+
     it("--json matches cli/schema/run.schema.json for clean, findings and failed runs", () => {
       const validate = compile("run.schema.json");
       const clean = cli("run", simple, "--json");
