@@ -3,6 +3,7 @@
 // process's user addresses (uva:<pid>:0x…).
 
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { Client, FIXTURES, hasDebugNode, sample } from "./client";
@@ -103,5 +104,35 @@ describe("debug adapter: exception filters, cancel, user memory", function () {
     // An unmapped user address reads as unreadable, not as zeros.
     const none = await raw.send("readMemory", { memoryReference: `uva:${pid}:0x1000`, count: 16 });
     assert.equal(none.body?.unreadableBytes, 16);
+  });
+});
+
+describe("debug adapter: data breakpoints on user memory", function () {
+  this.timeout(60_000);
+  let dc: Client;
+  before(function () { if (!hasDebugNode()) this.skip(); });
+  beforeEach(async () => { dc = new Client(); await dc.start(); });
+  afterEach(async () => { await dc.terminateRequest().catch(() => undefined); await dc.stop(); });
+
+  it("copy_to_user() into the reader's buffer stops at the driver's copy_to_user line", async () => {
+    const EDU = sample("edu_dma", "edu_dma.ts");
+    await dc.launchTo({ driver: EDU }, { filterOptions: [{ filterId: "dma_sync", condition: "forCpu" }] });
+    let top = await dc.top();
+    const pid = (await dc.find(top.id, "Process", "pid")).value;
+    const buf = Number((await dc.evaluateRequest({ expression: "buf", frameId: top.id, context: "watch" })).body.result);
+    const walk = await dc.evaluateRequest({ expression: `pagewalk 0x${buf.toString(16)} ${pid}`, frameId: top.id, context: "repl" });
+    const pte = /^\s*pte\s.*= (0x[0-9a-f]+)/m.exec(walk.body.result);
+    assert.ok(pte, walk.body.result);
+    const pa = (BigInt(pte[1]) & 0x000ffffffffff000n) + BigInt(buf % 4096);
+    const info = await dc.dataBreakpointInfoRequest({ name: `phys:0x${pa.toString(16)}/16` });
+    assert.ok(info.body.dataId, info.body.description);
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: "write" }] });
+    assert.equal(set.body.breakpoints[0].verified, true);
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    const hit = await dc.resumeTo(() => dc.continueRequest({ threadId: 1 }));
+    assert.equal(hit?.body.reason, "data breakpoint");
+    top = await dc.top();
+    assert.equal(top.source?.path, EDU);
+    assert.match(fs.readFileSync(EDU, "utf8").split("\n")[top.line - 1], /copy_to_user\(buf, d\.rx_buf, count\)/);
   });
 });

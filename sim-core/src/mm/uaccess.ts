@@ -115,7 +115,7 @@ export class UserMemory {
   write(mm: MmStruct, addr: number, src: Uint8Array): SigInfo | undefined {
     const io = this.#k.io;
     const r = this.each(mm, addr, src.length, true, true, (e, pa, off, n) => {
-      if (e.frame) e.frame.set(src.subarray(off, off + n), pa % PAGE_SIZE);
+      if (e.frame) { e.frame.set(src.subarray(off, off + n), pa % PAGE_SIZE); this.#k.mem.onWrite?.(pa, n); }
       else for (let i = 0; i < n; i++) io.write(pa + i, 1, src[off + i]);
     });
     this.#k.clock.advance(src.length * this.#k.cost.bytes);
@@ -143,7 +143,7 @@ export class UserMemory {
     const e = this.resolve(mm, addr, true, true);
     if (!e) return this.sig;
     const pa = ptePfn(e.pte) * PAGE_SIZE + (addr % PAGE_SIZE);
-    if (e.frame) writeLE(e.frame, pa % PAGE_SIZE, width, value);
+    if (e.frame) { writeLE(e.frame, pa % PAGE_SIZE, width, value); this.#k.mem.onWrite?.(pa, width); }
     else this.#k.io.write(pa, width, value);
     return undefined;
   }
@@ -187,6 +187,8 @@ export class UserMemory {
         const dpa = ptePfn(e.pte) * PAGE_SIZE + uoff;
         for (let i = 0; i < len; i++) e.frame ? (e.frame[uoff + i] = bytes[i]) : k.io.write(dpa + i, 1, bytes[i]);
       }
+      // RAM written through a user mapping is RAM written: the debugger's data breakpoints watch it too.
+      if (e.frame) k.mem.onWrite?.(ptePfn(e.pte) * PAGE_SIZE + uoff, len);
       done += len;
     }
     return n - done;
@@ -209,6 +211,7 @@ export class UserMemory {
         const pfn = (t.pa - doff) / PAGE_SIZE;
         k.phys.frame(pfn).set(e.frame.subarray(uoff, uoff + len), doff);
         if (k.gup.grants.size) k.gup.noteWrite(pfn);
+        k.mem.onWrite?.(t.pa, len); // the slow path's k.mem.write() reports its own
       } else {
         const spa = ptePfn(e.pte) * PAGE_SIZE + uoff;
         const src = e.frame ? e.frame.subarray(uoff, uoff + len) : Uint8Array.from({ length: len }, (_, i) => Number(k.io.read(spa + i, 1)));
@@ -233,7 +236,7 @@ export class UserMemory {
   /** Writes user bytes for the kernel: the count written. */
   poke(mm: MmStruct, to: number, src: Uint8Array): number {
     return this.each(mm, to, src.length, true, false, (e, pa, off, len) => {
-      if (e.frame) e.frame.set(src.subarray(off, off + len), pa % PAGE_SIZE);
+      if (e.frame) { e.frame.set(src.subarray(off, off + len), pa % PAGE_SIZE); this.#k.mem.onWrite?.(pa, len); }
       else for (let i = 0; i < len; i++) this.#k.io.write(pa + i, 1, src[off + i]);
     }).done;
   }
