@@ -91,6 +91,38 @@ describe("Finding.fix: the teardown to change", () => {
     assert.ok(b);
   });
 
+  it("an init that fails after an allocation: MEM008 names init's error path, not an exit that never ran", () => {
+    const k = boot();
+    let allocLine = 0;
+    function fxfail_init(): number {
+      const buf = kmalloc(64, GFP_KERNEL); allocLine = lineHere();
+      if (buf) return -19;  // the bug: returns without kfree(buf)
+      return 0;
+    }
+    assert.equal(k.modules.load("fxfail", () => { MODULE_LICENSE("GPL"); module_init(fxfail_init); module_exit(() => {}); }), -19);
+    assert.deepEqual(rulesFired(k), ["MEM008"]);
+    const f = k.findings[0];
+    assert.equal(f.fix?.fn, "fxfail_init");
+    assert.equal(f.fix?.location?.line, allocLine);
+    assert.match(f.fix!.why, /fxfail_init\(\) returned -19 without releasing what it took here: the kfree\(\) of what kmalloc\(\) took belongs on its error path/);
+  });
+
+  it("a probe that fails after an allocation: the leak at rmmod names probe's error path, not remove() (which never ran for it)", async () => {
+    const pci = await import("../src/api/linux/pci");
+    const k = boot({ devices: ["edu"] });
+    let allocLine = 0;
+    function fxp_probe(_pdev: pci_dev): number { const b = kmalloc(128, GFP_KERNEL); allocLine = lineHere(); return b ? -5 : -12; }
+    function fxp_remove(_pdev: pci_dev): void { /* never called: the probe failed */ }
+    const drv = { name: "fxp", id_table: [pci.PCI_DEVICE(0x1234, 0x11e8), { vendor: 0, device: 0 }], probe: fxp_probe, remove: fxp_remove };
+    insmod(k, "fxp", () => pci.pci_register_driver(drv), function fxp_exit() { pci.pci_unregister_driver(drv); });
+    assert.equal(k.modules.unload("fxp"), 0);
+    assert.deepEqual(rulesFired(k), ["MEM008"]);
+    const f = k.findings[0];
+    assert.equal(f.fix?.fn, "fxp_probe");
+    assert.equal(f.fix?.location?.line, allocLine);
+    assert.match(f.fix!.why, /fxp_probe\(\) returned -5 without releasing/);
+  });
+
   it("stacks on demand: the teardown's frames are still found", () => {
     const k = boot();
     k.stacks.mode = "on-demand";

@@ -210,6 +210,7 @@ export class Devices {
     const ret = k.callDriver(r.module, "probe", () => r.drv.probe(p, id), r.drv.probe);
     if (typeof ret === "number" && ret < 0) {
       if (ret !== -19 && ret !== -6) k.printk(`\x013${r.drv.name} ${p.dev.name}: probe with driver ${r.drv.name} failed with error ${ret}\n`);
+      k.fixSites.setupFailed(r.module ?? r.drv, r.drv.probe, ret);
       k.withModule(r.module, () => devresReleaseAll(p.dev));
       this.unbindState(p);
     }

@@ -70,6 +70,16 @@ export class FixSites {
     }
   }
 
+  /** A set-up (init, probe) that returned an error: what it took and kept is its error path's to undo. */
+  setupFailed(owner: object, fn: unknown, ret: number): void {
+    const name = nameOf(fn);
+    if (!name) return;
+    let list = this.failed.get(owner);
+    if (!list) this.failed.set(owner, (list = []));
+    list.push({ fn: name, ret });
+  }
+  private readonly failed = new Map<object, { fn: string; ret: number }[]>();
+
   /** The remove() running now (dma-debug's unbind check runs inside the unbind). */
   currentRemove(): FixSite | undefined {
     for (let i = this.active.length - 1; i >= 0; i--) {
@@ -86,6 +96,12 @@ export class FixSites {
   forLeak(owner: object, allocFrames: readonly Frame[], what: string): FixSite | undefined {
     const list = this.ran.get(owner) ?? [];
     const fns = new Set(allocFrames.map((f) => f.fn));
+    // Taken by a set-up that then failed: no teardown runs for it, the error path had to give it back.
+    const bad = (this.failed.get(owner) ?? []).find((x) => fns.has(x.fn));
+    if (bad) {
+      const at = allocFrames.find((f) => f.fn === bad.fn);
+      return Object.freeze({ fn: bad.fn, ...(at ? { location: at } : {}), why: `${bad.fn}() returned ${bad.ret} without releasing what it took here: ${what} belongs on its error path` });
+    }
     const t = list.find((x) => x.what === "remove" && x.pairFn && fns.has(x.pairFn)) ?? list.find((x) => x.what === "exit");
     if (!t) return undefined;
     return this.site(t, `${t.fn}() returns without releasing it: ${what} belongs there`);

@@ -78,6 +78,7 @@ export class Modules {
     if (typeof ret === "number" && ret < 0) {
       mod.state = "unloaded";
       this.loaded.delete(name);
+      k.fixSites.setupFailed(mod, mod.init, ret);
       this.reportLeaks(mod, `${name}: init failed with ${ret}`);
       return ret;
     }
