@@ -266,7 +266,8 @@ async function expandUntil(wb, target, path) {
     const r = await findRow(wb, async (row) => (await row.getAttribute("aria-expanded")) === "false" && step.test(await row.innerText()));
     if (!r) continue;
     await r.scrollIntoViewIfNeeded().catch(() => {});
-    await r.click({ timeout: 10_000 });
+    // The tree re-renders while the adapter answers; the row was checked to be in view, so no wait for "stable".
+    await r.click({ timeout: 10_000, force: true });
     await wb.until(`rows under ${step}`, async () => (await r.getAttribute("aria-expanded")) === "true", 15_000).catch(() => undefined);
   }
   await wb.until(`a Variables row matching ${target}`, () => findRow(wb, matches(target)), 30_000);
