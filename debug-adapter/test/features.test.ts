@@ -43,7 +43,7 @@ describe("debug adapter: editor features", function () {
     const views = (await dc.customRequest(KERNEL_VIEWS, {})).body as KernelViewsResponse;
     const dma = views.views.find((v) => v.id === "dma")!;
     const kids = await dc.variablesRequest({ variablesReference: dma.variablesReference });
-    assert.deepEqual(kids.body.variables.map((v) => v.name), ["mappings", "devices"]);
+    assert.deepEqual(kids.body.variables.map((v) => v.name), ["mappings", "pools", "swiotlb", "devices"]);
   });
 
   it("conditional, hit-count and log breakpoints", async () => {
