@@ -20,23 +20,35 @@ import type { DeviceModel } from "./models/model";
 
 /** struct pci_device_id. Fields left out match anything (PCI_ANY_ID), as PCI_DEVICE() does. */
 export interface PciDeviceId {
+  /** id->vendor: the vendor id to match, or PCI_ANY_ID. */
   vendor: number;
+  /** id->device: the device id to match, or PCI_ANY_ID. */
   device: number;
+  /** id->subvendor: the subsystem vendor id to match (PCI_ANY_ID when left out). */
   subvendor?: number;
+  /** id->subdevice: the subsystem id to match (PCI_ANY_ID when left out). */
   subdevice?: number;
+  /** id->class: class code to match, under class_mask. */
   class?: number;
+  /** id->class_mask: which bits of class must match (0: any class). */
   class_mask?: number;
+  /** id->driver_data: the driver's own value, handed to probe with the matching entry. */
   driver_data?: number;
 }
 
 /** struct pci_driver. */
 export interface PciDriver {
+  /** drv->name: the driver's name (in /sys/bus/pci/drivers). */
   name: string;
+  /** drv->id_table: the devices the driver handles; the C table ends with an empty entry. */
   id_table: readonly PciDeviceId[];
+  /** int (*probe)(struct pci_dev *dev, const struct pci_device_id *id): 0 to bind, or a negative errno; undo everything on the error paths (DMA020). */
   probe: (pdev: PciDev, id: PciDeviceId) => number;
+  /** void (*remove)(struct pci_dev *dev): unbind; release all that probe took. */
   remove?: (pdev: PciDev) => void;
 }
 
+/** PCI_ANY_ID ((~0)): matches any vendor, device or subsystem id in a pci_device_id. */
 export const PCI_ANY_ID = 0xffffffff;
 
 /** struct pci_dev: the PCI function, with its struct device in .dev. */
@@ -48,18 +60,33 @@ export class PciDev {
   /** Who claimed each BAR with pci_request_region(s)(). */
   readonly regionOwners: Array<string | null>;
 
-  constructor(readonly dev: Device, readonly model: DeviceModel, readonly slot: number) {
+  constructor(
+    /** pdev->dev: the struct device, for the DMA API and dev_printk() (&pdev->dev in C). */
+    readonly dev: Device,
+    /** The simulated hardware behind the function (no C field). */
+    readonly model: DeviceModel,
+    /** PCI_SLOT(pdev->devfn): the device number on the bus. */
+    readonly slot: number) {
     this.regionOwners = dev.bars.map(() => null);
   }
 
+  /** pdev->irq: the interrupt line for request_irq(). */
   get irq(): number { return this.dev.irq; }
+  /** pdev->vendor: the PCI vendor id. */
   get vendor(): number { return this.dev.vendor; }
+  /** pdev->device: the PCI device id. */
   get device(): number { return this.dev.device; }
+  /** pdev->subsystem_vendor: the board's subsystem vendor id. */
   get subsystem_vendor(): number { return this.dev.vendor; }
+  /** pdev->subsystem_device: the board's subsystem id. */
   get subsystem_device(): number { return 0x1100; }
+  /** pdev->class: class code, subclass and programming interface (24 bits). */
   get class(): number { return this.model.classCode; }
+  /** pdev->revision: the revision id. */
   get revision(): number { return 0x10; }
+  /** pdev->devfn: device and function number (PCI_DEVFN(slot, func)). */
   get devfn(): number { return this.slot << 3; }
+  /** A printable form, the function's address "0000:00:04.0". */
   toString(): string { return this.dev.name; }
 }
 

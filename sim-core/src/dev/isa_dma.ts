@@ -17,8 +17,9 @@
 import type { Kernel } from "../kernel";
 import { PAGE_SIZE } from "../util/addr";
 
+/** MAX_DMA_CHANNELS (8): the ISA DMA channels of the two cascaded 8237 controllers. */
 export const MAX_DMA_CHANNELS = 8;
-export const DMA_MODE_READ = 0x44, DMA_MODE_WRITE = 0x48, DMA_MODE_CASCADE = 0xc0, DMA_AUTOINIT = 0x10;
+export const /** DMA_MODE_READ (0x44): 8237 ISA DMA mode: single transfer, I/O to memory (the device writes RAM). */ DMA_MODE_READ = 0x44, /** DMA_MODE_WRITE (0x48): 8237 ISA DMA mode: single transfer, memory to I/O (the device reads RAM). */ DMA_MODE_WRITE = 0x48, /** DMA_MODE_CASCADE (0xC0): 8237 ISA DMA mode: cascade to a second controller. */ DMA_MODE_CASCADE = 0xc0, /** DMA_AUTOINIT (0x10): 8237 ISA DMA mode bit: restart the transfer when it completes. */ DMA_AUTOINIT = 0x10;
 export const ISA_DMA_LIMIT = 1 << 24;
 
 export interface IsaDmaChannel {

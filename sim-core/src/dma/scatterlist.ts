@@ -7,10 +7,13 @@ import type { Page } from "../mm/memmap";
 export class Scatterlist {
   /** sg_page(): the page the segment starts in (null until set). */
   page: Page | null = null;
+  /** sg->offset: where the segment starts within its page. */
   offset = 0;
+  /** sg->length: the segment's length in bytes (CPU side). */
   length = 0;
   /** sg_dma_address() / sg_dma_len(): filled by dma_map_sg(). */
   dma_address = 0;
+  /** sg_dma_len(): the mapped length after dma_map_sg(); may differ from length when segments merge. */
   dma_length = 0;
   /** sg_mark_end(): the last entry of the list. */
   end = false;
@@ -20,8 +23,10 @@ export class Scatterlist {
   virt: number | null = null;
   /** The table this entry belongs to and its index there. */
   table: Scatterlist[] | null = null;
+  /** This entry's index in its table (sg_next() walks it). */
   index = 0;
 
+  /** A printable form, "scatterlist(page:… offset:… length:…)". */
   toString(): string {
     return `scatterlist(page:${this.page ? "0x" + this.page.pfn.toString(16) : "NULL"} offset:${this.offset} length:${this.length})`;
   }

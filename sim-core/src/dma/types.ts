@@ -6,14 +6,18 @@
 
 /** enum dma_data_direction. */
 export const DMA_BIDIRECTIONAL = 0;
+/** DMA_TO_DEVICE (1): enum dma_data_direction: data goes from memory to the device; the device only reads the buffer. */
 export const DMA_TO_DEVICE = 1;
+/** DMA_FROM_DEVICE (2): enum dma_data_direction: the device writes memory; the CPU reads it only after unmap or dma_sync_*_for_cpu (DMA001). */
 export const DMA_FROM_DEVICE = 2;
+/** DMA_NONE (3): enum dma_data_direction: a debugging value; mapping with it is a bug. */
 export const DMA_NONE = 3;
 export type DmaDirection = 0 | 1 | 2 | 3;
 export const DIRECTION_NAMES = ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE"] as const;
 
 /** dma_addr_t; DMA_MAPPING_ERROR is (~(dma_addr_t)0), kept here as -1. */
 export type dma_addr_t = number;
+/** DMA_MAPPING_ERROR ((dma_addr_t)~0): the handle a failed map returns; test with dma_mapping_error(), not by comparison (DMA002). */
 export const DMA_MAPPING_ERROR = -1;
 
 /** How a device's bus addresses relate to physical ones. */

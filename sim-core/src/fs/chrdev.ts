@@ -8,24 +8,34 @@ import { File, Inode, MAJOR, MINOR, MINORMASK, MKDEV, O_ACCMODE, O_RDONLY, O_RDW
 
 const EBUSY = 16, EINVAL = 22, ENXIO = 6, ENOENT = 2, ENODEV = 19, EEXIST = 17;
 export const MISC_MAJOR = 10;
+/** MISC_DYNAMIC_MINOR (255): misc_register() picks a free minor for the device. */
 export const MISC_DYNAMIC_MINOR = 255;
 const CHRDEV_MAJOR_MAX = 512, CHRDEV_MAJOR_DYN_END = 234, CHRDEV_MAJOR_DYN_EXT_START = 511, CHRDEV_MAJOR_DYN_EXT_END = 384;
 const DYNAMIC_MINORS = 128;
 
 /** struct cdev. */
 export class Cdev {
+  /** cdev->ops: the struct file_operations that open() installs on the file. */
   ops: file_operations | null = null;
+  /** cdev->owner: the module pinned while a file of this cdev is open (THIS_MODULE). */
   owner: Module | null = null;
+  /** cdev->dev: the first dev_t (major, minor) of the range cdev_add() registered. */
   dev: dev_t = 0;
+  /** cdev->count: how many consecutive minors the cdev covers. */
   count = 0;
 }
 
 /** struct miscdevice. */
 export interface MiscDevice {
+  /** misc->minor: the minor under major 10, or MISC_DYNAMIC_MINOR to have one chosen. */
   minor: number;
+  /** misc->name: the device's name; also its /dev node unless nodename is set. */
   name: string;
+  /** misc->fops: the file_operations of the device. */
   fops: file_operations;
+  /** misc->nodename: the /dev node name, when it differs from name. */
   nodename?: string;
+  /** misc->mode: the /dev node's permissions (umode_t). */
   mode?: number;
 }
 

@@ -11,20 +11,34 @@ export const ITER_SOURCE = 1; // WRITE: data flows from user space
 
 /** struct iov_iter over user iovecs. The copy helpers in linux/uio do the walking. */
 export class IovIter {
+  /** The current iovec (i->nr_segs counts down in C). */
   seg = 0;
+  /** i->iov_offset: bytes already done in the current iovec. */
   segOffset = 0;
-  constructor(readonly dir: 0 | 1, readonly iov: readonly IoVec[], public count: number) {}
+  constructor(
+    /** iov_iter_rw(): ITER_DEST (READ, data to user space) or ITER_SOURCE (WRITE, data from user space). */
+    readonly dir: 0 | 1,
+    /** i->iov: the user iovecs, { iov_base, iov_len }. */
+    readonly iov: readonly IoVec[],
+    /** iov_iter_count(): bytes left to copy. */
+    public count: number) {}
 }
 
-export const IOCB_HIPRI = 1 << 0, IOCB_DSYNC = 1 << 1, IOCB_SYNC = 1 << 2, IOCB_WRITE = 1 << 3, IOCB_APPEND = 1 << 4, IOCB_DIRECT = 1 << 17, IOCB_NOWAIT = 1 << 20;
+export const IOCB_HIPRI = 1 << 0, IOCB_DSYNC = 1 << 1, IOCB_SYNC = 1 << 2, /** IOCB_WRITE: the kiocb is a write. */ IOCB_WRITE = 1 << 3, IOCB_APPEND = 1 << 4, /** IOCB_DIRECT: the kiocb is O_DIRECT I/O (kiocb->ki_flags). */ IOCB_DIRECT = 1 << 17, /** IOCB_NOWAIT: return -EAGAIN rather than block (RWF_NOWAIT). */ IOCB_NOWAIT = 1 << 20;
 
 /** struct kiocb. ki_complete is set only for asynchronous requests. */
 export class Kiocb {
+  /** iocb->ki_pos: the file position of this I/O. */
   ki_pos: number;
+  /** iocb->ki_flags: IOCB_WRITE, IOCB_DIRECT, IOCB_NOWAIT… */
   ki_flags = 0;
+  /** iocb->ki_complete: completion callback of an asynchronous request; NULL for a synchronous one (is_sync_kiocb()). */
   ki_complete: ((iocb: Kiocb, res: number) => void) | null = null;
+  /** iocb->private: for the driver's use while the request is in flight. */
   private_: unknown = null;
-  constructor(readonly ki_filp: File, pos: number) {
+  constructor(
+    /** iocb->ki_filp: the file the I/O is on. */
+    readonly ki_filp: File, pos: number) {
     this.ki_pos = pos;
   }
 }

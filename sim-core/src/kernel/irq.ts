@@ -5,7 +5,8 @@ import type { Kernel } from "../kernel";
 import type { Module } from "./module";
 import type { CapturedStack } from "./stack";
 
-export const IRQ_NONE = 0, IRQ_HANDLED = 1, IRQ_WAKE_THREAD = 2;
+export const /** IRQ_NONE (0): an interrupt handler's result: not this device's interrupt. */ IRQ_NONE = 0, /** IRQ_HANDLED (1): an interrupt handler's result: this device raised the interrupt and it was serviced. */ IRQ_HANDLED = 1, /** IRQ_WAKE_THREAD (2): a primary handler's result: wake the threaded handler of request_threaded_irq(). */ IRQ_WAKE_THREAD = 2;
+/** IRQF_SHARED (0x00000080): the line may be shared; the handler must check its device and return IRQ_NONE if it did not interrupt. */
 export const IRQF_SHARED = 0x80;
 export type irq_handler_t = (irq: number, dev_id: unknown) => number;
 

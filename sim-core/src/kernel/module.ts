@@ -15,18 +15,30 @@ export interface ModuleParam {
 }
 
 export class Module {
+  /** mod->state: MODULE_STATE_COMING, LIVE or GOING, as a string. */
   state: ModuleState = "coming";
+  /** The module_init() function: 0 or a negative errno. */
   init: (() => number) | null = null;
+  /** The module_exit() function. */
   exit: (() => void) | null = null;
+  /** MODULE_LICENSE(): a non-GPL-compatible license taints the kernel. */
   license = "";
+  /** MODULE_AUTHOR(). */
   author = "";
+  /** MODULE_DESCRIPTION(). */
   description = "";
   /** Open files and other users that keep the module loaded. */
   refcnt = 0;
+  /** module_param()s by name. */
   readonly params = new Map<string, ModuleParam>();
   /** An insmod argument did not parse. */
   paramError = false;
-  constructor(readonly name: string, readonly args: ReadonlyMap<string, string>) {}
+  constructor(
+    /** mod->name: the module's name (KBUILD_MODNAME). */
+    readonly name: string,
+    /** The insmod parameters, name=value. */
+    readonly args: ReadonlyMap<string, string>) {}
+  /** A printable form, the module's name. */
   toString(): string { return this.name; }
 }
 

@@ -2,10 +2,11 @@
 // /dev/kmsg, and the two text formats userspace reads it in. Semantics follow
 // kernel/printk/printk.c (vprintk_store) and util-linux dmesg.
 
+/** KERN_SOH ("\001"): the start-of-header byte that begins every log-level prefix. */
 export const KERN_SOH = "\x01";
-export const KERN_EMERG = "\x010", KERN_ALERT = "\x011", KERN_CRIT = "\x012", KERN_ERR = "\x013",
-  KERN_WARNING = "\x014", KERN_NOTICE = "\x015", KERN_INFO = "\x016", KERN_DEBUG = "\x017",
-  KERN_DEFAULT = "\x01d", KERN_CONT = "\x01c";
+export const /** KERN_EMERG ("\0010"): level 0, the system is unusable. */ KERN_EMERG = "\x010", /** KERN_ALERT ("\0011"): level 1, action must be taken immediately. */ KERN_ALERT = "\x011", /** KERN_CRIT ("\0012"): level 2, critical conditions. */ KERN_CRIT = "\x012", /** KERN_ERR ("\0013"): level 3, error conditions (pr_err(), dev_err()). */ KERN_ERR = "\x013",
+  /** KERN_WARNING ("\0014"): level 4, warning conditions (pr_warn()). */ KERN_WARNING = "\x014", /** KERN_NOTICE ("\0015"): level 5, normal but significant (pr_notice()). */ KERN_NOTICE = "\x015", /** KERN_INFO ("\0016"): level 6, informational (pr_info()). */ KERN_INFO = "\x016", /** KERN_DEBUG ("\0017"): level 7, debug messages (pr_debug()). */ KERN_DEBUG = "\x017",
+  /** KERN_DEFAULT ("\001d"): use the default log level (CONFIG_MESSAGE_LOGLEVEL_DEFAULT, 4); newer kernels define it as "". */ KERN_DEFAULT = "\x01d", /** KERN_CONT ("\001c"): continues the previous line instead of starting a record. */ KERN_CONT = "\x01c";
 export const DEFAULT_MESSAGE_LOGLEVEL = 4;
 
 export type LogLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;

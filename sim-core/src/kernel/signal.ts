@@ -1,8 +1,8 @@
 // Signals a user access or an oops delivers, with the si_code a program sees.
 
-export const SIGKILL = 9, SIGBUS = 7, SIGSEGV = 11;
-export const SEGV_MAPERR = 1, SEGV_ACCERR = 2;
-export const BUS_ADRALN = 1, BUS_ADRERR = 2, BUS_OBJERR = 3;
+export const /** SIGKILL (9): kill; cannot be caught or ignored. */ SIGKILL = 9, /** SIGBUS (7): bus error: access to an object's missing part, e.g. VM_FAULT_SIGBUS from a fault handler. */ SIGBUS = 7, /** SIGSEGV (11): invalid memory reference. */ SIGSEGV = 11;
+export const /** SEGV_MAPERR (1): si_code of SIGSEGV: no mapping at the address. */ SEGV_MAPERR = 1, /** SEGV_ACCERR (2): si_code of SIGSEGV: the mapping's permissions forbid the access. */ SEGV_ACCERR = 2;
+export const /** BUS_ADRALN (1): si_code of SIGBUS: invalid address alignment. */ BUS_ADRALN = 1, /** BUS_ADRERR (2): si_code of SIGBUS: nonexistent physical address. */ BUS_ADRERR = 2, /** BUS_OBJERR (3): si_code of SIGBUS: object-specific hardware error, or the offset is past the object. */ BUS_OBJERR = 3;
 
 export const SIGNAL_NAMES: Record<number, string> = { 7: "SIGBUS", 9: "SIGKILL", 11: "SIGSEGV" };
 export const SI_CODE_NAMES: Record<number, Record<number, string>> = {
@@ -11,8 +11,11 @@ export const SI_CODE_NAMES: Record<number, Record<number, string>> = {
 };
 
 export interface SigInfo {
+  /** si_signo: the signal number (SIGSEGV, SIGBUS…). */
   readonly signo: number;
+  /** si_code: why it was sent (SEGV_MAPERR, BUS_ADRERR…). */
   readonly code: number;
+  /** si_addr: the faulting address. */
   readonly addr: number;
   /** The x86 page-fault error code (bit 0 protection, bit 1 write, bit 2 user), when a fault raised it. */
   readonly error?: number;

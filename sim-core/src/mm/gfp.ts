@@ -3,40 +3,74 @@
 
 import { ZoneId, type ArchProfile } from "../arch/profile";
 
+/** __GFP_DMA (0x01): allocate from ZONE_DMA (the low 16 MiB on x86, for ISA DMA). */
 export const __GFP_DMA = 0x01;
+/** __GFP_HIGHMEM (0x02): the page may come from highmem and need kmap() to be touched (i386). */
 export const __GFP_HIGHMEM = 0x02;
+/** __GFP_DMA32 (0x04): allocate from ZONE_DMA32 (below 4 GiB). */
 export const __GFP_DMA32 = 0x04;
+/** __GFP_MOVABLE (0x08): the page can be migrated by compaction. */
 export const __GFP_MOVABLE = 0x08;
+/** __GFP_RECLAIMABLE (0x10): slab pages a shrinker can reclaim. */
 export const __GFP_RECLAIMABLE = 0x10;
+/** __GFP_HIGH (0x20): high priority; may dip into the emergency reserves. */
 export const __GFP_HIGH = 0x20;
+/** __GFP_IO (0x40): reclaim may start physical I/O. */
 export const __GFP_IO = 0x40;
+/** __GFP_FS (0x80): reclaim may call into the filesystem. */
 export const __GFP_FS = 0x80;
+/** __GFP_ZERO (0x100): return zeroed memory (what kzalloc() adds). */
 export const __GFP_ZERO = 0x100;
+/** __GFP_DIRECT_RECLAIM (0x400): the caller may enter direct reclaim, i.e. sleep (CTX001 in atomic context). */
 export const __GFP_DIRECT_RECLAIM = 0x400;
+/** __GFP_KSWAPD_RECLAIM (0x800): wake kswapd when memory is low; does not sleep itself. */
 export const __GFP_KSWAPD_RECLAIM = 0x800;
+/** __GFP_WRITE (0x1000): the page is expected to be dirtied (spread across nodes). */
 export const __GFP_WRITE = 0x1000;
+/** __GFP_NOWARN (0x2000): no allocation-failure warning in the log. */
 export const __GFP_NOWARN = 0x2000;
+/** __GFP_RETRY_MAYFAIL (0x4000): retry hard, but may still fail rather than OOM-kill. */
 export const __GFP_RETRY_MAYFAIL = 0x4000;
+/** __GFP_NOFAIL (0x8000): never fail; loop forever instead (deprecated for new users). */
 export const __GFP_NOFAIL = 0x8000;
+/** __GFP_NORETRY (0x10000): give up after one light reclaim attempt. */
 export const __GFP_NORETRY = 0x10000;
+/** __GFP_MEMALLOC (0x20000): may use all reserves (for freeing memory only). */
 export const __GFP_MEMALLOC = 0x20000;
+/** __GFP_COMP (0x40000): a higher-order allocation becomes a compound page (head + tails). */
 export const __GFP_COMP = 0x40000;
+/** __GFP_NOMEMALLOC (0x80000): never use the emergency reserves. */
 export const __GFP_NOMEMALLOC = 0x80000;
+/** __GFP_HARDWALL (0x100000): obey the task's cpuset memory policy. */
 export const __GFP_HARDWALL = 0x100000;
+/** __GFP_THISNODE (0x200000): allocate on the requested NUMA node only. */
 export const __GFP_THISNODE = 0x200000;
+/** __GFP_ACCOUNT (0x400000): charge the allocation to the task's memory cgroup. */
 export const __GFP_ACCOUNT = 0x400000;
 
+/** __GFP_RECLAIM: __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM. */
 export const __GFP_RECLAIM = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM;
+/** GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM = 0x820): never sleeps; for interrupt handlers and under spinlocks; may fail, so check the result. */
 export const GFP_ATOMIC = __GFP_HIGH | __GFP_KSWAPD_RECLAIM;
+/** GFP_KERNEL (0xcc0): normal kernel allocation; may sleep, so not in atomic context (CTX001). */
 export const GFP_KERNEL = __GFP_RECLAIM | __GFP_IO | __GFP_FS;
+/** GFP_KERNEL_ACCOUNT (GFP_KERNEL | __GFP_ACCOUNT): GFP_KERNEL charged to the memory cgroup; may sleep (CTX001). */
 export const GFP_KERNEL_ACCOUNT = GFP_KERNEL | __GFP_ACCOUNT;
+/** GFP_NOWAIT (__GFP_KSWAPD_RECLAIM | __GFP_NOWARN): never sleeps and no reserves; fails readily. */
 export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM | __GFP_NOWARN;
+/** GFP_NOIO (__GFP_RECLAIM): may sleep but reclaim starts no I/O (block-layer paths); CTX001 in atomic context. */
 export const GFP_NOIO = __GFP_RECLAIM;
+/** GFP_NOFS (__GFP_RECLAIM | __GFP_IO): may sleep but reclaim does not call into filesystems; CTX001 in atomic context. */
 export const GFP_NOFS = __GFP_RECLAIM | __GFP_IO;
+/** GFP_USER (GFP_KERNEL | __GFP_HARDWALL): memory for user space or that user space reaches directly; may sleep. */
 export const GFP_USER = __GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HARDWALL;
+/** GFP_DMA (__GFP_DMA): ZONE_DMA memory for ISA-era devices; OR it with GFP_KERNEL or GFP_ATOMIC. */
 export const GFP_DMA = __GFP_DMA;
+/** GFP_DMA32 (__GFP_DMA32): memory below 4 GiB; OR it with GFP_KERNEL or GFP_ATOMIC. */
 export const GFP_DMA32 = __GFP_DMA32;
+/** GFP_HIGHUSER (GFP_USER | __GFP_HIGHMEM): user pages that may be in highmem; kmap() before the kernel touches them. */
 export const GFP_HIGHUSER = GFP_USER | __GFP_HIGHMEM;
+/** GFP_HIGHUSER_MOVABLE (GFP_HIGHUSER | __GFP_MOVABLE): migratable user pages (page cache, anonymous memory). */
 export const GFP_HIGHUSER_MOVABLE = GFP_HIGHUSER | __GFP_MOVABLE;
 
 /** include/trace/events/mmflags.h __def_gfpflag_names: composites first (most bits first), then single bits. */

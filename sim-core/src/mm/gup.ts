@@ -14,10 +14,14 @@ import { _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, ptePfn } from "./pgtable";
 import { PG } from "./page-flags";
 import { VM_IO, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_WRITE, isCowMapping } from "./vma";
 
+/** FOLL_WRITE (0x01): get_user_pages() for writing; the pages must be writable (and are COW-broken). */
 export const FOLL_WRITE = 0x01;
 export const FOLL_GET = 0x02;
+/** FOLL_FORCE (0x08): get_user_pages() ignores the VMA's protection (ptrace-style access). */
 export const FOLL_FORCE = 0x08;
+/** FOLL_NOWAIT (0x10): get_user_pages() does not wait for page I/O; it starts it and fails. */
 export const FOLL_NOWAIT = 0x10;
+/** FOLL_LONGTERM (0x100): a long-lived pin (e.g. for DMA); refused on pages that cannot stay pinned; use pin_user_pages(). */
 export const FOLL_LONGTERM = 0x100;
 /** Each pin adds this to _refcount, so pins and plain references can be told apart. */
 export const GUP_PIN_COUNTING_BIAS = 1024;

@@ -40,12 +40,18 @@ class Section {
  */
 export class Page {
   /** @internal */
-  constructor(private readonly map: MemMap, readonly pfn: number) {}
+  constructor(private readonly map: MemMap,
+    /** page_to_pfn(): the page frame number, the physical address >> PAGE_SHIFT. */
+    readonly pfn: number) {}
+  /** page->flags: PG_* bits (PG_reserved, PG_locked, PG_dirty…); use the PageX()/SetPageX() accessors. */
   get flags(): number { return this.map.flags(this.pfn); }
+  /** page_ref_count(): references held by get_page()/get_user_pages(); the page is freed when it drops to 0. */
   get _refcount(): number { return this.map.refcount(this.pfn); }
+  /** page_mapcount(): how many page tables map the page. */
   get _mapcount(): number { return this.map.mapcount(this.pfn); }
   /** Where this struct page itself lives in the kernel's address space. */
   get address(): number { return this.map.structPageAddress(this.pfn); }
+  /** A printable form, "page(pfn:0x…)". */
   toString(): string { return `page(pfn:0x${this.pfn.toString(16)})`; }
 }
 

@@ -29,22 +29,31 @@ export function layoutFor(k: Kernel): MmLayout {
 }
 
 export class MmStruct {
+  /** The simulator's identity of this address space (no C field). */
   readonly id: number;
   /** The VMAs, sorted by vm_start, disjoint. */
   readonly vmas: VmArea[] = [];
+  /** mm->pgd: the page tables of the address space. */
   readonly pgtables: PageTables;
+  /** mm->mmap_lock: held for read across an mmap handler and a fault; for write across mmap()/munmap(). */
   readonly mmap_lock = new RwSem("mmap_lock");
+  /** mm->page_table_lock: protects the page tables. */
   readonly page_table_lock = new RwSem("page_table_lock");
   /** mm_users: tasks sharing this address space. */
   users = 1;
+  /** mm->start_brk: where the heap starts. */
   startBrk = 0;
+  /** mm->brk: the current end of the heap. */
   brk = 0;
   /** RSS counters: MM_FILEPAGES, MM_ANONPAGES. */
   rssFile = 0;
+  /** get_mm_counter(mm, MM_ANONPAGES): anonymous pages resident. */
   rssAnon = 0;
 
   readonly #k: Kernel;
-  constructor(k: Kernel, readonly layout: MmLayout) {
+  constructor(k: Kernel,
+    /** The address-space layout: mmap_base, stack top, task size (mm->mmap_base, mm->task_size). */
+    readonly layout: MmLayout) {
     this.#k = k;
     this.id = k.nextId("mm");
     this.pgtables = new PageTables(k);
@@ -72,6 +81,7 @@ export class MmStruct {
   /** The VMA just before v, if any. */
   prev(v: VmArea): VmArea | undefined { return this.vmas[this.vmas.indexOf(v) - 1]; }
 
+  /** Adds a VMA to the address space (insert_vm_struct()). */
   insert(v: VmArea): void {
     const i = this.lowerBound(v.vm_start);
     const next = this.vmas[i];
@@ -79,6 +89,7 @@ export class MmStruct {
     this.vmas.splice(i, 0, v);
   }
 
+  /** Takes a VMA out of the address space. */
   remove(v: VmArea): void {
     const i = this.vmas.indexOf(v);
     if (i >= 0) this.vmas.splice(i, 1);
@@ -111,6 +122,7 @@ export class MmStruct {
     return -12; // -ENOMEM
   }
 
+  /** mm->total_vm: pages mapped, in all VMAs. */
   get totalVm(): number { return this.vmas.reduce((s, v) => s + v.size / PAGE_SIZE, 0); }
 
   /** /proc/<pid>/maps, as show_map_vma() writes it. */

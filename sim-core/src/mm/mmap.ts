@@ -15,9 +15,9 @@ import {
   VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VmArea, vm_get_page_prot, type VmFault,
 } from "./vma";
 
-export const PROT_NONE = 0x0, PROT_READ = 0x1, PROT_WRITE = 0x2, PROT_EXEC = 0x4;
-export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
-export const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+export const /** PROT_NONE (0x0): the mapping cannot be accessed. */ PROT_NONE = 0x0, /** PROT_READ (0x1): the mapping can be read. */ PROT_READ = 0x1, /** PROT_WRITE (0x2): the mapping can be written. */ PROT_WRITE = 0x2, /** PROT_EXEC (0x4): the mapping can be executed. */ PROT_EXEC = 0x4;
+export const /** MAP_SHARED (0x01): stores reach the object and other mappers of it. */ MAP_SHARED = 0x01, /** MAP_PRIVATE (0x02): a private copy-on-write mapping. */ MAP_PRIVATE = 0x02, /** MAP_FIXED (0x10): map at exactly this address, replacing what is there. */ MAP_FIXED = 0x10, /** MAP_ANONYMOUS (0x20): zero-filled memory backed by no file. */ MAP_ANONYMOUS = 0x20, /** MAP_POPULATE (0x008000): prefault the page tables at mmap() time. */ MAP_POPULATE = 0x8000;
+export const /** MREMAP_MAYMOVE (1): mremap() may move the mapping to a new address. */ MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 
 const ENOMEM = 12, EACCES = 13, EFAULT = 14, ENODEV = 19, EINVAL = 22, EOVERFLOW = 75;
 

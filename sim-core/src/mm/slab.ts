@@ -12,9 +12,11 @@ import { Owner } from "./memmap";
 import type { Track } from "./page_alloc";
 import { PG } from "./page-flags";
 
+/** ZERO_SIZE_PTR ((void *)16): what kmalloc(0) returns; not NULL, but any dereference faults. kfree() accepts it. */
 export const ZERO_SIZE_PTR = 16;
 export const KMALLOC_MIN_SIZE = 8;
 export const KMALLOC_MAX_CACHE_SIZE = 8192;
+/** KMALLOC_MAX_SIZE (PAGE_SIZE << MAX_ORDER): the largest kmalloc(); bigger requests return NULL. */
 export const KMALLOC_MAX_SIZE = PAGE_SIZE << MAX_ORDER;
 const KMALLOC_SIZES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
 const QUARANTINE_FRACTION = 32;

@@ -1,6 +1,7 @@
 // What C passes as `T *` for an out-parameter (`loff_t *ppos`, `dev_t *dev`).
 
-export interface Ref<T> { value: T }
+export interface Ref<T> {
+  /** The value behind the pointer (*p in C). */ value: T }
 
 /**
  * ```c

@@ -12,9 +12,12 @@ import { currentKernel, here, intArg, mightSleepIf } from "../current";
  * double free from dma-debug (DMA021).
  */
 class DmaPoolHandle {
-  constructor(readonly name: string) {
+  constructor(
+    /** The pool's name (dma_pool_create()'s first argument). */
+    readonly name: string) {
     Object.freeze(this);
   }
+  /** A printable form, "dma_pool(name)". */
   toString(): string { return `dma_pool(${this.name})`; }
 }
 Object.freeze(DmaPoolHandle.prototype);

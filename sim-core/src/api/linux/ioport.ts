@@ -9,9 +9,13 @@ export const IORESOURCE_PREFETCH = 0x00002000, /** Resource flag: the range is c
 
 /** struct resource: an inclusive range [start, end]. */
 export interface resource {
+  /** res->start: the first address of the range. */
   start: number;
+  /** res->end: the last address of the range (inclusive); resource_size() is end - start + 1. */
   end: number;
+  /** res->name: the owner shown in /proc/iomem or /proc/ioports. */
   name?: string;
+  /** res->flags: IORESOURCE_MEM, IORESOURCE_IO and the like. */
   flags?: number;
 }
 

@@ -8,6 +8,7 @@ import { currentKernel, here } from "../current";
 
 /** struct kref. */
 export class kref {
+  /** kref->refcount: the reference count (kref_get()/kref_put()); the release runs when it reaches 0. */
   refcount = 0;
 }
 

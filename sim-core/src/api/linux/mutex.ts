@@ -12,7 +12,9 @@ import { currentKernel, here } from "../current";
 
 /** struct mutex. `new mutex("&dev->lock")`: unlocked; the name is lockdep's class name (as mutex_init() takes it from its argument). */
 export class mutex {
-  constructor(readonly name?: string) {}
+  constructor(
+    /** The mutex's name in lockdep-style reports (DEFINE_MUTEX's argument). */
+    readonly name?: string) {}
 }
 
 function mutexArg(fn: string, v: unknown): mutex {

@@ -13,6 +13,7 @@ const SG_SIZE = 32;
 
 /** struct sg_table. */
 export class sg_table {
+  /** sgt->sgl: the scatterlist entries (walk with for_each_sgtable_sg()). */
   sgl: Scatterlist[] = [];
   /** Entries after dma_map_sgtable() merged them (what to walk for the device). */
   nents = 0;

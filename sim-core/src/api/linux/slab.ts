@@ -13,7 +13,11 @@ export { KMALLOC_MAX_SIZE, ZERO_SIZE_PTR };
  * the kernel's: a driver that could edit them could hide a double free or a leak.
  */
 class KmemCacheHandle {
-  constructor(readonly name: string, readonly object_size: number) {
+  constructor(
+    /** The cache's name, as /proc/slabinfo shows it (kmem_cache_create()'s first argument). */
+    readonly name: string,
+    /** s->object_size: the size of one object, as asked for. */
+    readonly object_size: number) {
     Object.freeze(this);
   }
 }

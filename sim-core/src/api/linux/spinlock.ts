@@ -27,7 +27,9 @@ const EFLAGS_BASE = 0x46;
  * spin_lock_init() takes the name of its argument.
  */
 export class spinlock_t {
-  constructor(readonly name?: string) {}
+  constructor(
+    /** The lock's name in lockdep-style reports (DEFINE_SPINLOCK's argument). */
+    readonly name?: string) {}
 }
 
 function lockArg(fn: string, v: unknown): spinlock_t {

@@ -9,6 +9,7 @@ import { currentKernel, here } from "../current";
 
 /** struct tasklet_struct. */
 export class tasklet_struct {
+  /** t->callback: runs in softirq context; must not sleep (CTX001). */
   callback: ((t: tasklet_struct) => void) | null = null;
   /** Nesting of tasklet_disable(): a disabled tasklet stays scheduled and runs at tasklet_enable(). */
   count = 0;

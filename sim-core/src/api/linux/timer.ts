@@ -21,7 +21,9 @@ export const TIMER_DEFERRABLE = 0x00080000, /** timer_setup() flag: the timer ru
 export class timer_list {
   /** Absolute expiry, in jiffies. */
   expires = 0;
+  /** timer->function: runs in softirq context when the timer expires; must not sleep (CTX001). */
   function: ((t: timer_list) => void) | null = null;
+  /** timer->flags: TIMER_* flags given to timer_setup(). */
   flags = 0;
 }
 

@@ -13,6 +13,7 @@ export const HZ = 250;
 const NS_PER_JIFFY = 1e9 / HZ;
 
 export class work_struct {
+  /** work->func: the work_func_t that runs in process context (a kworker); it may sleep. */
   func: ((work: work_struct) => void) | null = null;
   /** @internal */ pending: Deferred | null = null;
 }
