@@ -633,7 +633,9 @@ describe("hostile drivers", function () {
         const f = r.failures[0];
         if (f.kind === "cpu-limit") assert.match(f.message, /in an async continuation of the driver's, run after its init\(\) returned/);
         else assert.ok(f.kind === "heap" || f.kind === "memory", f.kind);
-        if (debugNode()) {
+        // The re-run that places a memory kill pauses at a guess of when memory ran out, so it may find no
+        // line; when it names one it must be the right one. A CPU-limit stop is always placed.
+        if (debugNode() && (f.kind === "cpu-limit" || f.location)) {
           assert.equal(f.location?.line, hostileLine(name));
           assert.match(f.message, /It was (spinning|allocating) at again \(/);
         }
