@@ -4,10 +4,12 @@
 // tokens must stay uncaptured where no report reads them.
 
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
 import { Kernel, bindKernel, withStacksOnDemand, type BootOptions } from "../src";
 import { store8 } from "../src/api/faultline/ptr";
 import { GFP_KERNEL, __free_pages, alloc_pages } from "../src/api/linux/gfp";
 import { kfree, kmalloc } from "../src/api/linux/slab";
+import { StackTracker, type CapturedStack } from "../src/kernel/stack";
 
 /** Boots, plays `body`, returns the kernel log it printed. */
 function play(opts: BootOptions, body: () => void, configure: (k: Kernel) => void = () => {}): { kernel: Kernel; value: string } {
@@ -58,5 +60,25 @@ describe("stacks on demand (in-process)", () => {
     assert.equal(lazy.stacks.replays, 0);
     assert.equal(lazy.stacks.captured, 0);
     assert.ok(k!.stacks.seq >= 200, `every kmalloc and kfree took a token (${k!.stacks.seq})`);
+  });
+
+  it("record() captures exactly the wanted tokens, whatever captures and watchers come between", () => {
+    // An op is a record(), a capture() (always captured, and it takes a token too), or a watcher set or
+    // cleared around the calls (FixSites during a teardown: record() then captures everything).
+    const op = fc.constantFrom("record", "record", "record", "capture", "watch", "unwatch");
+    fc.assert(fc.property(fc.array(op, { maxLength: 60 }), fc.uniqueArray(fc.integer({ min: 1, max: 70 }), { maxLength: 12 }), (ops, wanted) => {
+      const t = new StackTracker();
+      t.mode = "on-demand";
+      t.wanted = new Set(wanted);
+      let watching = false;
+      for (const o of ops) {
+        if (o === "watch") { t.onCapture = () => {}; watching = true; continue; }
+        if (o === "unwatch") { t.onCapture = undefined; watching = false; continue; }
+        const s: CapturedStack = o === "record" ? t.record()! : t.capture()!;
+        assert.equal(s.seq, t.seq, "tokens are numbered in call order");
+        const expected: boolean = o === "capture" || watching || wanted.includes(s.seq);
+        assert.equal(s.recorded, expected, `${o} #${s.seq} (watching: ${watching}) captured: ${s.recorded}`);
+      }
+    }));
   });
 });

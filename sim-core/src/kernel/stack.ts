@@ -91,29 +91,64 @@ export class StackTracker {
   /** Where frames are shown relative to (paths inside it print relative). */
   root = process.cwd();
 
-  mode: StackMode = "capture";
-  /** capture() calls so far: the next one's token is seq + 1. */
+  /** capture() and record() calls so far: the next one's token is seq + 1. */
   seq = 0;
-  /** On demand: the tokens this run captures for real (what an earlier attempt's reports read). */
-  wanted: ReadonlySet<number> = new Set();
   /** On demand: tokens a report read that were not captured, in the order read. */
   readonly missing = new Set<number>();
   /** Called the first time a report reads a token that was not captured (the host holds its output from there). */
   onMissing: ((seq: number) => void) | undefined;
 
-  /** Told of every stack captured while set (FixSites watches a teardown's frames through it). */
-  onCapture: ((s: CapturedStack) => void) | undefined;
+  // record() runs at every allocation, mapping and free, so on demand its whole cost must be a counter:
+  // `lazy` folds mode and onCapture into one flag, and the wanted tokens are walked in order (tokens only
+  // grow) instead of being looked up in a set per call.
+  #mode: StackMode = "capture";
+  #onCapture: ((s: CapturedStack) => void) | undefined;
+  #wanted: ReadonlySet<number> = new Set();
+  #wantedSorted: number[] = [];
+  #wantedAt = 0;
+  /** The next wanted token above seq (Infinity: none). */
+  #nextWanted = Infinity;
+  #lazy = false;
+
+  get mode(): StackMode { return this.#mode; }
+  set mode(m: StackMode) { this.#mode = m; this.#lazy = m === "on-demand" && !this.#onCapture; }
+
+  /** Told of every stack captured while set (FixSites watches a teardown's frames through it); record() captures meanwhile. */
+  get onCapture(): ((s: CapturedStack) => void) | undefined { return this.#onCapture; }
+  set onCapture(f: ((s: CapturedStack) => void) | undefined) { this.#onCapture = f; this.#lazy = this.#mode === "on-demand" && !f; }
+
+  /**
+   * On demand: the tokens this run captures for real (what an earlier attempt's reports read).
+   * Read when assigned: set it before the run starts, a new set for each run.
+   */
+  get wanted(): ReadonlySet<number> { return this.#wanted; }
+  set wanted(w: ReadonlySet<number>) {
+    this.#wanted = w;
+    this.#wantedSorted = [...w].sort((a, b) => a - b);
+    this.#wantedAt = 0;
+    this.#passWanted(this.seq);
+  }
+
+  /** Moves the wanted cursor past `seq` (the token just taken). */
+  #passWanted(seq: number): void {
+    const list = this.#wantedSorted;
+    let i = this.#wantedAt;
+    while (i < list.length && list[i] <= seq) i++;
+    this.#wantedAt = i;
+    this.#nextWanted = i < list.length ? list[i] : Infinity;
+  }
 
   /** A stack to print now or to key on (lock classes, report-once sites): always captured. */
   capture(): CapturedStack | undefined {
     if (!this.enabled) return undefined;
     const seq = ++this.seq;
+    if (seq >= this.#nextWanted) this.#passWanted(seq);
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 40;
     const err = new Error();
     Error.stackTraceLimit = limit;
     const s = new CapturedStack(err, this, seq);
-    this.onCapture?.(s);
+    this.#onCapture?.(s);
     return s;
   }
 
@@ -124,7 +159,7 @@ export class StackTracker {
    */
   record(): CapturedStack | undefined {
     if (!this.enabled) return undefined;
-    if (this.mode === "on-demand" && !this.onCapture && !this.wanted.has(this.seq + 1)) return new CapturedStack(undefined, this, ++this.seq);
+    if (this.#lazy && this.seq + 1 < this.#nextWanted) return new CapturedStack(undefined, this, ++this.seq);
     return this.capture();
   }
 
