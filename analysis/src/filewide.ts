@@ -8,6 +8,7 @@ import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
 import { importEdit, statementOf, type Reporter } from "./report";
 import { flagsOf, keyOf, makeFrame, singleDef, valOf, type Frame } from "./values";
+import { timerRules } from "./timers";
 
 interface Src { readonly expr: ts.Expression; readonly frame: Frame }
 
@@ -207,6 +208,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
   faultRules(unit, facts, rep);
   vmOpenRule(unit, facts, rep);
   maskRules(unit, facts, rep);
+  timerRules(unit, facts, rep);
 }
 
 function comparisonsIn(body: ts.Node): ts.BinaryExpression[] {

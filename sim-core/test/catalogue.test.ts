@@ -18,6 +18,8 @@ import { escapeMarkdown, renderRuleDocs } from "../src/rules/docs";
 const CATEGORIES: readonly RuleCategory[] = ["DMA", "MEM", "PG", "MM", "CTX", "LOCK", "IRQ"];
 /** Categories added after shared/design/RULES.md was written (issues 13 and 12): the cross-check leaves them out. */
 const NOT_IN_RULES_MD: readonly RuleCategory[] = ["LOCK", "IRQ"];
+/** Rules added to an existing category after RULES.md was written (issue 13: debugobjects' timer report). */
+const NOT_IN_RULES_MD_IDS: readonly string[] = ["MEM009"];
 
 /** Where shared/design/RULES.md may be, most specific first. */
 function rulesMdCandidates(): string[] {
@@ -104,7 +106,7 @@ describe("rule catalogue", () => {
     }
     const md = parseRulesMd(fs.readFileSync(file, "utf8"));
     assert.ok(md.length > 0, `no rule rows parsed from ${file}`);
-    assert.deepEqual(RULES.filter((r) => !NOT_IN_RULES_MD.includes(r.category)).map((r) => r.id), md.map((r) => r.id), "catalogue ids/order differ from RULES.md");
+    assert.deepEqual(RULES.filter((r) => !NOT_IN_RULES_MD.includes(r.category) && !NOT_IN_RULES_MD_IDS.includes(r.id)).map((r) => r.id), md.map((r) => r.id), "catalogue ids/order differ from RULES.md");
     for (const row of md) {
       assert.ok(isRuleId(row.id), `${row.id} missing from the catalogue`);
       const rule = getRule(row.id);

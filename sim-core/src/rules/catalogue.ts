@@ -38,7 +38,7 @@ export const RULE_IDS = [
   "DMA001", "DMA002", "DMA003", "DMA004", "DMA005", "DMA006", "DMA007", "DMA008", "DMA009", "DMA010",
   "DMA011", "DMA012", "DMA013", "DMA014", "DMA015", "DMA016", "DMA017", "DMA018", "DMA019", "DMA020",
   "DMA021", "DMA022", "DMA023", "DMA024", "DMA025",
-  "MEM001", "MEM002", "MEM003", "MEM004", "MEM005", "MEM006", "MEM007", "MEM008",
+  "MEM001", "MEM002", "MEM003", "MEM004", "MEM005", "MEM006", "MEM007", "MEM008", "MEM009",
   "PG001", "PG002", "PG003", "PG004", "PG005", "PG006", "PG007", "PG008",
   "MM001", "MM002", "MM003", "MM004", "MM005", "MM006", "MM007", "MM008", "MM009",
   "CTX001", "CTX002",
@@ -83,6 +83,7 @@ export const PLACEHOLDER_DOCS: Readonly<Record<string, string>> = Object.freeze(
   got: "what the call was actually given",
   held_lock: "lock class the task already holds, as lockdep names it",
   handler: "driver function that relies on the behaviour, e.g. \"simple_remap_mmap\"",
+  hint: "debugobjects' hint for the object: the callback it would run, e.g. \"tickstat_sample\"",
   index: "index of the scatterlist entry",
   kind: "the specific class of the report, e.g. \"slab\" / \"vmalloc\" / \"global\" for out-of-bounds, \"double-free\" / \"invalid-free\" for frees",
   len: "length of the scatterlist segment, in bytes",
@@ -892,6 +893,40 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
         cdev_del(priv.cdev);
         kfree(priv.buf);
         kfree(priv);
+      }
+      \`\`\`
+    `,
+  },
+
+  MEM009: {
+    title: "timer still pending at unload",
+    summary: "A timer_list is still armed when the module that set it up unloads: its callback and the data it uses are freed with the module, and the timer would fire into them.",
+    static: true,
+    dynamic: true,
+    anchor: "debugobjects \"ODEBUG: free active (active state 0) object: … object type: timer_list hint: …\"",
+    message: "ODEBUG: free active object type: {kind} hint: {hint}: still pending when its module unloads",
+    docs: `
+      A timer armed with \`mod_timer()\` or \`add_timer()\` stays queued until it fires or is deleted. Unloading the module frees the timer's callback and, usually, the structure the timer is part of; a timer still queued then runs freed code or corrupts the timer wheel. A periodic timer that re-arms itself from its callback is pending at every moment, so an exit function that only unregisters the device always leaves it behind.
+
+      With \`CONFIG_DEBUG_OBJECTS_TIMERS\`, freeing memory that holds an active timer prints \`ODEBUG: free active (active state 0) object: … object type: timer_list hint: mydev_tick+0x0/0x40 [mydev]\` with a \`WARNING\` in \`debug_print_object()\`, and the fixup deletes the timer. The hint is the callback; the line to change is in the exit (or remove) function.
+
+      Delete the timer, and wait for a callback already running, before anything it uses goes. \`timer_shutdown_sync()\` also makes a callback's later \`mod_timer()\` a no-op, which a self re-arming timer needs:
+
+      \`\`\`ts
+      function mydev_tick(t: timer_list): void {
+        mod_timer(t, get_jiffies() + 10);
+      }
+
+      const tick = new timer_list();
+
+      function mydev_init(): number {
+        timer_setup(tick, mydev_tick, 0);
+        mod_timer(tick, get_jiffies() + 10);
+        return 0;
+      }
+
+      function mydev_exit(): void {
+        timer_shutdown_sync(tick);                // not only del_timer(): a running callback could re-arm it
       }
       \`\`\`
     `,
