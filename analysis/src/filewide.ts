@@ -9,6 +9,7 @@ import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./pro
 import { importEdit, statementOf, type Reporter } from "./report";
 import { flagsOf, keyOf, makeFrame, singleDef, valOf, type Frame } from "./values";
 import { timerRules } from "./timers";
+import { faultPfnRule, fromDeviceMemory } from "./devmem";
 
 interface Src { readonly expr: ts.Expression; readonly frame: Frame }
 
@@ -196,7 +197,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
     }
 
     // MM007: device memory without an uncached protection or VM_IO.
-    if (pm.has("api:pci_resource_start") || pm.has("api:pci_resource_end")) {
+    if (fromDeviceMemory(facts, pfn, frame)) {
       const fm = fnNode.body ? mentions(fnNode.body, frame) : new Set<string>();
       const text = fnNode.body?.getText() ?? "";
       if (!fm.has("api:pgprot_noncached") && !fm.has("api:pgprot_writecombine") && !/\bVM_IO\b/.test(text)) {
@@ -209,6 +210,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
   vmOpenRule(unit, facts, rep);
   maskRules(unit, facts, rep);
   timerRules(unit, facts, rep);
+  faultPfnRule(unit, facts, rep);
 }
 
 function comparisonsIn(body: ts.Node): ts.BinaryExpression[] {
