@@ -47,6 +47,8 @@ export interface HostSamples {
   totalMs: number[];
   /** The run's own wallMs from --json: from the CLI starting the scenario (bundling it) to the host's exit. */
   wallMs: number[];
+  /** With a spare host started and ready: startHost() to the driver's first line (bench/host-spare.ts). */
+  spareMs: number[];
 }
 
 export interface HostResult {
@@ -56,6 +58,9 @@ export interface HostResult {
   /** Time to rebuild dist/ before measuring (null when not rebuilt). */
   buildMs: number | null;
   refMs: number; cliLoadMs: number; firstLineMs: number; totalMs: number; wallMs: number;
+  /** Median of samples.spareMs: a run's request to its driver's first line, in a spare host already up. */
+  spareMs: number;
+  spareTargetMs: number;
   /**
    * Medians of per-run differences: the time outside the run's wallMs (total - wallMs: the CLI's start before
    * it, its exit after), wallMs's start to the first line (first line - that, so an estimate that is short by
@@ -102,6 +107,14 @@ function runOnce(env: NodeJS.ProcessEnv): RunSample {
   return { firstLineMs: Number(m[1]) - s.startWall, totalMs: s.ms, wallMs: run.wallMs ?? NaN };
 }
 
+/** Rounds of bench/host-spare.ts, in a process of its own (it is asynchronous; this section is not). */
+function spareRounds(runs: number, env: NodeJS.ProcessEnv): number[] {
+  const s = timedSpawn([path.join(__dirname, "host-spare.js"), String(runs)], env);
+  const doc = JSON.parse(s.stdout.trim().split("\n").pop() ?? "{}") as { spareMs?: number[] };
+  if (!doc.spareMs?.length) throw new Error(`bench/host-spare.js printed no figures:\n${s.stdout.slice(0, 2000)}`);
+  return doc.spareMs;
+}
+
 export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: boolean } = {}): HostResult {
   const buildMs = opts.build === false ? null : buildDist();
   if (!existsSync(path.join(ROOT, CLI))) throw new Error(`${CLI} is missing: run npm run build, or drop --no-build`);
@@ -113,7 +126,7 @@ export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: bo
   const cliLoad = () => timedSpawn([CLI, "--help"], env).ms;
   // Warm-up: the first spawn of each pays for disk caches and the esbuild binary's first exec.
   ref(); cliLoad(); runOnce(env);
-  const samples: HostSamples = { refMs: [], cliLoadMs: [], firstLineMs: [], totalMs: [], wallMs: [] };
+  const samples: HostSamples = { refMs: [], cliLoadMs: [], firstLineMs: [], totalMs: [], wallMs: [], spareMs: [] };
   // Interleaved, so a slow patch of the machine hits the reference and the run alike.
   for (let i = 0; i < runs; i++) {
     samples.refMs.push(ref());
@@ -123,11 +136,13 @@ export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: bo
     samples.totalMs.push(r.totalMs);
     samples.wallMs.push(r.wallMs);
   }
+  samples.spareMs = spareRounds(runs, env);
   const refMs = median(samples.refMs), cliLoadMs = median(samples.cliLoadMs), firstLineMs = median(samples.firstLineMs);
   const totalMs = median(samples.totalMs), wallMs = median(samples.wallMs);
   const per = (f: (i: number) => number) => median(samples.totalMs.map((_, i) => f(i)));
   return {
     runs, envStripped, buildMs, refMs, cliLoadMs, firstLineMs, totalMs, wallMs,
+    spareMs: median(samples.spareMs), spareTargetMs: TARGET_SPARE_FIRST_LINE_MS,
     breakdown: {
       outsideWallMs: per((i) => samples.totalMs[i] - samples.wallMs[i]),
       wallStartToFirstLineMs: per((i) => samples.firstLineMs[i] - (samples.totalMs[i] - samples.wallMs[i])),
@@ -151,14 +166,15 @@ export function printHost(r: HostResult): void {
     ["  spawn to exit outside the run's wallMs (the CLI's start, its exit)", fmt(r.breakdown.outsideWallMs), ""],
     ["  wallMs start to first line (bundling, the host's start, boot)", `~${fmt(r.breakdown.wallStartToFirstLineMs)}`, ""],
     ["  first line to exit (init, scenario, rmmod, both exits)", fmt(r.breakdown.firstLineToExitMs), ""],
+    ["spare host ready: request (startHost) to the driver's first line", fmt(r.spareMs), `${fmt(r.spareMs / r.refMs, 2)}x`],
   ];
   const head = ["step", "ms", "/ node -e 0"];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
   const line = (x: string[]) => x.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   console.log([line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n"));
   console.log(`\n  first line / node -e 0 = ${fmt(r.firstLineOverRef, 2)}x      target <= ${r.ratioTarget}x   ${verdict(r.firstLineOverRef <= r.ratioTarget)}`);
-  // Issue 14: a host started ahead of need (the editor's and faultline test's). Not built yet, so not measurable: said, not hidden.
-  console.log(`  spare host ready: request to first line = n/a   target <= ${TARGET_SPARE_FIRST_LINE_MS} ms   MISSED (no spare host is started yet)\n`);
+  // Issue 14: a host started ahead of need (the editor's and faultline test's): the target is absolute, as the issue sets it.
+  console.log(`  spare host ready: request to first line = ${fmt(r.spareMs)} ms   target <= ${r.spareTargetMs} ms   ${verdict(r.spareMs <= r.spareTargetMs)}\n`);
 }
 
 function main(): void {

@@ -6,7 +6,7 @@
 // fails, 2 on a usage error.
 
 import * as fs from "node:fs";
-import { runInHost, type HostRunResult } from "../../host/src/host";
+import { HostPool, runInHost, type HostRunResult } from "../../host/src/host";
 import type { HostLimits } from "../../host/src/protocol";
 import { UsageError } from "./args";
 import { defaultJobs, pool } from "./pool";
@@ -49,12 +49,12 @@ export function testTargets(paths: readonly string[], overrides: DriverTarget["b
 }
 
 /** Runs one driver × scenario; whatever goes wrong on this side becomes the run's failure, not the suite's. */
-async function runCase(c: TestCase, limits: Partial<HostLimits> | undefined): Promise<RunRecord> {
+async function runCase(c: TestCase, limits: Partial<HostLimits> | undefined, hosts: HostPool): Promise<RunRecord> {
   const { target, scenario } = c;
   const t0 = performance.now();
   let result: HostRunResult;
   try {
-    result = await runInHost({ driver: target.file, scenario: scenario.file, module: target.module, boot: target.boot, params: target.params, limits });
+    result = await runInHost({ driver: target.file, scenario: scenario.file, module: target.module, boot: target.boot, params: target.params, limits }, { pool: hosts });
   } catch (e) {
     result = {
       log: [], stdout: "", findings: [], maps: [], phases: {}, exit: { code: null, signal: null }, stderr: "",
@@ -75,14 +75,22 @@ export async function testCommand(paths: readonly string[], opts: TestOptions, i
   const reporter = makeReporter(reporterName, io);
   const t0 = performance.now();
   reporter.start(cases, jobs);
-  const results = await pool(cases, jobs, async (c): Promise<TestResult> => {
-    reporter.begin(c);
-    const rec = await runCase(c, opts.limits);
-    const { ok, why } = meetsExpectation(rec);
-    const r: TestResult = { test: c, rec, ok, why };
-    reporter.end(r);
-    return r;
-  });
+  // A spare host per job: while a run goes on, the host of that job's next run starts. The first wave starts
+  // cold, so the pool starts one spare per run after it and none is left over (a replay for stacks may take one).
+  const hosts = new HostPool({ perKey: jobs, budget: Math.max(0, cases.length - jobs) });
+  let results: TestResult[];
+  try {
+    results = await pool(cases, jobs, async (c): Promise<TestResult> => {
+      reporter.begin(c);
+      const rec = await runCase(c, opts.limits, hosts);
+      const { ok, why } = meetsExpectation(rec);
+      const r: TestResult = { test: c, rec, ok, why };
+      reporter.end(r);
+      return r;
+    });
+  } finally {
+    hosts.dispose();
+  }
   const passed = results.filter((r) => r.ok).length;
   reporter.finish(results, { tests: results.length, passed, failed: results.length - passed, jobs: Math.min(jobs, cases.length), wallMs: performance.now() - t0, runsMs: results.reduce((n, r) => n + r.rec.wallMs, 0) });
   return passed === results.length ? 0 : 1;

@@ -24,3 +24,8 @@ export function loadChunk<K extends keyof Chunks>(name: K): Chunks[K] {
   }
   return m as Chunks[K];
 }
+
+/** A chunk if something has loaded it already (deactivation must not load one just to dispose it). */
+export function loadedChunk<K extends keyof Chunks>(name: K): Chunks[K] | undefined {
+  return cache.get(name) as Chunks[K] | undefined;
+}

@@ -3,6 +3,7 @@
 // adapter) is loaded when first needed, so activation stays cheap.
 
 import type * as vscode from "vscode";
+import { loadedChunk } from "./chunks";
 import { Ctx } from "./ctx";
 
 const loadedAt = Date.now();
@@ -17,4 +18,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ ctx:
 export async function deactivate(): Promise<void> {
   await ctx?.dispose();
   ctx = undefined;
+  // A driver run leaves a spare host started for the next one: it goes with the extension.
+  loadedChunk("runtime")?.disposeSpareHosts();
 }

@@ -4,10 +4,11 @@
 // 'vscode', so unit tests run it under plain Node.
 
 import type { BootOptions } from "../../sim-core/src";
-import { runInHost, type HostRunResult } from "../../host/src/host";
+import { HostPool, runInHost, type HostRunResult } from "../../host/src/host";
 import type { HostLimits } from "../../host/src/protocol";
 import { driverTarget, type DriverTarget, type Scenario } from "../../cli/src/project";
 import { createSession } from "../../debug-adapter/src/index";
+import { disposeDebugSpareHosts } from "../../debug-adapter/src/runtime";
 import { toRunFinding, type RunFinding } from "../../server/src/protocol";
 import { headerLine, logAfterBoot, logLine, textTail, type RunRecord } from "../../cli/src/report";
 
@@ -40,6 +41,19 @@ export function resolveTarget(req: DriverRunRequest): DriverTarget {
   return req.defaults ? { ...t, boot: { ...req.defaults, ...t.boot } } : t;
 }
 
+/**
+ * Hosts started ahead of need: after a run, one is up for the next (same Node, working folder and heap cap), so
+ * a run from the editor pays for its request, not for a Node start. Each serves one run (isolation unchanged).
+ */
+let spares: HostPool | undefined;
+
+/** Kills the spare hosts (the extension's deactivation). */
+export function disposeSpareHosts(): void {
+  spares?.dispose();
+  spares = undefined;
+  disposeDebugSpareHosts();
+}
+
 /** Runs each scenario of a driver in a host of its own, as `faultline run` does, streaming the same text. */
 export async function runDriver(req: DriverRunRequest, sink: RunSink, isCancelled: () => boolean = () => false): Promise<RunRecord[]> {
   const target = resolveTarget(req);
@@ -56,7 +70,7 @@ export async function runDriver(req: DriverRunRequest, sink: RunSink, isCancelle
         if (m.type === "phase" && m.phase === "booted") live = true;
         else if (m.type === "log" && live) sink.line(logLine(m.record));
       },
-    });
+    }, { pool: (spares ??= new HostPool()) });
     const rec: RunRecord = { target, scenario, result, wallMs: performance.now() - t0 };
     if (!live) for (const r of logAfterBoot(result, false)) sink.line(logLine(r));
     for (const l of textTail(rec)) sink.line(l);
@@ -77,7 +91,8 @@ export function runFindingsOf(recs: readonly RunRecord[], uriOf: (file: string) 
   const frame = (l: { file: string; line: number; column: number; fn?: string }) => ({ fn: l.fn ?? "", file: l.file, line: l.line, column: l.column });
   for (const r of recs) {
     for (const f of r.result.findings) {
-      const rf = toRunFinding({ rule: f.rule, message: f.message, report: f.report, location: f.location && frame(f.location), stack: f.stack.map(frame) }, uriOf);
+      const fix = f.fix && { fn: f.fix.fn, why: f.fix.why, ...(f.fix.location ? { location: frame(f.fix.location) } : {}) };
+      const rf = toRunFinding({ rule: f.rule, message: f.message, report: f.report, location: f.location && frame(f.location), stack: f.stack.map(frame), ...(fix ? { fix } : {}) }, uriOf);
       if (rf) out.push(rf);
     }
     for (const fl of r.result.failures) {

@@ -11,7 +11,7 @@ import { EventEmitter } from "node:events";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromData } from "../../host/src/sourcemap";
-import { startHost, type HostRunResult, type HostSession } from "../../host/src/host";
+import { HostPool, startHost, type HostRunResult, type HostSession } from "../../host/src/host";
 import type { BundleData, Failure, FindingData, HostMessage } from "../../host/src/protocol";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { Cdp, type CallFrame, type EvaluateResult, type PausedEvent, type PropertyDescriptor, type RemoteObject } from "./cdp";
@@ -60,6 +60,18 @@ export interface RunOutput { category: "console" | "stdout" | "stderr" | "import
 export interface EventWatch { kind: string; condition?: string }
 
 const DEBUG_GLOBAL = "__faultlineDebug";
+
+/**
+ * A debug host started ahead of the next launch once a session has run (debug flags, the debug Node): a launch
+ * then waits for its request, not for a Node start. Each serves one session (isolation unchanged).
+ */
+let spares: HostPool | undefined;
+
+/** Kills the spare debug host (the extension's deactivation). */
+export function disposeDebugSpareHosts(): void {
+  spares?.dispose();
+  spares = undefined;
+}
 /** Frames deeper than this are not examined (a runaway recursion's stack). */
 const MAX_FRAMES = 200;
 
@@ -115,7 +127,7 @@ export class DebugRun extends EventEmitter {
       driver: c.driver, scenario: c.scenario, module: c.module, boot: c.boot, params: c.params, debug: true, node: c.node, cwd: c.cwd,
       ...(c.containment ? { containment: c.containment } : {}),
       onMessage: (m) => this.onHostMessage(m),
-    });
+    }, { pool: (spares ??= new HostPool()) });
     this.host = host;
     void host.done.then((r) => this.onEnded(r));
     if (!host.debugReady) throw new Error((await host.done).failures.map((f) => f.message).join("; ") || "the driver host did not start a debug run");
@@ -570,7 +582,8 @@ export class DebugRun extends EventEmitter {
 
   private onFinding(f: FindingData): void {
     const loc = f.location;
-    this.output("stderr", `${f.rule}: ${f.title}: ${f.message}${loc ? ` (${path.basename(loc.file)}:${loc.line})` : ""}\n${f.report.map((l) => `  ${l}`).join("\n")}\n`, loc);
+    const fix = f.fix ? `fix here: ${f.fix.fn}${f.fix.location ? ` (${path.basename(f.fix.location.file)}:${f.fix.location.line})` : ""}: ${f.fix.why}\n` : "";
+    this.output("stderr", `${f.rule}: ${f.title}: ${f.message}${loc ? ` (${path.basename(loc.file)}:${loc.line})` : ""}\n${f.report.map((l) => `  ${l}`).join("\n")}\n${fix}`, loc);
   }
 
   private onFailure(f: Failure): void {

@@ -5,13 +5,16 @@
 // heap, call process.exit), this side survives and reports it with the log up
 // to that point.
 
-import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { BundleError, bundle, bundleAsync, mapFrame, sourcesOf } from "./bundle";
 import { displayPath } from "./sourcemap";
 import { fileURLToPath } from "node:url";
-import { chooseContainment, debugNode, hostEntry, hostFlags, parseVersion, type Containment } from "./node";
+export { readLines } from "./read-lines";
+export { HostPool, HostProcess, spawnHost, type HostPoolOptions, type HostProcessOptions } from "./spare";
+import { debugNode, type Containment } from "./node";
+import { readLines } from "./read-lines";
+import { HostPool, HostProcess, resolveHostOptions, spawnHost, type ResolvedHostOptions } from "./spare";
 import { userImportsOfDriver } from "./driver-imports";
 import { runWithStacksOnDemand } from "./stacks-replay";
 import {
@@ -110,8 +113,9 @@ export interface HostSession {
  * run again, identically (the simulation is deterministic), as a debug run
  * that is paused when the limit comes: where it stands is where it spins.
  */
-export async function runInHost(spec: HostRunSpec): Promise<HostRunResult> {
-  const r = await runWithStacksOnDemand(spec, (s) => startHost(s).done);
+export async function runInHost(spec: HostRunSpec, opts: StartOptions = {}): Promise<HostRunResult> {
+  // A replay for stacks takes the pool's next spare too; the diagnosis re-run below is a debug host, started cold.
+  const r = await runWithStacksOnDemand(spec, (s) => startHost(s, opts).done);
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
   // A stop that already knows its line (a block in Atomics.wait, a memory kill the host located) needs no re-run.
   const i = r.failures.findIndex((f) => (f.kind === "cpu-limit" || f.kind === "heap" || f.kind === "memory") && !f.location);
@@ -199,45 +203,15 @@ async function locateStall(spec: HostRunSpec, trigger: Trigger, limits: HostLimi
   }
 }
 
-/**
- * Lines from a stream, one callback each, in time linear in what arrives:
- * each chunk is searched once, a partial line is kept as a list of pieces,
- * and a line longer than `max` is dropped (onTooLong says so) instead of
- * being held.
- */
-export function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, max = Infinity, onTooLong?: (length: number) => void): void {
-  let pieces: string[] = [];
-  let held = 0;
-  let dropping = false;
-  stream.setEncoding("utf8");
-  stream.on("data", (chunk: string) => {
-    let from = 0;
-    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", from)) {
-      const tail = chunk.slice(from, nl);
-      if (!dropping && held + tail.length <= max) {
-        pieces.push(tail);
-        onLine(pieces.length === 1 ? pieces[0] : pieces.join(""));
-      } else onTooLong?.(held + tail.length);
-      pieces = [];
-      held = 0;
-      dropping = false;
-      from = nl + 1;
-    }
-    const rest = chunk.slice(from);
-    if (!rest) return;
-    if (dropping) { held += rest.length; return; }
-    if (held + rest.length > max) {
-      dropping = true;
-      pieces = [];
-      held += rest.length;
-      return;
-    }
-    pieces.push(rest);
-    held += rest.length;
-  });
+/** Where a run's host comes from: a given spare, a pool's, else a process spawned for it. */
+export interface StartOptions {
+  /** Used when it was started with the options this run needs and is unclaimed; else left alone. */
+  readonly spare?: HostProcess;
+  /** A spare of the pool's when one is up (the pool then starts the next). */
+  readonly pool?: HostPool;
 }
 
-export function startHost(spec: HostRunSpec): HostSession {
+export function startHost(spec: HostRunSpec, opts: StartOptions = {}): HostSession {
   const limits: HostLimits = { ...DEFAULT_LIMITS, ...spec.limits };
   const result = {
     log: [] as LogRecord[], stdout: "", findings: [] as FindingData[], maps: [] as HostRunResult["maps"], failures: [] as Failure[],
@@ -246,20 +220,17 @@ export function startHost(spec: HostRunSpec): HostSession {
   };
   const idle: HostSession = { done: Promise.resolve(result), start() {}, kill() {} };
   const debug = spec.debug === true;
-  const node = spec.node ?? (debug ? debugNode() : undefined) ?? process.execPath;
-  let version, containment: Containment;
+  let options: ResolvedHostOptions;
   try {
-    version = parseVersion(node === process.execPath ? process.version : nodeVersionOf(node));
-    containment = chooseContainment(version, debug, spec.containment);
+    options = resolveHostOptions({ node: spec.node, debug, containment: spec.containment, heapMb: limits.heapMb, cwd: spec.cwd });
   } catch (e) {
+    const node = spec.node ?? (debug ? debugNode() : undefined) ?? process.execPath;
     const failure: Failure = { kind: "internal", message: `could not start the driver host with ${node}: ${(e as Error).message}` };
     result.failures.push(failure);
     spec.onMessage?.({ type: "failure", failure });
     return idle;
   }
-  const { entry, read } = hostEntry();
-  const folders = [path.dirname(path.resolve(spec.driver)), path.dirname(path.resolve(spec.scenario))];
-  const args = [...hostFlags({ version, read: [...read, ...folders], heapMb: limits.heapMb, debug, containment }), entry];
+  const { node, containment } = options;
   // The host starts while esbuild bundles: the two take about as long, and neither needs the other.
   let bundleFailure: Failure | undefined;
   const requestReady = Promise.all([bundleAsync(spec.driver), bundleAsync(spec.scenario)]).then(([driver, scenario]): HostRequest => {
@@ -280,9 +251,8 @@ export function startHost(spec: HostRunSpec): HostSession {
     return undefined;
   });
 
-  // fd 3: messages; debug runs add fd 4 (CDP in) and fd 5 (CDP out) for the inspector relay.
-  const stdio: Array<"pipe" | "ignore"> = ["pipe", "ignore", "pipe", "pipe", ...(debug ? ["pipe", "pipe"] as const : [])];
-  const child = spawn(node, args, { stdio, cwd: spec.cwd ?? process.cwd(), env: {} });
+  const given = opts.spare?.options.key === options.key && opts.spare.usable ? opts.spare : undefined;
+  const proc = given ?? opts.pool?.take(options) ?? spawnHost(options);
   let readyForDebug: (() => void) | undefined;
   const debugReady = debug ? new Promise<void>((r) => { readyForDebug = r; }) : undefined;
   const emit = (m: HostMessage) => {
@@ -308,14 +278,46 @@ export function startHost(spec: HostRunSpec): HostSession {
   };
   let killedBy: Extract<HostMessage, { type: "killed" }> | undefined;
   let runStartedAt: number | undefined;
-  readLines(child.stdio[3] as NodeJS.ReadableStream, (line) => {
-    if (!line) return; // the watchdog starts its message on a line of its own
-    try {
-      emit(JSON.parse(line) as HostMessage);
-    } catch (e) {
-      emit({ type: "failure", failure: { kind: "internal", message: `unreadable message from the host: ${(e as Error).message}` } });
+  let killedForTime = false;
+  // A debug run may sit at a breakpoint for as long as its user likes.
+  const timer = debug ? undefined : setTimeout(() => { killedForTime = true; child.kill("SIGKILL"); }, limits.cpuMs + KILL_GRACE_MS);
+  let resolveDone!: (r: HostRunResult) => void;
+  const done = new Promise<HostRunResult>((resolve) => { resolveDone = resolve; });
+  // A spare replays what it sent before this run claimed it (its "ready", or its death), then the rest as it comes.
+  const child = proc.claim((e) => {
+    switch (e.kind) {
+      case "line":
+        if (!e.line) return; // the watchdog starts its message on a line of its own
+        try {
+          emit(JSON.parse(e.line) as HostMessage);
+        } catch (err) {
+          emit({ type: "failure", failure: { kind: "internal", message: `unreadable message from the host: ${(err as Error).message}` } });
+        }
+        return;
+      case "too-long":
+        emit({ type: "failure", failure: { kind: "internal", message: `the host sent a message of ${e.length} characters, more than the ${MAX_MESSAGE_BYTES} a message may have; it was dropped` } });
+        return;
+      case "stderr":
+        if (result.stderr.length < STDERR_KEEP) result.stderr += e.text.slice(0, STDERR_KEEP - result.stderr.length);
+        return;
+      case "error":
+        // The host could not be started at all (no such node, out of processes): no "close" follows.
+        if (timer) clearTimeout(timer);
+        emit({ type: "failure", failure: { kind: "internal", message: `could not start the driver host (${node}): ${e.error.message}` } });
+        resolveDone(result);
+        return;
+      case "close":
+        // "close" comes after the process has exited and its pipes are drained: every message sent is in.
+        if (timer) clearTimeout(timer);
+        result.exit = { code: e.code, signal: e.signal };
+        void requestReady.then(() => {
+          if (bundleFailure) emit({ type: "failure", failure: bundleFailure });
+          else if (!result.summary || killedBy || e.code !== 0) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime, killedBy) });
+          resolveDone(result);
+        });
+        return;
     }
-  }, MAX_MESSAGE_BYTES, (n) => emit({ type: "failure", failure: { kind: "internal", message: `the host sent a message of ${n} characters, more than the ${MAX_MESSAGE_BYTES} a message may have; it was dropped` } }));
+  });
   let inspector: InspectorChannel | undefined;
   if (debug) {
     const listeners: Array<(m: CdpMessage) => void> = [];
@@ -324,30 +326,6 @@ export function startHost(spec: HostRunSpec): HostSession {
     cdpIn.on("error", () => { /* the host is gone; the run's result says why */ });
     inspector = { send: (c) => { cdpIn.write(JSON.stringify(c) + "\n"); }, onMessage: (l) => { listeners.push(l); } };
   }
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (s: string) => { if (result.stderr.length < STDERR_KEEP) result.stderr += s.slice(0, STDERR_KEEP - result.stderr.length); });
-  child.stdin!.on("error", () => { /* the host died before reading its request: the close handler reports it */ });
-  let killedForTime = false;
-  // A debug run may sit at a breakpoint for as long as its user likes.
-  const timer = debug ? undefined : setTimeout(() => { killedForTime = true; child.kill("SIGKILL"); }, limits.cpuMs + KILL_GRACE_MS);
-  const done = new Promise<HostRunResult>((resolve) => {
-    // The host could not be started at all (no such node, out of processes): no "close" follows.
-    child.on("error", (e) => {
-      if (timer) clearTimeout(timer);
-      emit({ type: "failure", failure: { kind: "internal", message: `could not start the driver host (${node}): ${e.message}` } });
-      resolve(result);
-    });
-    // "close" comes after the process has exited and its pipes are drained: every message sent is in.
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      result.exit = { code, signal };
-      void requestReady.then(() => {
-        if (bundleFailure) emit({ type: "failure", failure: bundleFailure });
-        else if (!result.summary || killedBy || code !== 0) emit({ type: "failure", failure: deathFailure(result, limits, killedForTime, killedBy) });
-        resolve(result);
-      });
-    });
-  });
   return {
     done, inspector, debugReady, containment,
     start: () => { if (debug) child.stdin!.write(JSON.stringify({ type: "start" }) + "\n"); },
@@ -379,8 +357,4 @@ function deathFailure(
 
 function lastLines(s: string, n: number): string[] {
   return s.trimEnd().split("\n").slice(-n).filter((l) => l.trim());
-}
-
-function nodeVersionOf(node: string): string {
-  return execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
 }

@@ -1,0 +1,59 @@
+// Run by bench/host.ts in a process of its own: a driver's first line with a
+// spare host already started and ready (what the editor and `faultline test`
+// use, issue 14). Each round spawns a spare (host/src/spare.ts spawnHost),
+// waits for its "ready" and a little more (so its start-up is not on the
+// clock), then times startHost(spec, { spare }) to the driver's first
+// pr_info: bundling the driver and the scenario, the request, the host's
+// boot, the driver's first statement. Prints {"spareMs": [...]} on stdout.
+//
+//   node out/bench/host-spare.js <rounds>
+//
+// The host is out/'s (out/host/src/child.js, compiled by tsc), not dist/host.js:
+// the two differ in how long the host takes to load, which a spare has done
+// before its request, not in what follows the request.
+
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const DRIVER = path.join(ROOT, "bench", "host", "first_line", "first_line.ts");
+const SCENARIO = path.join(ROOT, "bench", "host", "first_line", "scenario.ts");
+const FIRST_LINE_RE = /^first_line: first line at (\d+) ms$/;
+/** After "ready": the spare's own start-up (its JIT, the exit of its first turn) is done by then. */
+const SETTLE_MS = 100;
+
+interface Spare { readonly ready: boolean; readonly usable: boolean }
+interface HostApi {
+  spawnHost(o: { cwd?: string }): Spare;
+  startHost(spec: { driver: string; scenario: string; cwd?: string }, o: { spare: Spare }): { done: Promise<{ log: Array<{ text: string }>; failures: Array<{ message: string }> }> };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function once(api: HostApi): Promise<number> {
+  const spare = api.spawnHost({ cwd: ROOT });
+  const until = performance.now() + 10_000;
+  while (!spare.ready) {
+    if (!spare.usable || performance.now() > until) throw new Error("the spare host did not come up");
+    await sleep(2);
+  }
+  await sleep(SETTLE_MS);
+  const t0 = Date.now();
+  const r = await api.startHost({ driver: DRIVER, scenario: SCENARIO, cwd: ROOT }, { spare }).done;
+  if (r.failures.length) throw new Error(`the fixture's run failed: ${r.failures.map((f) => f.message).join("; ")}`);
+  const m = r.log.map((x) => FIRST_LINE_RE.exec(x.text)).find((x) => x);
+  if (!m) throw new Error(`no "first line at" line in the kernel log of the fixture's run`);
+  return Number(m[1]) - t0;
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 5);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const api = require(path.join(__dirname, "..", "host", "src", "host.js")) as HostApi;
+  // Warm-up: this process's first bundle starts esbuild's service; the editor's and faultline test's have it running.
+  await once(api);
+  const spareMs: number[] = [];
+  for (let i = 0; i < rounds; i++) spareMs.push(await once(api));
+  process.stdout.write(JSON.stringify({ spareMs }) + "\n");
+}
+
+main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
