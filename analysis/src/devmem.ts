@@ -110,20 +110,28 @@ export function faultPfnRule(unit: Unit, facts: FileFacts, rep: Reporter): void 
     if (!mmaps.length) continue;
     if (mentionsUncached(unit, fn.node.body) || mmaps.some((m) => mentionsUncached(unit, m.node.body))) continue;
     const m = mmaps[0]!;
-    rep.report("MM007", call, `vmf_insert_pfn() maps device memory under vma->vm_page_prot, which ${m.name}() leaves cacheable: the CPU may cache device memory; set vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot) (pgprot_writecombine() for a frame buffer) there`, "warning",
-      [{ node: m.node.name ?? m.node, message: "the mmap handler that sets the VMA's protection" }], protFix(unit, rep, m));
+    // Reported where the protection must be set: where the mmap handler installs the vm_ops whose fault inserts the pfns.
+    const at = vmOpsStatement(m) ?? call;
+    rep.report("MM007", at, `${fn.name}() inserts device memory with vmf_insert_pfn() under vma->vm_page_prot, which ${m.name}() leaves cacheable: the CPU may cache device memory; set vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot) (pgprot_writecombine() for a frame buffer) here`, "warning",
+      [{ node: call, message: "device pfns inserted here, with the VMA's protection" }], protFix(unit, rep, m));
   }
 }
 
-/** vma.vm_page_prot = pgprot_noncached(vma.vm_page_prot) before the mmap handler installs its vm_ops. */
-function protFix(unit: Unit, rep: Reporter, m: FnInfo) {
-  const vma = m.params[1];
+/** The statement of an mmap handler that installs its vm_ops. */
+function vmOpsStatement(m: FnInfo): ts.Node | undefined {
   let at: ts.Node | undefined;
   const visit = (n: ts.Node): void => {
     if (!at && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && /\.vm_ops$/.test(n.left.getText())) at = statementOf(n);
     ts.forEachChild(n, visit);
   };
   if (m.node.body) visit(m.node.body);
+  return at;
+}
+
+/** vma.vm_page_prot = pgprot_noncached(vma.vm_page_prot) before the mmap handler installs its vm_ops. */
+function protFix(unit: Unit, rep: Reporter, m: FnInfo) {
+  const vma = m.params[1];
+  const at = vmOpsStatement(m);
   if (!vma || !at) return [];
   return [{ title: "Map the device memory uncached", file: rep.fileName, preferred: true, edits: [
     rep.insertBefore(at, [`${vma}.vm_page_prot = pgprot_noncached(${vma}.vm_page_prot);`]), importEdit(unit.sf, "linux/mm", "pgprot_noncached"),

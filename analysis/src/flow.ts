@@ -592,6 +592,8 @@ export class FlowAnalysis {
           status: "live", owner: "device", ownerSite: call, checked: false, local: true, uncheckedReported: false,
         };
         if (kind === "sg" && bufKey) rec.handleKeys.add(bufKey);
+        // A page the device may write (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) is written, as far as its dirty bit goes, though no CPU store touches it.
+        if (kind === "page" && bufKey && rec.dir?.k === "const" && (rec.dir.n === 2 || rec.dir.n === 0)) { st.written.add(bufKey); st.written.add(`dma:${bufKey}`); }
         st.recs.set(id, rec);
         this.checkMappable(call, bufKey, st, ctx);
         return kind === "sg" ? { kind: "sgcount", rec: id } : { kind: "handle", rec: id };
@@ -650,6 +652,24 @@ export class FlowAnalysis {
       case "SetPageReserved": { const pk = k(0); if (pk) st.reserved.set(pk, call); return undefined; }
       case "ClearPageReserved": { const pk = k(0); if (pk) st.reserved.delete(pk); return undefined; }
       case "set_page_dirty": case "set_page_dirty_lock": { const pk = k(0); if (pk) st.dirty.add(pk); return undefined; }
+      case "get_user_pages_fast": case "pin_user_pages_fast": {
+        // They take mmap_lock themselves.
+        const pk = k(3);
+        if (pk) { for (const key of [pk, `${pk}[]`]) { st.dirty.delete(key); st.written.delete(key); st.written.delete(`dma:${key}`); } }
+        return undefined;
+      }
+      case "unpin_user_pages": case "unpin_user_pages_dirty_lock": {
+        const pk = k(0);
+        const dirtied = api === "unpin_user_pages_dirty_lock" && !(a[2] && (d => d.k === "const" && d.n === 0)(v(2)!));
+        const el = pk && `${pk}[]`;
+        if (el && !dirtied && (st.written.has(el) || st.written.has(pk!)) && !st.dirty.has(el)) {
+          const byDevice = st.written.has(`dma:${el}`) || st.written.has(`dma:${pk}`);
+          const args = a.slice(0, 2).map((x) => x.getText()).join(", ");
+          this.rep.report("PG007", this.site(call, ctx), `user pages ${byDevice ? "the device wrote by DMA (mapped DMA_FROM_DEVICE)" : "written by the kernel"} are released with ${api}()${api === "unpin_user_pages" ? "" : " without make_dirty"}: nothing marks them dirty, and reclaim may drop the data; release them with unpin_user_pages_dirty_lock(${args}, true)`, "warning",
+            [], [{ title: "Mark the pages dirty as they are unpinned", file: this.rep.fileName, preferred: true, edits: [{ range: this.rep.range(call), newText: `unpin_user_pages_dirty_lock(${args}, true)` }, importEdit(this.rep.sf, "linux/mm", "unpin_user_pages_dirty_lock")].filter(isEdit) }]);
+        }
+        return undefined;
+      }
       case "get_user_pages": case "pin_user_pages": {
         if (!st.mmapLocked && (f.depth > 0 || f.fn.callers.size === 0)) {
           this.rep.report("PG007", this.site(call, ctx), `${api}() called without mmap_read_lock(current->mm) held: the VMAs and page tables it walks can change under it`, "warning", [],
@@ -659,13 +679,13 @@ export class FlowAnalysis {
             ].filter(isEdit) }]);
         }
         const pk = k(3);
-        if (pk) { for (const key of [pk, `${pk}[]`]) { st.dirty.delete(key); st.written.delete(key); } }
+        if (pk) { for (const key of [pk, `${pk}[]`]) { st.dirty.delete(key); st.written.delete(key); st.written.delete(`dma:${key}`); } }
         return undefined;
       }
       case "put_page": case "unpin_user_page": {
         const pk = k(0);
         if (pk && st.written.has(pk) && !st.dirty.has(pk)) {
-          this.rep.report("PG007", this.site(call, ctx), `user page written by the kernel is released with ${api}() without set_page_dirty_lock(): reclaim may drop the data`, "warning",
+          this.rep.report("PG007", this.site(call, ctx), `user page written by ${st.written.has(`dma:${pk}`) ? "the device (DMA)" : "the kernel"} is released with ${api}() without set_page_dirty_lock(): reclaim may drop the data`, "warning",
             [], [{ title: "Mark the page dirty before releasing it", file: this.rep.fileName, edits: [this.rep.insertBefore(statementOf(call), [`set_page_dirty_lock(${a[0]!.getText()});`]), importEdit(this.rep.sf, "linux/mm", "set_page_dirty_lock")].filter(isEdit), preferred: true }]);
         }
         return undefined;

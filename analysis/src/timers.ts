@@ -56,8 +56,11 @@ export function timerRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
     const pairRole: Role = reachesOnlyFrom(unit, c.frame.fn, "probe") ? "remove" : "exit";
     const exit = teardownFns.find((f) => f.roles.has(pairRole)) ?? teardownFns[0]!;
     const arg = c.call.arguments[0].getText();
-    rep.report("MEM009", c.call, `timer ${arg} armed here is never deleted by ${exit.name}(): still pending when the module unloads, it fires into freed code (debugobjects: "ODEBUG: free active … object type: timer_list"); del_timer_sync() or timer_shutdown_sync() it there`, "error",
-      [{ node: exit.node.name ?? exit.node, message: "the teardown that must delete it" }], deleteFix(unit, rep, exit, arg, key));
+    // Reported where the deletion is missing: the teardown's last statement (its name when it is empty).
+    const body = exit.node.body;
+    const at = body && ts.isBlock(body) && body.statements.length ? body.statements[body.statements.length - 1]! : exit.node.name ?? exit.node;
+    rep.report("MEM009", at, `${exit.name}() returns with timer ${arg} still pending: it was armed in ${c.frame.fn.name}() and nothing deletes it, so it fires into the unloaded module (debugobjects: "ODEBUG: free active … object type: timer_list"); del_timer_sync() or timer_shutdown_sync() it here`, "error",
+      [{ node: c.call, message: "armed here" }], deleteFix(unit, rep, exit, arg, key));
   }
 }
 

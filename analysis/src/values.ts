@@ -159,6 +159,15 @@ export function valOf(e: ts.Expression, f: Frame, fields?: ReadonlyMap<string, V
   if (depth > 16) return sym(`?${e.pos}`, text);
   e = skipOuter(e);
   if (ts.isNumericLiteral(e)) return cst(Number(e.text), text);
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return cst(1, text);
+  if (e.kind === ts.SyntaxKind.FalseKeyword) return cst(0, text);
+  if (ts.isConditionalExpression(e)) {
+    // A helper called with a constant flag (to_user ? DMA_FROM_DEVICE : DMA_TO_DEVICE) takes one branch.
+    const c = valOf(e.condition, f, fields, depth + 1);
+    if (c.k === "const") return valOf(c.n ? e.whenTrue : e.whenFalse, f, fields, depth + 1);
+    const a = valOf(e.whenTrue, f, fields, depth + 1), b = valOf(e.whenFalse, f, fields, depth + 1);
+    if (a.k === "const" && b.k === "const" && a.n === b.n) return cst(a.n, text);
+  }
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
     const v = valOf(e.operand, f, fields, depth + 1);
     return v.k === "const" ? cst(-v.n, text) : sym(`-${v.s}`, text, v.param);

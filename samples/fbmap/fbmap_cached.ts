@@ -58,8 +58,8 @@ function fbmap_mmap(_filp: file, vma: vm_area_struct): number {
   if (vma.vm_pgoff >= pages || vma_pages(vma) > pages - vma.vm_pgoff) return -EINVAL;
   // Device memory: no struct page behind it, never expanded, never in a core dump.
   vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-  // BUG: vm_page_prot stays cacheable: vma.vm_page_prot = pgprot_writecombine(vma.vm_page_prot) (or pgprot_noncached()) belongs here.
   vma.vm_private_data = dev;
+  // BUG: vm_page_prot stays cacheable: vma.vm_page_prot = pgprot_writecombine(vma.vm_page_prot) (or pgprot_noncached()) belongs here.
   vma.vm_ops = fbmap_vm_ops;
   return 0;
 }

@@ -1129,7 +1129,7 @@ describe("get_user_pages", () => {
     p.ioctl(fd, 0);
     const g = only(k, "PG007");
     assert.match(g.message, /a page written by the kernel was released without set_page_dirty\(\)/);
-    assert.equal(g.report[0], `WARNING: CPU: 0 PID: ${p.pid} at mm/gup.c: pfn:0x${pfn.toString(16)} (user address 0x${a.toString(16)}) was written by the kernel and released clean`);
+    assert.equal(g.report[0], `WARNING: CPU: 0 PID: ${p.pid} at mm/gup.c: pfn:0x${pfn.toString(16)} (user address 0x${a.toString(16)}) was written by the kernel and released clean by put_page()`);
     assert.equal(p.peek8(a + 15), 0x7e);
     k.findings.length = 0;
     d.action = locked(() => get_user_pages(a, 1, FOLL_WRITE, pages));

@@ -77,7 +77,7 @@ export class KernelMemory {
         // DMA: ownership checks, the CPU cache model and init tracking, only while anything is mapped or tracked.
         if (k.dma.cpuHooked) k.dma.cpuWrite(t.pa, src, off, n, addr + off, stack);
         else k.phys.write(t.pa, src, off, n);
-        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
+        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE), "CPU");
         this.onWrite?.(t.pa, n);
       }
     });
@@ -92,7 +92,7 @@ export class KernelMemory {
       else {
         if (k.dma.cpuHooked) k.dma.cpuFill(t.pa, value & 0xff, n, addr + off, stack);
         else k.phys.fill(t.pa, value & 0xff, n);
-        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE));
+        if (k.gup.grants.size) k.gup.noteWrite(Math.floor(t.pa / PAGE_SIZE), "CPU");
         this.onWrite?.(t.pa, n);
       }
     });

@@ -33,7 +33,8 @@ interface Grant {
   addr: number;
   pin: boolean;
   write: boolean;
-  written: boolean;
+  /** Who wrote the page since it was taken: the CPU (through a kernel mapping, a copy) or the device (DMA). */
+  written: false | "CPU" | "device";
   module: Module | null;
   stack: CapturedStack | undefined;
   /** The task that took it, for the leak report. */
@@ -93,10 +94,52 @@ export class Gup {
     return nrPages;
   }
 
-  /** The kernel wrote to a frame: what set_page_dirty() must follow for GUP'd pages. */
-  noteWrite(pfn: number): void {
+  /**
+   * A frame was written: what set_page_dirty() must follow for GUP'd pages.
+   * DMA's writes come here as they are (`by` "device"); the CPU's paths say "CPU".
+   */
+  noteWrite(pfn: number, by: "CPU" | "device" = "device"): void {
     const list = this.grants.get(pfn);
-    if (list) for (const g of list) if (g.write) g.written = true;
+    if (list) for (const g of list) if (g.write && g.written !== "CPU") g.written = by;
+  }
+
+  /** Pages released clean after a write, collected while one batch release (unpin_user_pages()) runs. */
+  private batch: Array<{ pfn: number; g: Grant }> | undefined;
+
+  /**
+   * Runs one call that releases several pages (unpin_user_pages(),
+   * unpin_user_pages_dirty_lock()): the pages it releases clean after a write
+   * are one bug, one finding, listing each page.
+   */
+  releaseBatch(fn: string, run: () => void): void {
+    if (this.batch) return run();
+    const clean: Array<{ pfn: number; g: Grant }> = (this.batch = []);
+    try {
+      run();
+    } finally {
+      this.batch = undefined;
+    }
+    if (clean.length) this.reportClean(clean, fn);
+  }
+
+  private reportClean(clean: ReadonlyArray<{ pfn: number; g: Grant }>, fn: string): void {
+    const k = this.#k;
+    const byDevice = clean.some((c) => c.g.written === "device");
+    const who = byDevice ? "the device (DMA)" : "the kernel";
+    const fix = clean[0]!.g.pin
+      ? (byDevice || fn === "unpin_user_pages" ? "release them with unpin_user_pages_dirty_lock(pages, npages, true)" : "call set_page_dirty_lock() before unpin_user_page()")
+      : "call set_page_dirty_lock() before put_page()";
+    k.violation({
+      rule: "PG007",
+      params: { problem: `${clean.length === 1 ? "a page" : `${clean.length} pages`} written by ${who} ${clean.length === 1 ? "was" : "were"} released without set_page_dirty()`, addr: `0x${clean[0]!.g.addr.toString(16)}`, count: clean.length },
+      report: [
+        ...clean.map(({ pfn, g }) => `WARNING: CPU: 0 PID: ${k.current.pid} at mm/gup.c: pfn:0x${pfn.toString(16)} (user address 0x${g.addr.toString(16)}) was written by ${g.written === "device" ? "the device (DMA)" : "the kernel"} and released clean by ${fn}()`),
+        byDevice
+          ? "Documentation/core-api/pin_user_pages.rst: pages a device wrote by DMA are dirty though no CPU store marked them: " + fix + ", or the data may be lost when the page is reclaimed."
+          : "LDD3: after I/O into pages from get_user_pages(), call SetPageDirty()/set_page_dirty_lock() before put_page(), or the data may be lost when the page is reclaimed.",
+        "Call Trace:", ...k.stacks.formatStack(),
+      ],
+    });
   }
 
   /** Releases one grant of the frame: which kind it was, or false if it had none. */
@@ -121,15 +164,8 @@ export class Gup {
     if (!list.length) this.grants.delete(pfn);
     if (makeDirty) k.memmap.setFlag(pfn, PG.dirty);
     if (g.write && g.written && !k.memmap.testFlag(pfn, PG.dirty)) {
-      k.violation({
-        rule: "PG007",
-        params: { problem: "a page written by the kernel was released without set_page_dirty()", addr: `0x${g.addr.toString(16)}`, count: 1 },
-        report: [
-          `WARNING: CPU: 0 PID: ${k.current.pid} at mm/gup.c: pfn:0x${pfn.toString(16)} (user address 0x${g.addr.toString(16)}) was written by the kernel and released clean`,
-          "LDD3: after I/O into pages from get_user_pages(), call SetPageDirty()/set_page_dirty_lock() before put_page(), or the data may be lost when the page is reclaimed.",
-          "Call Trace:", ...k.stacks.formatStack(),
-        ],
-      });
+      if (this.batch) this.batch.push({ pfn, g });
+      else this.reportClean([{ pfn, g }], pin ? "unpin_user_page" : "put_page");
     }
     if (g.pin) {
       // gup_put_folio(): the bias goes, and the page is freed if that was the last reference (the process may have exited).

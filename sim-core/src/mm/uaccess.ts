@@ -210,7 +210,7 @@ export class UserMemory {
       if (e.frame && !t.io && !k.dma.cpuHooked) {
         const pfn = (t.pa - doff) / PAGE_SIZE;
         k.phys.frame(pfn).set(e.frame.subarray(uoff, uoff + len), doff);
-        if (k.gup.grants.size) k.gup.noteWrite(pfn);
+        if (k.gup.grants.size) k.gup.noteWrite(pfn, "CPU");
         k.mem.onWrite?.(t.pa, len); // the slow path's k.mem.write() reports its own
       } else {
         const spa = ptePfn(e.pte) * PAGE_SIZE + uoff;

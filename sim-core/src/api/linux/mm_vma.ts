@@ -161,7 +161,9 @@ export function unpin_user_page(page: Page): void {
  * Rules: PG007 (get_user_pages misuse).
  */
 export function unpin_user_pages(pages: ReadonlyArray<Page | null>, npages: number): void {
-  for (let i = 0; i < npages; i++) if (pages[i]) unpin_user_page(pages[i]!);
+  currentKernel().gup.releaseBatch("unpin_user_pages", () => {
+    for (let i = 0; i < npages; i++) if (pages[i]) unpin_user_page(pages[i]!);
+  });
 }
 
 /**
@@ -174,10 +176,12 @@ export function unpin_user_pages(pages: ReadonlyArray<Page | null>, npages: numb
  */
 export function unpin_user_pages_dirty_lock(pages: ReadonlyArray<Page | null>, npages: number, make_dirty: boolean): void {
   const k = currentKernel();
-  for (let i = 0; i < npages; i++) {
-    const p = pages[i];
-    if (p && !k.gup.release(p.pfn, true, make_dirty)) k.warn(`unpin_user_pages_dirty_lock() of pfn:0x${p.pfn.toString(16)}, which pin_user_pages() did not return`, undefined);
-  }
+  k.gup.releaseBatch("unpin_user_pages_dirty_lock", () => {
+    for (let i = 0; i < npages; i++) {
+      const p = pages[i];
+      if (p && !k.gup.release(p.pfn, true, make_dirty)) k.warn(`unpin_user_pages_dirty_lock() of pfn:0x${p.pfn.toString(16)}, which pin_user_pages() did not return`, undefined);
+    }
+  });
 }
 
 /**
