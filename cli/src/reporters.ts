@@ -112,6 +112,8 @@ export function failureDetail(t: TestResult): string[] {
   const c = culprit(t.rec);
   if (c && "finding" in c) {
     lines.push(`${c.finding.rule} at ${c.finding.location ? where(c.finding.location) : "an unknown place"}: ${c.finding.message}`);
+    const fix = c.finding.fix;
+    if (fix) lines.push(`fix here: ${fix.fn}${fix.location ? ` (${where(fix.location)})` : ""}: ${fix.why}`);
   } else if (c) {
     const f = c.failure;
     // The reason already carries the failure's message; add where it happened and what more it says.

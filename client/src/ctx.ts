@@ -102,6 +102,8 @@ export class Ctx {
       const d = new vscode.Diagnostic(new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character), [f.message, ...(f.report ?? [])].join("\n"), vscode.DiagnosticSeverity.Error);
       d.code = f.rule;
       d.source = RUN_SOURCE;
+      // The line to change (first) and the callers, as the server would show them.
+      if (f.related?.length) d.relatedInformation = f.related.map((x) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(x.uri), new vscode.Range(x.range.start.line, x.range.start.character, x.range.end.line, x.range.end.character)), x.message));
       byUri.set(f.uri, [...(byUri.get(f.uri) ?? []), d]);
     }
     for (const [uri, ds] of byUri) this.fallbackDiagnostics.set(vscode.Uri.parse(uri), ds);

@@ -44,7 +44,11 @@ export function report(r: RunResult, faults: string[]): string {
     "# faults",
     ...faults,
     "# findings",
-    ...r.findings.map((f) => `${f.rule} ${f.location ? `${rel(f.location.file)}:${f.location.line}` : "-"} ${f.message}`),
+    ...r.findings.flatMap((f) => [
+      `${f.rule} ${f.location ? `${rel(f.location.file)}:${f.location.line}` : "-"} ${f.message}`,
+      // The line to change, when the finding knows it (Finding.fix): golden, so a twin's fix cannot drift.
+      ...(f.fix ? [`  fix: ${f.fix.fn}${f.fix.location ? ` ${rel(f.fix.location.file)}:${f.fix.location.line}` : ""}: ${f.fix.why}`] : []),
+    ]),
     "",
   ].join("\n");
 }

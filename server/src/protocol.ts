@@ -81,7 +81,11 @@ export interface RuntimeFrame { readonly fn: string; readonly file: string; read
  * the frame's file (a path) into a URI.
  */
 export function toRunFinding(
-  f: { readonly rule: string; readonly message: string; readonly report?: readonly string[]; readonly location?: RuntimeFrame; readonly stack?: readonly RuntimeFrame[] },
+  f: {
+    readonly rule: string; readonly message: string; readonly report?: readonly string[]; readonly location?: RuntimeFrame; readonly stack?: readonly RuntimeFrame[];
+    /** The line to change when it is not the detection (sim-core's Finding.fix). */
+    readonly fix?: { readonly fn: string; readonly location?: RuntimeFrame; readonly why: string };
+  },
   uriOf: (file: string) => string,
 ): RunFinding | undefined {
   const at = f.location ?? f.stack?.[0];
@@ -89,8 +93,11 @@ export function toRunFinding(
   const pos = (fr: RuntimeFrame) => ({ line: Math.max(0, fr.line - 1), character: Math.max(0, fr.column - 1) });
   const range = (fr: RuntimeFrame) => ({ start: pos(fr), end: { line: pos(fr).line, character: END_OF_LINE } });
   const callers = (f.stack ?? []).filter((fr) => fr !== at && !(fr.file === at.file && fr.line === at.line)).slice(0, 8);
+  // The fix comes first among the related places: it is the one to go to. Without a line it is said in the message.
+  const fixAt = f.fix?.location;
+  const fix = fixAt ? [{ uri: uriOf(fixAt.file), range: range(fixAt), message: `fix here (${f.fix!.fn}): ${f.fix!.why}` }] : [];
   return {
-    rule: f.rule, message: f.message, uri: uriOf(at.file), range: range(at), report: f.report,
-    related: callers.map((fr) => ({ uri: uriOf(fr.file), range: range(fr), message: `called from ${fr.fn}` })),
+    rule: f.rule, message: f.fix && !fixAt ? `${f.message}\nfix in ${f.fix.fn}(): ${f.fix.why}` : f.message, uri: uriOf(at.file), range: range(at), report: f.report,
+    related: [...fix, ...callers.map((fr) => ({ uri: uriOf(fr.file), range: range(fr), message: `called from ${fr.fn}` }))],
   };
 }

@@ -16,6 +16,7 @@
 
 import type { Kernel } from "../kernel";
 import { PAGE_SIZE } from "../util/addr";
+import { allocationOf, fixAt } from "../kernel/fixsite";
 
 /** MAX_DMA_CHANNELS (8): the ISA DMA channels of the two cascaded 8237 controllers. */
 export const MAX_DMA_CHANNELS = 8;
@@ -96,6 +97,8 @@ export class IsaDmaController {
         params: { fn: "set_dma_addr", problem, mask: "0xffffff", bus_limit: "0xffffff" },
         report: [`set_dma_addr(${nr}, 0x${addr.toString(16)}): ${problem}`, "Call Trace:", ...this.#k.stacks.formatStack(stack)],
         stack,
+        // The controller shows it; the buffer's allocation is what needs GFP_DMA.
+        ...((f) => (f ? { fix: f } : {}))(addr >= 0 && this.#k.isRamPhys(addr) ? fixAt(allocationOf(this.#k, addr), (f) => `allocate the ISA DMA buffer ${f.fn}() takes here with GFP_DMA (below 16 MiB, MAX_DMA_ADDRESS), e.g. kmalloc(size, GFP_KERNEL | GFP_DMA)`) : undefined),
       });
     }
   }

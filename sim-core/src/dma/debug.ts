@@ -127,9 +127,10 @@ export class DmaDebug {
   }
 
   /** err_printk(): a WARN with "DMA-API: <driver> <device>: text", then the entry's "Mapped at:" stack. */
-  err(rule: RuleId, dev: Device, entry: DmaEntry | null, text: string, params: Record<string, string | number>, extra: string[] = [], fix?: FixSite): void {
+  err(rule: RuleId, dev: Device, entry: DmaEntry | null, text: string, params: Record<string, string | number>, extra: string[] = [], fixSite?: FixSite | ((stack: CapturedStack | undefined) => FixSite | undefined)): void {
     if (!this.admit(dev)) return;
     const k = this.#k, stack = k.stacks.capture();
+    const fix = typeof fixSite === "function" ? fixSite(stack) : fixSite;
     this.#k.violation({
       rule,
       params,
@@ -148,11 +149,12 @@ export class DmaDebug {
   }
 
   /** A report in the simulator's own words (the checks beyond dma-debug), with the same options. */
-  note(rule: RuleId, dev: Device, entry: DmaEntry | null, lines: string[], params: Record<string, string | number>, stack?: CapturedStack): void {
+  note(rule: RuleId, dev: Device, entry: DmaEntry | null, lines: string[], params: Record<string, string | number>, stack?: CapturedStack, fix?: (stack: CapturedStack | undefined) => FixSite | undefined): void {
     if (!this.admit(dev)) return;
     const k = this.#k;
     stack ??= k.stacks.capture();
-    k.violation({ rule, params, report: [...lines, "Call Trace:", ...k.stacks.formatStack(stack), ...this.mappedAt(entry)], stack });
+    const site = fix?.(stack);
+    k.violation({ rule, params, report: [...lines, "Call Trace:", ...k.stacks.formatStack(stack), ...this.mappedAt(entry)], stack, ...(site ? { fix: site } : {}) });
   }
 
   mappedAt(entry: DmaEntry | null): string[] {

@@ -28,6 +28,7 @@ import type { Kernel } from "../kernel";
 import type { Device } from "../dev/device";
 import { KernelOops } from "../kernel/report";
 import type { CapturedStack } from "../kernel/stack";
+import { fixAt, type FixSite } from "../kernel/fixsite";
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO } from "../mm/gfp";
 import { Owner } from "../mm/memmap";
 import { PAGE_SIZE } from "../util/addr";
@@ -117,6 +118,8 @@ export class DevState {
     return undefined;
   }
   maskFailed = false;
+  /** Where the driver's failing dma_set_mask*() was called (the result it had to test). */
+  maskFailedAt: CapturedStack | undefined;
   coherentMaskFailed = false;
   private maskSeen: bigint | null | undefined = undefined;
   private limitNum = 0;
@@ -219,11 +222,22 @@ export class Dma {
     const ok = mask >= ZONE_DMA_MASK && mask <= dmaBitMask(dev.maxMaskBits);
     if (streaming) st.maskFailed = !ok;
     if (coherent) st.coherentMaskFailed = !ok;
-    if (!ok) return -EIO;
+    if (!ok) { st.maskFailedAt = this.#k.stacks.record(); return -EIO; }
     dev.maskSetByDriver = true;
     if (streaming) dev.dma_mask = mask;
     if (coherent) dev.coherent_dma_mask = mask;
     return 0;
+  }
+
+  /**
+   * DMA018's line to change: the dma_set_mask*() whose -EIO was ignored, or
+   * (never called) the bound driver's probe(), which has no line to point at.
+   */
+  private maskFix(st: DevState, failed: boolean): FixSite | undefined {
+    if (failed) return fixAt(st.maskFailedAt, (f) => `test what dma_set_mask_and_coherent() returns here in ${f.fn}() and fail (return it) instead of going on to map: the device cannot reach the memory it would be given`);
+    const probe = (st.dev.driver as { probe?: unknown } | null)?.probe;
+    const name = typeof probe === "function" && probe.name ? probe.name.replace(/^bound /, "") : undefined;
+    return name ? Object.freeze({ fn: name, why: `${name}() never sets the DMA mask: call dma_set_mask_and_coherent(dev, DMA_BIT_MASK(${st.dev.maxMaskBits})) there before the first mapping, and fail the probe if it returns an error` }) : undefined;
   }
 
   /** WARN_ON_ONCE(!dev->dma_mask) and the ignored dma_set_mask() result: false when the map must fail. */
@@ -244,6 +258,7 @@ export class Dma {
             "---[ end trace 0000000000000000 ]---",
           ],
           stack,
+          ...((f) => (f ? { fix: f } : {}))(this.maskFix(st, false)),
         });
       }
       return false;
@@ -260,6 +275,7 @@ export class Dma {
           "Call Trace:", ...k.stacks.formatStack(stack),
         ],
         stack,
+        ...((f) => (f ? { fix: f } : {}))(this.maskFix(st, true)),
       });
     }
     return true;
@@ -295,6 +311,7 @@ export class Dma {
         "Call Trace:", ...k.stacks.formatStack(stack),
       ],
       stack,
+      ...((f) => (f ? { fix: f } : {}))(this.maskFix(st, failed)),
     });
   }
 
@@ -532,8 +549,11 @@ export class Dma {
         ? "device driver tries to free an invalid DMA memory address"
         : `device driver tries to free DMA memory it has not allocated [device address=${hexDma(addr)}] [size=${size} bytes]`;
       const first = state === "already unmapped" ? st.lastUnmapOf(addr) : undefined;
+      const k = this.#k, firstAt = first?.stack?.top;
       d.err("DMA003", dev, null, text, { dev_addr: hexDma(addr), size, state },
-        first?.stack ? ["The mapping was already unmapped at:", ...this.#k.stacks.formatStack(first.stack)] : []);
+        first?.stack ? ["The mapping was already unmapped at:", ...k.stacks.formatStack(first.stack)] : [],
+        // The second release is the line to change; the first is where the handle stopped being valid.
+        firstAt && ((s) => fixAt(s, (f) => `${f.fn}() releases ${hexDma(addr)} a second time: it was already released at ${k.stacks.formatFrame(firstAt)}; release it once (clear the handle after the first, or drop one of the two)`)));
       return;
     }
     if (e.type === "coherent" && type === "coherent") {
@@ -569,8 +589,11 @@ export class Dma {
   private checkMapErr(e: DmaEntry, size: number): void {
     if (e.mapErrChecked || (e.type !== "single" && e.type !== "page") || e.reported & R_MAP_ERR) return;
     e.reported |= R_MAP_ERR;
+    const mapFn = e.type === "page" ? "dma_map_page" : "dma_map_single";
     this.debug.err("DMA002", e.dev, e, `device driver failed to check map error[device address=${hexDma(e.devAddr)}] [size=${size} bytes] [mapped as ${TYPE_NAMES[e.type]}]`,
-      { dev_addr: hexDma(e.devAddr), size, map_fn: e.type });
+      { dev_addr: hexDma(e.devAddr), size, map_fn: e.type },
+      // dma-debug reports at the unmap; the check belongs right after the map, before the handle is given to the device.
+      [], () => fixAt(e.stack, (f) => `the handle ${mapFn}() returns here is used without dma_mapping_error(): test it right after this line and take the error path (return -ENOMEM) when it fails`));
   }
 
   /** dma_mapping_error(): -ENOMEM for DMA_MAPPING_ERROR, else 0; marks the handle checked. */
@@ -792,7 +815,9 @@ export class Dma {
     if (this.debug.enabled) {
       this.debug.err("DMA014", dev, null, `device driver maps memory from ${area} [addr=${k.px(addr)}] [len=${len}]`,
         { area, addr: `0x${k.px(addr)}`, size: len },
-        area === "kernel text or rodata" ? [] : ["(the address is not in the kernel's linear map, so it has no struct page to DMA from: the mapping fails with DMA_MAPPING_ERROR)"]);
+        area === "kernel text or rodata" ? [] : ["(the address is not in the kernel's linear map, so it has no struct page to DMA from: the mapping fails with DMA_MAPPING_ERROR)"],
+        // A vmalloc buffer: the map shows it, the allocation is what to change.
+        area === "vmalloc area" ? () => fixAt(k.vmalloc.find(addr)?.alloc.stack, (f) => `allocate the DMA buffer ${f.fn}() takes here with kmalloc() or alloc_pages() (physically contiguous, in the linear map), or map each page with dma_map_page() / an sg table`) : undefined);
     }
     return area !== "kernel text or rodata";
   }
@@ -889,6 +914,8 @@ export class Dma {
           ...((u) => u?.stack ? [`The mapping [device address=${hexDma(u.addr)}] [size=${u.size} bytes] that covered it was unmapped at:`, ...k.stacks.formatStack(u.stack)] : [])(st.lastUnmapOf(bus)),
         ],
         stack,
+        // The fault is where the device got going; what to change is the unmap that came before the device was done.
+        ...((f) => (f ? { fix: f } : {}))(fixAt(st.lastUnmapOf(bus)?.stack, (f) => `${f.fn}() unmaps ${hexDma(bus)} while the device still uses it: unmap only after the device has finished with the buffer (its completion interrupt, or after stopping it)`)),
       });
     }
     return -1;
@@ -959,7 +986,9 @@ export class Dma {
         `DMA-API: ${devPrefix(dev)}: device read stale data at ${addr} [device address=${hexDma(busAt)}]: ${sync}() was not called after the CPU wrote it`,
         `The CPU's write of cache line 0x${ln.toString(16)} is still in its (write-back) cache; the device, which does not snoop it, read the older bytes in memory.`,
         `Call ${sync}(dev, handle, size, ${dirName(e.dir)}) after the CPU writes the buffer and before the device reads it.`,
-      ], { reader: "device", addr, dev_addr: hexDma(busAt), missing_sync: sync, writer: "CPU" });
+      ], { reader: "device", addr, dev_addr: hexDma(busAt), missing_sync: sync, writer: "CPU" }, undefined,
+      // The device read when the driver started it: the sync goes before that line, after the CPU's last write.
+      (s) => fixAt(s, (f) => `call ${sync}(dev, handle, size, ${dirName(e.dir)}) after the CPU's last write to the buffer and before the device is started: it read the buffer while ${f.fn}() was at this line, with the CPU's writes still in its cache`));
     }
   }
 
@@ -977,7 +1006,8 @@ export class Dma {
         `BUG: KMSAN: uninit-value in DMA read by ${devPrefix(dev)}`,
         `${count} of the ${hi - lo} bytes the device read at device address ${hexDma(lo)} (${dirName(e.dir)} mapping) were never written since they were allocated; the first is at ${addr}`,
         "Initialise the whole buffer before mapping it (kzalloc(), or memset() the padding).",
-      ], { uninit: count, size: hi - lo, addr, dev_addr: hexDma(lo) });
+      ], { uninit: count, size: hi - lo, addr, dev_addr: hexDma(lo) }, undefined,
+      () => fixAt(e.stack, (f) => `initialise the whole buffer before this map in ${f.fn}() (allocate it with kzalloc(), or memset() it): ${count} of the bytes the device reads were never written`));
     }
   }
 
@@ -1008,7 +1038,12 @@ export class Dma {
           // Part of the mapping was handed back: the driver syncs by range, and this access is outside what it took back.
           ? `The CPU owns only ${cpu.map(([a, b]) => `[${a}, ${b})`).join(", ")} of this ${e.size}-byte mapping; byte ${first} onwards of the access belongs to the device: take that range back with ${single ? "dma_sync_single_range_for_cpu()" : toCpu + "()"} first, or keep the access inside the range the CPU owns.`
           : `The buffer belongs to the device from ${mapFn}() or ${toDev}() until ${toCpu}() or the unmap: take it back with ${toCpu}() before touching it, and hand it over again with ${toDev}().`,
-      ], { access, size: n, addr: `0x${k.px(at)}`, dev_addr: hexDma(e.devAddr), map_dir: dirName(e.dir) }, stack);
+      ], { access, size: n, addr: `0x${k.px(at)}`, dev_addr: hexDma(e.devAddr), map_dir: dirName(e.dir) }, stack,
+      (s) => fixAt(s, (f) => {
+        const mapAt = e.stack?.top;
+        const take = cpu.length && single ? "dma_sync_single_range_for_cpu" : toCpu;
+        return `call ${take}() for the bytes it ${access}s before this line in ${f.fn}() (or unmap first): the device owns the buffer from ${mapFn}()${mapAt ? ` at ${k.stacks.formatFrame(mapAt)}` : ""} or the last ${toDev}() until then`;
+      }));
     }
   }
 
@@ -1045,7 +1080,8 @@ export class Dma {
       `DMA-API: ${devPrefix(e.dev)}: CPU read stale data at 0x${k.px(va)} [device address=${hexDma(busAt)}]: ${sync}() was not called after the device wrote it`,
       `Cache line 0x${(ls / L1_CACHE_BYTES).toString(16)} was filled before the device wrote memory underneath it; without ${sync}() to invalidate it, the CPU keeps reading the old bytes.`,
       `Call ${sync}(dev, handle, size, ${dirName(e.dir)}) after the device's write and before the CPU reads the buffer (and hand it back with the _for_device sync before the device writes it again).`,
-    ], { reader: "CPU", addr: `0x${k.px(va)}`, dev_addr: hexDma(busAt), missing_sync: sync, writer: "device" }, stack);
+    ], { reader: "CPU", addr: `0x${k.px(va)}`, dev_addr: hexDma(busAt), missing_sync: sync, writer: "device" }, stack,
+    (s) => fixAt(s, (f) => `call ${sync}(dev, handle, size, ${dirName(e.dir)}) before this line in ${f.fn}(): the device wrote the buffer after the CPU last cached it, so this read sees the old bytes`));
   }
 
   /** Instead of k.phys.write() of a chunk within one page. */

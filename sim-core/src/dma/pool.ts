@@ -6,6 +6,7 @@
 // destroyed with blocks outstanding is "busy" (its pages are leaked).
 
 import type { CapturedStack } from "../kernel/stack";
+import { fixAt, type FixSite } from "../kernel/fixsite";
 import type { Kernel } from "../kernel";
 import type { Device } from "../dev/device";
 import { __GFP_ZERO } from "../mm/gfp";
@@ -60,13 +61,15 @@ export class DmaPools {
     return pool;
   }
 
-  private report(pool: DmaPool, fn: string, vaddr: number, dma: number, problem: string, line: string, extra: string[] = []): void {
+  private report(pool: DmaPool, fn: string, vaddr: number, dma: number, problem: string, line: string, extra: string[] = [], fix?: (s: CapturedStack | undefined) => FixSite | undefined): void {
     const k = this.#k, stack = k.stacks.capture();
+    const site = fix?.(stack);
     k.violation({
       rule: "DMA021",
       params: { fn, pool: pool.name, addr: `0x${k.px(vaddr)}`, dev_addr: hexDma(dma), problem },
       report: [`${devPrefix(pool.dev)}: ${line}`, ...extra, "Call Trace:", ...k.stacks.formatStack(stack)],
       stack,
+      ...(site ? { fix: site } : {}),
     });
   }
 
@@ -133,7 +136,8 @@ export class DmaPools {
     if (!state) {
       const first = page.freedAt.get(off);
       this.report(pool, "dma_pool_free", vaddr, dma, "already free", `dma_pool_free ${pool.name}, dma ${hexDma(dma)} already free`,
-        first ? ["The block was first freed at:", ...k.stacks.formatStack(first)] : []);
+        first ? ["The block was first freed at:", ...k.stacks.formatStack(first)] : [],
+        (s) => fixAt(s, (f) => `${f.fn}() frees the block a second time${first?.top ? `: it was already freed at ${k.stacks.formatFrame(first.top)}` : ""}; free it once`));
       return;
     }
     k.phys.fill(vaddr - k.profile.pageOffset, POOL_POISON_FREED, pool.size);

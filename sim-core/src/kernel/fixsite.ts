@@ -9,6 +9,8 @@
 // the missing call (after it).
 
 import type { Frame, StackTracker, CapturedStack } from "./stack";
+import type { Kernel } from "../kernel";
+import { PAGE_SIZE } from "../util/addr";
 
 /** The line to change, beside the report that names the detection. */
 export interface FixSite {
@@ -107,7 +109,71 @@ export class FixSites {
     return this.site(t, `${t.fn}() returns without releasing it: ${what} belongs there`);
   }
 
+  /**
+   * For a temporary hold left at unload (a kmap, a user-page pin): taken by a
+   * set-up function, its teardown (or its error path) had to drop it, as for
+   * a leak; taken anywhere else (a read(), an ioctl()), the function that
+   * took it had to drop it before returning.
+   */
+  forHold(owner: object, takenFrames: readonly Frame[], release: string): FixSite | undefined {
+    const fns = new Set(takenFrames.map((f) => f.fn));
+    const setup = (this.failed.get(owner) ?? []).some((x) => fns.has(x.fn))
+      || (this.ran.get(owner) ?? []).some((t) => t.pairFn !== undefined && fns.has(t.pairFn));
+    if (setup) return this.forLeak(owner, takenFrames, release);
+    return fixAt(takenFrames[0], (f) => `${f.fn}() returns still holding what this line took: ${release} belongs on every path out of ${f.fn}() after it`);
+  }
+
+  /**
+   * SetPageReserved() of a page, for PG002's fix (which SetPageReserved() has
+   * no ClearPageReserved()). One record per run of consecutive pages: a loop
+   * over a buffer's pages is one call site, and a stack per page would cost
+   * a capture per iteration.
+   */
+  reserved(pfn: number, set: boolean): void {
+    if (!set) { this.reservedAt.delete(pfn); return; }
+    if (this.reservedAt.has(pfn)) return;
+    const prev = this.reservedAt.get(pfn - 1);
+    this.reservedAt.set(pfn, prev ?? this.stacks.record());
+  }
+  /** Where the page was last SetPageReserved(), when it still is. */
+  reservedBy(pfn: number): CapturedStack | undefined {
+    return this.reservedAt.get(pfn);
+  }
+  private readonly reservedAt = new Map<number, CapturedStack | undefined>();
+
   private site(t: Teardown, why: string): FixSite {
     return Object.freeze({ fn: t.fn, ...(t.last ? { location: t.last } : {}), why });
   }
+}
+
+/**
+ * A fix at a known call: the innermost driver frame of `at` (a stack the
+ * kernel recorded, or a frame), in its function. Undefined when no driver
+ * frame is known (the call came from the simulator, or stacks are off).
+ */
+export function fixAt(at: CapturedStack | Frame | undefined, why: (f: Frame) => string): FixSite | undefined {
+  const f = at && ("fn" in at ? at : at.top);
+  if (!f) return undefined;
+  return Object.freeze({ fn: f.fn, location: f, why: why(f) });
+}
+
+/**
+ * A double free or unmap: the second call is the line to change, and the
+ * first (where the memory stopped being the driver's) is named in the why.
+ */
+export function secondRelease(stacks: StackTracker, now: CapturedStack | undefined, first: CapturedStack | undefined, what: string): FixSite | undefined {
+  const firstAt = first?.top;
+  return fixAt(now, (f) => `${f.fn}() ${what} a second time${firstAt ? `: it was already released at ${stacks.formatFrame(firstAt)}` : ""}; release it once (and clear the pointer or handle after the first release)`);
+}
+
+/**
+ * Where the RAM at physical address `pa` was allocated (a kmalloc object, a
+ * large kmalloc, a page block), for fixes that belong at the allocation: a
+ * buffer that needed GFP_DMA, pages that needed SetPageReserved().
+ */
+export function allocationOf(k: Kernel, pa: number): CapturedStack | undefined {
+  const pfn = Math.floor(pa / PAGE_SIZE);
+  const va = k.pages.pageAddressOrZero(pfn);
+  const obj = va ? k.slab.objectAt(va + (pa % PAGE_SIZE)) : undefined;
+  return (obj?.meta?.alloc ?? (va ? k.slab.largeAt(va)?.alloc : undefined) ?? k.pages.blockOf(pfn)?.alloc)?.stack;
 }

@@ -20,6 +20,7 @@
 import type { Kernel } from "../kernel";
 import { KernelOops } from "./report";
 import type { CapturedStack, Frame } from "./stack";
+import { fixAt } from "./fixsite";
 import type { Task } from "./tasks";
 
 export type LockType = "spinlock" | "mutex";
@@ -411,10 +412,12 @@ export class Locking {
   }
 
   /** A report, then lockdep is off (debug_locks_off()). */
-  private lockdepReport(rule: "LOCK001" | "LOCK002" | "LOCK003" | "LOCK004" | "LOCK005", params: Record<string, string | number>, report: string[], stack: CapturedStack | undefined, fixAt?: Frame): void {
+  /** A report, then lockdep is off (debug_locks_off()). The line to change goes in the finding's fix, not in lockdep's text. */
+  private lockdepReport(rule: "LOCK001" | "LOCK002" | "LOCK003" | "LOCK004" | "LOCK005", params: Record<string, string | number>, report: string[], stack: CapturedStack | undefined, fixFrame?: Frame, why?: (f: Frame) => string): void {
     const k = this.#k;
     this.lockdepOn = false;
-    k.violation({ rule, params, report: fixAt ? [...report, `(the line to change: ${k.stacks.formatFrame(fixAt)})`] : report, stack });
+    const fix = fixFrame && why ? fixAt(fixFrame, why) : undefined;
+    k.violation({ rule, params, report, stack, ...(fix ? { fix } : {}) });
   }
 
   private recursive(s: LockState, prior: Held | undefined, fn: string, stack: CapturedStack | undefined): never {
@@ -444,7 +447,8 @@ export class Locking {
         "",
         ...this.heldLocksLines(k.current),
         ...this.stackBacktrace(stack),
-      ], stack, prior?.stack?.top);
+      ], stack, prior?.stack?.top,
+      (f) => `${f.fn}() takes ${s.cls.name} here and it is taken again${at ? ` at ${k.stacks.formatFrame(at)}` : ""} while still held: release it before that call, or do not take it twice`);
     } else if (s.cls.type === "spinlock") {
       k.log.flush();
       k.printk(`\x013BUG: spinlock recursion on CPU#0, ${this.taskName()}\n`);
@@ -552,7 +556,8 @@ export class Locking {
       "",
       ...this.heldLocksLines(k.current),
       ...this.stackBacktrace(stack),
-    ], stack, (prev.startsWith("IN-") ? stack : prevStack)?.top);
+    ], stack, (prev.startsWith("IN-") ? stack : prevStack)?.top,
+      (f) => `${f.fn}() takes ${s.cls.name} here with ${(prev.startsWith("IN-") ? now : prev).includes("SOFTIRQ") ? "softirqs" : "interrupts"} enabled, and it is also taken in ${irq === "<SoftIRQ>" ? "softirq" : "interrupt"} context: take it with ${(prev.startsWith("IN-") ? prev : now).includes("SOFTIRQ") ? "spin_lock_bh()" : "spin_lock_irqsave()"} here`);
   }
 
   private leaked(what: string, t: Task, locks: readonly Held[], atomicLeak: boolean): void {
@@ -583,6 +588,8 @@ export class Locking {
       ];
     }
     if (!atomicLeak || locks.length) this.lockdepOn = false;
-    k.violation({ rule: "LOCK003", params: { task: this.taskName(t), lock: names, fn: `${what}()` }, report: taken ? [...report, `(taken at ${k.stacks.formatFrame(taken)}, with no unlock on the way out of ${what}())`] : report, stack: locks.at(-1)?.stack ?? stack });
+    const last = locks.at(-1)?.lock.cls.name;
+    const fix = fixAt(taken, (f) => `${f.fn}() takes ${last} here and the ${what}() returns with it held: unlock it on every path out of ${f.fn}()`);
+    k.violation({ rule: "LOCK003", params: { task: this.taskName(t), lock: names, fn: `${what}()` }, report, stack: locks.at(-1)?.stack ?? stack, ...(fix ? { fix } : {}) });
   }
 }

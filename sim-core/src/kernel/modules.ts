@@ -145,9 +145,11 @@ export class Modules {
         const fix = k.fixSites.forLeak(mod, t?.stack?.driverFrames ?? [], `the ${freeFor(l.allocFn)} of what ${l.allocFn} took`);
         k.violation({ rule: "MEM008", params: { addr: `0x${hexAddr(l.addr, k.profile.ptrDigits)}`, size: l.size, alloc_fn: l.allocFn }, report, stack: t?.stack, ...(fix ? { fix } : {}) });
       } else if (l.rule === "PG003") {
-        k.violation({ rule: "PG003", params: { problem: `${l.what} never kunmap()ped (${why})`, pfn: l.what.replace(/^.*pfn:/, "") }, report, stack: t?.stack });
+        const fix = k.fixSites.forHold(mod, t?.stack?.driverFrames ?? [], "the kunmap() of the page");
+        k.violation({ rule: "PG003", params: { problem: `${l.what} never kunmap()ped (${why})`, pfn: l.what.replace(/^.*pfn:/, "") }, report, stack: t?.stack, ...(fix ? { fix } : {}) });
       } else {
-        k.violation({ rule: "PG007", params: { problem: `${l.what} never released (${why})`, addr: `0x${l.addr.toString(16)}`, count: 1 }, report, stack: t?.stack });
+        const fix = k.fixSites.forHold(mod, t?.stack?.driverFrames ?? [], `the ${l.allocFn === "pin_user_pages()" ? "unpin_user_pages()" : "put_page()"} of the page`);
+        k.violation({ rule: "PG007", params: { problem: `${l.what} never released (${why})`, addr: `0x${l.addr.toString(16)}`, count: 1 }, report, stack: t?.stack, ...(fix ? { fix } : {}) });
       }
     }
     for (const w of k.chrdev.registeredBy(mod)) k.warn(`${mod.name}: unloaded with ${w} still registered; opening it now would call into freed module code`, undefined);

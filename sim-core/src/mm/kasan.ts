@@ -6,6 +6,7 @@
 import type { Kernel } from "../kernel";
 import { REPORT_RULE } from "../kernel/report";
 import type { CapturedStack } from "../kernel/stack";
+import { secondRelease } from "../kernel/fixsite";
 import type { RuleId } from "../rules/catalogue";
 import { PAGE_SIZE, alignDown } from "../util/addr";
 import { dumpPage } from "./dump";
@@ -308,6 +309,7 @@ export class Kasan {
         REPORT_RULE,
       ],
       stack,
+      ...((f) => (f ? { fix: f } : {}))(kind === "double-free" && o?.meta?.free ? secondRelease(k.stacks, stack, o.meta.free.stack, `frees ${k.px(addr)}`) : undefined),
     });
   }
 
@@ -343,7 +345,8 @@ export class Kasan {
     else if (o || k.slab.largeAt(addr)) { rule = "MEM004"; params = { ...base, alloc_fn: "kmalloc() (free it with kfree())" }; }
     else if (!a && k.vmalloc.findFreed(addr)) params = { ...base, kind: "double free", object: "a vmalloc() area that was already freed" };
     else if (a) params = { ...base, object: `inside the vmalloc area at ${k.px(a.addr)}, not its start` };
-    k.violation({ rule, params, report: [...cut, ...trace], stack });
+    const fix = params.kind === "double free" ? secondRelease(k.stacks, stack, k.vmalloc.findFreed(addr)?.free?.stack, `vfree()s ${k.px(addr)}`) : undefined;
+    k.violation({ rule, params, report: [...cut, ...trace], stack, ...(fix ? { fix } : {}) });
   }
 }
 

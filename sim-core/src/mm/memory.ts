@@ -5,6 +5,7 @@
 
 import type { Kernel } from "../kernel";
 import type { CapturedStack } from "../kernel/stack";
+import { fixAt } from "../kernel/fixsite";
 import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV, pfError, type SigInfo } from "../kernel/signal";
 import { PAGE_SIZE } from "../util/addr";
 import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp";
@@ -146,6 +147,8 @@ export class Memory {
         `BUG: Bad page state: unmapping 0x${addr.toString(16)} drops the last reference to pfn:0x${pfn.toString(16)}, which the driver still owns`,
         `The fault handler ${vma.vm_ops?.fault?.name ?? "?"}() returned this page without get_page(): the page table's reference was the driver's.`,
       ],
+      // The unmap is where it shows; the fix is in the fault handler (no line: it returned without calling into the kernel).
+      ...(vma.vm_ops?.fault?.name ? { fix: Object.freeze({ fn: vma.vm_ops.fault.name, why: `${vma.vm_ops.fault.name}() hands the page over in vmf->page without get_page(): take the page table's reference before returning it` }) } : {}),
     });
   }
 
@@ -301,6 +304,7 @@ export class Memory {
         "The page table takes over the reference a fault handler returns and drops it at unmap; without get_page() that frees the driver's page.",
         "(The simulator takes the missing reference itself, so that this one bug does not cascade into others.)",
       ],
+      ...((f) => (f ? { fix: f } : {}))(fixAt(at, (f) => `call get_page() on the page before handing it over in vmf->page here in ${f.fn}(): the page table takes that reference over and drops it at unmap`)),
     });
     mm.addRefcount(head, 1);
   }
@@ -485,6 +489,10 @@ export class Memory {
             `${fn}() maps ${unreserved.length} page(s) of ordinary RAM that are not PG_reserved, first pfn:0x${unreserved[0].toString(16)}`,
             "LDD3: remap_pfn_range() may only map reserved pages or memory above RAM; SetPageReserved() the pages of a kmalloc()ed or __get_free_pages() buffer first, or map it with vm_insert_page()/a fault handler.",
           ],
+          // The remap is where it shows; the pages had to be reserved where the buffer was allocated.
+          ...((f) => (f ? { fix: f } : {}))(fixAt(
+            (owner === Owner.Pages ? block?.alloc : obj?.meta?.alloc ?? k.slab.largeAt(k.pages.pageAddressOrZero(unreserved[0]))?.alloc ?? block?.alloc)?.stack,
+            (f) => `SetPageReserved() each page of the buffer ${f.fn}() allocates here (and ClearPageReserved() them before it is freed), or map it with vm_insert_page() instead of ${fn}()`)),
         });
       }
       if (limitPages !== undefined && n > limitPages) {

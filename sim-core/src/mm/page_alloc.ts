@@ -7,6 +7,7 @@ import { ZoneId } from "../arch/profile";
 import type { Kernel } from "../kernel";
 import { REPORT_RULE } from "../kernel/report";
 import type { CapturedStack } from "../kernel/stack";
+import { fixAt, secondRelease } from "../kernel/fixsite";
 import type { Module } from "../kernel/module";
 import { PAGE_SIZE } from "../util/addr";
 import { BuddyAllocator, MAX_ORDER, NR_PAGE_ORDERS, Zone } from "./buddy";
@@ -240,6 +241,10 @@ export class PageAllocator {
             "Disabling lock debugging due to kernel taint",
           ],
           stack,
+          ...((f) => (f ? { fix: f } : {}))(reserved ? fixAt(stack, (f) => {
+            const setAt = k.fixSites.reservedBy(p)?.top;
+            return `ClearPageReserved() each page before this free in ${f.fn}()${setAt ? `: pfn:0x${p.toString(16)} was SetPageReserved() at ${k.stacks.formatFrame(setAt)} and never cleared` : ""}`;
+          }) : undefined),
         });
         this.blocks.delete(pfn); // a bad page is never reused: it is leaked, as Linux does
         return;
@@ -285,6 +290,7 @@ export class PageAllocator {
         REPORT_RULE,
       ],
       stack,
+      ...((f) => (f ? { fix: f } : {}))(wasFreed ? secondRelease(k.stacks, stack, wasFreed.free.stack, `frees pfn:0x${pfn.toString(16)}`) : undefined),
     });
     void order;
   }

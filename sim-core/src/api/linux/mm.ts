@@ -219,11 +219,13 @@ function flagOps(name: string, bit: PG) {
     set: (page: Page) => {
       const k = currentKernel(), pfn = pageArg(`SetPage${name}`, 1, page).pfn;
       k.memmap.setFlag(pfn, bit);
+      if (bit === PG.reserved) k.fixSites.reserved(pfn, true);
       k.events.emit({ type: "page_flag", pfn, flag: name.toLowerCase(), set: true });
     },
     clear: (page: Page) => {
       const k = currentKernel(), pfn = pageArg(`ClearPage${name}`, 1, page).pfn;
       k.memmap.clearFlag(pfn, bit);
+      if (bit === PG.reserved) k.fixSites.reserved(pfn, false);
       k.events.emit({ type: "page_flag", pfn, flag: name.toLowerCase(), set: false });
     },
   };
