@@ -77,7 +77,8 @@ function finish(abs: string, result: Built): Bundle {
   const exportsOf = (h: string) => { const m = apiModule(h); return m ? Object.keys(m) : undefined; };
   const missing = missingApiImports(js.text, traced, exportsOf, DRIVER_MODULES);
   if (missing.length) throw new BundleError(missing.map((m) => describeMissingImport({ ...m, file: m.file && path.resolve(path.dirname(abs), m.file) }, displayPath)).join("\n"));
-  return { filename: abs + ".bundle.js", code: js.text, map: traced, mapText: map.text };
+  // inputs: every file esbuild read (barrels and type-only files too, which the map's sources leave out): what a cache of bundles must watch.
+  return Object.assign({ filename: abs + ".bundle.js", code: js.text, map: traced, mapText: map.text }, { inputs: Object.keys(result.metafile.inputs).map((f) => path.resolve(f)) });
 }
 
 const NODE_BUILTIN_RE = /^Could not resolve "(node:)?(fs|path|child_process|os|net|http|https|vm|worker_threads|inspector|process|crypto|util|events|stream|buffer|module|url|dns|tls|zlib|readline|cluster|v8|perf_hooks)(\/[^"]*)?"$/;

@@ -278,6 +278,7 @@ export class PageAllocator {
       return;
     }
     const reason = "VM_BUG_ON_PAGE(page_ref_count(page) == 0)";
+    if (this.repeatAt("MEM003", stack)) return;
     k.violation({
       rule: "MEM003",
       params: { kind: wasFreed ? "double free" : "invalid free", fn: `${caller}()`, addr: k.px(this.pageAddressOrZero(pfn)), object: `pfn:0x${pfn.toString(16)} is ${wasFreed ? "already free" : "not allocated"}` },
@@ -323,22 +324,62 @@ export class PageAllocator {
   /** True once a PG001 reported this page's references broken (what follows on it is that bug). */
   refsBroken(pfn: number): boolean { return this.badRefs.has(pfn); }
 
+  /**
+   * Driver lines a page BUG (PG001, MEM003) was reported at. Linux's BUG there
+   * ends the task, so the same line doing the same to the next page (a loop
+   * over the pages, the next close() of the same buggy code) is that one bug.
+   * A PG001 that finds its page freed too early also files the line that
+   * freed it: that line's later double frees follow from it.
+   */
+  private readonly bugSites = new Set<string>();
+
+  private static siteKey(rule: string, stack: CapturedStack | undefined): string | undefined {
+    const top = stack?.top;
+    return top ? `${rule}@${top.file}:${top.line}` : undefined;
+  }
+
+  /** True when `rule` was already reported at this stack's driver line (and files it when not). */
+  private repeatAt(rule: "PG001" | "MEM003", stack: CapturedStack | undefined): boolean {
+    const key = PageAllocator.siteKey(rule, stack);
+    if (!key) return false;
+    if (this.bugSites.has(key)) return true;
+    this.bugSites.add(key);
+    return false;
+  }
+
+  /** The free of the block a free page belonged to, if it was freed (not never allocated). */
+  private freedRecord(h: number): { order: number; alloc: Track; free: Track } | undefined {
+    for (let o = 0; o <= MAX_ORDER; o++) {
+      const base = h - (h % (1 << o)), f = this.freed.get(base);
+      if (f && f.order >= o) return f;
+    }
+    return undefined;
+  }
+
   /** get_page(): a tail of a compound page takes the reference on its head. */
   getPage(pfn: number, stack?: CapturedStack): void {
     const k = this.#k, h = this.head(pfn);
     if (k.memmap.refcount(h) <= 0 && !this.badRefs.has(h)) {
       this.markBadRefs(h);
       stack ??= k.stacks.capture();
-      k.violation({
-        rule: "PG001",
-        params: { pfn: `0x${h.toString(16)}`, reason: "get_page() on a page with no references", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) + 1 },
-        report: [
-          ...dumpPage(k.memmap, h, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"),
-          `kernel BUG at include/linux/mm.h: get_page() of a page whose _refcount is ${k.memmap.refcount(h)}`,
-          "Call Trace:", ...k.stacks.formatStack(stack),
-        ],
-        stack,
-      });
+      // A page that was freed: the get is where it shows, the free that came too early is the bug.
+      const freed = k.memmap.owner(h) === Owner.Free ? this.freedRecord(h) : undefined;
+      const freedAt = freed?.free.stack?.top;
+      if (freed) for (const rule of ["PG001", "MEM003"] as const) { const key = PageAllocator.siteKey(rule, freed.free.stack); if (key) this.bugSites.add(key); }
+      if (!this.repeatAt("PG001", stack)) {
+        k.violation({
+          rule: "PG001",
+          params: { pfn: `0x${h.toString(16)}`, reason: `get_page() on a page with no references${freedAt ? `: it was freed by ${freedAt.fn}()` : ""}`, refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) + 1 },
+          report: [
+            ...dumpPage(k.memmap, h, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"),
+            `kernel BUG at include/linux/mm.h: get_page() of a page whose _refcount is ${k.memmap.refcount(h)}`,
+            "Call Trace:", ...k.stacks.formatStack(stack),
+            ...(freed ? [`page last allocated by task ${freed.alloc.pid}:`, ...k.stacks.formatStack(freed.alloc.stack), `page last freed by task ${freed.free.pid}:`, ...k.stacks.formatStack(freed.free.stack)] : []),
+          ],
+          stack,
+          ...((f) => (f ? { fix: f } : {}))(freedAt ? fixAt(freedAt, (f) => `${f.fn}() freed pfn:0x${h.toString(16)} while it was still in use (a mapping could still fault it in): free the pages when their last user is gone, not here`) : undefined),
+        });
+      }
     }
     const r = k.memmap.addRefcount(h, 1);
     if (k.events.hasListeners) k.events.emit({ type: "page_ref", pfn: h, refcount: r, op: "get" });
@@ -365,6 +406,7 @@ export class PageAllocator {
       if (this.badRefs.has(h)) return;
       this.markBadRefs(h);
       stack ??= k.stacks.capture();
+      if (this.repeatAt("PG001", stack)) return;
       k.violation({
         rule: "PG001",
         params: { pfn: `0x${h.toString(16)}`, reason: "put_page() below zero", refcount: k.memmap.refcount(h), mapcount: k.memmap.mapcount(h) + 1 },
