@@ -7,9 +7,13 @@ import { build, buildSync, type BuildOptions, type BuildResult, type Message, ty
 import * as path from "node:path";
 import * as vm from "node:vm";
 import { TraceMap } from "@jridgewell/trace-mapping";
-import { DRIVER_MODULES } from "../../sim-core/src";
-import { apiModule } from "./api-modules";
+// The API's export names come from a list generated at build time (scripts/api-exports.mjs), not from sim-core's
+// modules: the command line bundles drivers, and loading the kernel only to know its headers' names would be
+// most of `faultline run`'s start.
+import { API_EXPORTS, API_HEADERS } from "./api-exports";
 import { describeMissingImport, missingApiImports } from "./api-imports";
+
+const DRIVER_MODULES: readonly string[] = API_HEADERS;
 import { displayPath, type Bundle } from "./sourcemap";
 
 export { mapFrame, sourcesOf, fromData, type Bundle } from "./sourcemap";
@@ -100,6 +104,8 @@ function describeBuildFailure(e: unknown): string {
 export function evaluate(b: Bundle): Record<string, unknown> {
   const wrapper = vm.runInThisContext(`(function (require, module, exports) {${b.code}\n})`, { filename: b.filename });
   const module = { exports: {} as Record<string, unknown> };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { apiModule } = require("./api-modules") as typeof import("./api-modules");
   const req = (spec: string) => {
     const m = apiModule(spec);
     if (!m) throw new Error(`cannot find module '${spec}': drivers may import only the kernel API (${DRIVER_MODULES.join(", ")})`);

@@ -7,7 +7,8 @@
 
 import * as path from "node:path";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
-import { BundleError, bundle, bundleAsync, mapFrame, sourcesOf } from "./bundle";
+import { BundleError, bundle, mapFrame, sourcesOf } from "./bundle";
+import { bundleCached } from "./bundle-cache";
 import { displayPath } from "./sourcemap";
 import { fileURLToPath } from "node:url";
 export { readLines } from "./read-lines";
@@ -114,9 +115,27 @@ export interface HostSession {
  * that is paused when the limit comes: where it stands is where it spins.
  */
 export async function runInHost(spec: HostRunSpec, opts: StartOptions = {}): Promise<HostRunResult> {
-  // A replay for stacks takes the pool's next spare too; the diagnosis re-run below is a debug host, started cold.
-  const r = await runWithStacksOnDemand(spec, (s) => startHost(s, opts).done);
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  // A replay for stacks takes the pool's next spare; without a pool, its host is started as soon as the first
+  // play says a replay will follow, and comes up while that play finishes. The diagnosis re-run below is a
+  // debug host, started cold.
+  let next: HostProcess | undefined;
+  const prepareReplay = () => {
+    if (opts.pool || next) return;
+    try {
+      next = spawnHost({ node: spec.node, containment: spec.containment, heapMb: limits.heapMb, cwd: spec.cwd });
+    } catch { /* the replay starts its own host and reports why it cannot */ }
+  };
+  let r: HostRunResult;
+  try {
+    r = await runWithStacksOnDemand(spec, (s) => {
+      const spare = next;
+      next = undefined;
+      return startHost(s, spare ? { ...opts, spare } : opts).done;
+    }, prepareReplay);
+  } finally {
+    next?.kill(); // started for a replay that was not needed after all
+  }
   // A stop that already knows its line (a block in Atomics.wait, a memory kill the host located) needs no re-run.
   const i = r.failures.findIndex((f) => (f.kind === "cpu-limit" || f.kind === "heap" || f.kind === "memory") && !f.location);
   if (i >= 0 && !spec.debug && debugNode()) {
@@ -233,7 +252,7 @@ export function startHost(spec: HostRunSpec, opts: StartOptions = {}): HostSessi
   const { node, containment } = options;
   // The host starts while esbuild bundles: the two take about as long, and neither needs the other.
   let bundleFailure: Failure | undefined;
-  const requestReady = Promise.all([bundleAsync(spec.driver), bundleAsync(spec.scenario)]).then(([driver, scenario]): HostRequest => {
+  const requestReady = Promise.all([bundleCached(spec.driver), bundleCached(spec.scenario)]).then(([driver, scenario]): HostRequest => {
     const userImports = userImportsOfDriver(driver);
     if (userImports.length) throw new BundleError(userImports.join("\n"));
     return {

@@ -15,15 +15,24 @@ export const MAX_HOST_STACK_REPLAYS = 2;
 /** One play of the run in a fresh host (startHost(spec).done). */
 type Play = (spec: HostRunSpec) => Promise<HostRunResult>;
 
-export async function runWithStacksOnDemand(spec: HostRunSpec, play: Play): Promise<HostRunResult> {
+/**
+ * replayWanted: called once, when the first play says a stack is pending (a replay will follow): the caller can
+ * start the replay's host while the first play finishes.
+ */
+export async function runWithStacksOnDemand(spec: HostRunSpec, play: Play, replayWanted?: () => void): Promise<HostRunResult> {
   if (spec.debug || spec.stacks === "capture") return play(spec);
   let shown = 0;
   let held: HostMessage[] | undefined;
+  let pendingSeen = false;
   // Shows what the user has not seen yet; from the first stacks-pending on, holds it instead.
   const relay = (skip: number) => {
     let seen = 0;
     return (m: HostMessage) => {
-      if (m.type === "stacks-pending") { held ??= []; return; }
+      if (m.type === "stacks-pending") {
+        if (!held && !pendingSeen) { pendingSeen = true; replayWanted?.(); }
+        held ??= [];
+        return;
+      }
       if (seen++ < skip) return;
       if (held) held.push(m);
       else { shown++; spec.onMessage?.(m); }
