@@ -1,6 +1,10 @@
 // Command-line flags, with errors that name the flag and what was wrong.
 
-import { MAX_MEM, MIN_MEM, formatSize, parseSize, type ArchName, type BootOptions } from "../../sim-core/src";
+// From the leaf modules, not sim-core's index: every command parses its flags, and `faultline run` must not load
+// the kernel to do it (its start is the edit-run loop's).
+import { MAX_MEM, MIN_MEM, type ArchName } from "../../sim-core/src/arch/profile";
+import { formatSize, parseSize } from "../../sim-core/src/util/addr";
+import type { BootOptions } from "../../sim-core/src";
 
 export class UsageError extends Error {}
 

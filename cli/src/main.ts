@@ -16,6 +16,7 @@ const lazy = {
   demo: () => require("./demo") as typeof import("./demo"),
   layout: () => require("./layout") as typeof import("./layout"),
   run: () => require("./run") as typeof import("./run"),
+  spare: () => require("../../host/src/spare") as typeof import("../../host/src/spare"),
   samples: () => require("./samples") as typeof import("./samples"),
   test: () => require("./test-command") as typeof import("./test-command"),
 };
@@ -76,11 +77,20 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
   }
   const opts = bootOptions(flags);
   switch (command) {
-    case "run":
-      return lazy.run().runCommand(positional, stringFlag(flags, "scenario"), opts, {
-        json: flags.has("json"), bootLog: flags.has("boot-log"),
-        limits: limitsOf(flags),
-      }, out);
+    case "run": {
+      const limits = limitsOf(flags);
+      // The host is spawned before anything else of the run is loaded or done (the rest of the command line,
+      // esbuild's bundling): its start, one Node start and its own code, then overlaps ours; two cores run both.
+      const spare = positional.length ? earlyHost(limits.heapMb) : undefined;
+      try {
+        return await lazy.run().runCommand(positional, stringFlag(flags, "scenario"), opts, {
+          json: flags.has("json"), bootLog: flags.has("boot-log"), limits, spare,
+        }, out);
+      } finally {
+        // Not claimed (a usage error, no scenario): it would end with our exit anyway (its stdin closes); now is sooner.
+        if (spare?.usable) spare.kill();
+      }
+    }
     case "test":
       return lazy.test().testCommand(positional, { jobs: numberFlag(flags, "jobs", "jobs").jobs, reporter: stringFlag(flags, "reporter"), overrides: opts, limits: limitsOf(flags) }, {
         out, err: (s) => { process.stderr.write(s); },
@@ -114,6 +124,15 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+/** A host for the run's first scenario, started now; undefined when it cannot be (the run's own start then says why). */
+function earlyHost(heapMb: number | undefined) {
+  try {
+    return lazy.spare().spawnHost({ heapMb });
+  } catch {
+    return undefined;
   }
 }
 

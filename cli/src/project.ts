@@ -12,7 +12,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isRuleId, type BootOptions } from "../../sim-core/src";
+import type { BootOptions } from "../../sim-core/src";
+import { isRuleId } from "../../sim-core/src/rules/catalogue";
 import { UsageError } from "./args";
 
 export interface FolderConfig {

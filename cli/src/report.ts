@@ -1,7 +1,8 @@
 // What a run looks like to a person (text) and to a program (JSON, whose
 // shape cli/schema/run.schema.json pins down), and how it is judged.
 
-import { formatSize, parseSize, type LogRecord } from "../../sim-core/src";
+import type { LogRecord } from "../../sim-core/src";
+import { formatSize, parseSize } from "../../sim-core/src/util/addr";
 import type { HostRunResult } from "../../host/src/host";
 import { displayPath } from "../../host/src/sourcemap";
 import type { Failure, FindingData, SourceLocation } from "../../host/src/protocol";

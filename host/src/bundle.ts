@@ -69,7 +69,7 @@ export async function bundleAsync(entry: string): Promise<Bundle> {
 function finish(abs: string, result: Built): Bundle {
   for (const [file, input] of Object.entries(result.metafile.inputs)) {
     for (const imp of input.imports) {
-      if (imp.external && API_RE.test(imp.path) && !(DRIVER_MODULES as readonly string[]).includes(imp.path)) {
+      if (imp.external && API_RE.test(imp.path) && !DRIVER_MODULES.includes(imp.path)) {
         throw new BundleError(`${file}: "${imp.path}" is not part of the kernel API this simulator offers (known: ${DRIVER_MODULES.join(", ")})`);
       }
     }
@@ -78,7 +78,7 @@ function finish(abs: string, result: Built): Bundle {
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
   if (!js || !map) throw new BundleError(`esbuild produced no output for ${abs}`);
   const traced = new TraceMap(map.text);
-  const exportsOf = (h: string) => { const m = apiModule(h); return m ? Object.keys(m) : undefined; };
+  const exportsOf = (h: string): readonly string[] | undefined => Object.prototype.hasOwnProperty.call(API_EXPORTS, h) ? API_EXPORTS[h] : undefined;
   const missing = missingApiImports(js.text, traced, exportsOf, DRIVER_MODULES);
   if (missing.length) throw new BundleError(missing.map((m) => describeMissingImport({ ...m, file: m.file && path.resolve(path.dirname(abs), m.file) }, displayPath)).join("\n"));
   // inputs: every file esbuild read (barrels and type-only files too, which the map's sources leave out): what a cache of bundles must watch.
