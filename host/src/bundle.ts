@@ -12,13 +12,12 @@ import { TraceMap } from "@jridgewell/trace-mapping";
 // most of `faultline run`'s start.
 import { API_EXPORTS, API_HEADERS } from "./api-exports";
 import { describeMissingImport, missingApiImports } from "./api-imports";
-
-const DRIVER_MODULES: readonly string[] = API_HEADERS;
 import { displayPath, type Bundle } from "./sourcemap";
 
 export { mapFrame, sourcesOf, fromData, type Bundle } from "./sourcemap";
 
 const API_RE = /^(linux|asm|faultline)\//;
+const DRIVER_MODULES: readonly string[] = API_HEADERS;
 
 export class BundleError extends Error {
   override readonly name = "BundleError";

@@ -12,6 +12,7 @@ import { API_MODULES, API_MODULE_NAMES } from "./api-modules";
 import { debugKernel, installDebugApi } from "./debug-hooks";
 import { USER_ONLY_MODULES } from "./driver-imports";
 import { KERNEL_CLASSES } from "./kernel-classes";
+import { preboot, takePreboot, type PrebootOptions } from "./preboot";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunRequest, type SourceLocation } from "./protocol";
 import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, genuineStack, lockdownHostRealm, type RealmHooks } from "./sandbox";
@@ -204,9 +205,13 @@ function run(req: RunRequest): void {
   const phase = (p: "booted" | "driver" | "scenario" | "rmmod") => send({ type: "phase", phase: p, wallMs: performance.now() - started });
   const onLog = (record: LogRecord) => { send({ type: "log", record }); };
 
+  const boot: PrebootOptions = { ...req.boot, logLimit: { lines: limits.logLines, bytes: limits.logBytes } };
+  let prebooted = false;
   const go = () => runScenario({
     module: req.module,
-    boot: { ...req.boot, onLog, logLimit: { lines: limits.logLines, bytes: limits.logBytes } },
+    boot: { ...boot, onLog },
+    // The default profile's kernel, booted while the host waited, when it is this run's; its boot log is sent now.
+    kernel: (() => { const k = takePreboot(boot, onLog); prebooted = k !== undefined; return k; })(),
     params: req.params,
     setup: (k) => {
       kernel = k;
@@ -287,7 +292,7 @@ function run(req: RunRequest): void {
     send({ type: "failure", failure: abortFailure(e, limits) });
   }
   ended = true;
-  send({ type: "end", summary: { ...summary, bootLines, ...(req.stacks && kernel?.stacks.missing.size ? { stacksMissing: [...kernel.stacks.missing] } : {}) } });
+  send({ type: "end", summary: { ...summary, bootLines, ...(prebooted ? { prebooted } : {}), ...(req.stacks && kernel?.stacks.missing.size ? { stacksMissing: [...kernel.stacks.missing] } : {}) } });
 }
 
 function abortFailure(e: unknown, limits: HostLimits): Failure {
@@ -405,6 +410,9 @@ function startWatchdog(memoryMb: number, ppid: number): void {
   w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the host's watchdog failed: ${e.message}` } }));
 }
 
+/** The boot options of a run that names no profile and keeps the default limits: what the host boots ahead. */
+const DEFAULT_BOOT: PrebootOptions = { logLimit: { lines: DEFAULT_LIMITS.logLines, bytes: DEFAULT_LIMITS.logBytes } };
+
 function main(): void {
   lockdownHostRealm();
   // Kernel objects a driver is handed keep their methods: replaced, they would forge what the kernel reports.
@@ -450,7 +458,14 @@ function main(): void {
     } else if (req.type === "run") go(req.run);
     else if (req.type === "start" && pending) { const r = pending; pending = undefined; go(r); }
   };
-  send({ type: "ready", node: process.version });
+  const codeCache = (globalThis as Record<symbol, unknown>)[Symbol.for("faultline.codeCache")];
+  send({ type: "ready", node: process.version, ...(typeof codeCache === "string" ? { codeCache } : {}) });
+  // While the request is on its way (bundling, or a spare's wait for a run): the kernel most runs boot.
+  try {
+    preboot(DEFAULT_BOOT);
+  } catch {
+    /* the run boots its own, and says what failed */
+  }
   // The one request of a normal run, read without setting up a stream (it is on the path to the driver's first line).
   const first = readLineSync();
   if (first !== undefined) handle(first);

@@ -74,7 +74,11 @@ export function hostFlags(o: HostFlagsOptions): string[] {
 export function hostEntry(): { entry: string; read: string[] } {
   // Bundled, this code lives in dist/faultline.js next to dist/host.js.
   const bundled = path.join(__dirname, "host.js");
-  if (path.basename(__filename) !== "node.js" && fs.existsSync(bundled)) return { entry: bundled, read: [__dirname] };
+  if (path.basename(__filename) !== "node.js" && fs.existsSync(bundled)) {
+    // host-entry.js runs host.js from V8's code cache (code-cache.ts); the extension's dist/client has host.js alone.
+    const cached = path.join(__dirname, "host-entry.js");
+    return { entry: fs.existsSync(cached) ? cached : bundled, read: [__dirname] };
+  }
   // Compiled by tsc: out/host/src/child.js, with sim-core beside it and packages in node_modules.
   const out = path.resolve(__dirname, "../..");
   const root = path.resolve(out, "..");

@@ -113,10 +113,12 @@ export interface RunSummary {
   readonly bootLines: number;
   /** Stacks on demand: tokens a report read that this play did not capture (the parent replays the run for them). */
   readonly stacksMissing?: readonly number[];
+  /** The run's kernel was the default profile's, booted while the host waited for its request (preboot.ts). */
+  readonly prebooted?: boolean;
 }
 
 export type HostMessage =
-  | { readonly type: "ready"; readonly node: string }
+  | { readonly type: "ready"; readonly node: string; /** How the host's bundle was compiled (code-cache.ts): "accepted" when from its code cache. */ readonly codeCache?: string }
   /** A debug run's inspector relay is up: CDP flows on fds 4 and 5; the run waits for a start request. */
   | { readonly type: "debug-ready" }
   | { readonly type: "phase"; readonly phase: "booted" | "driver" | "scenario" | "rmmod"; readonly wallMs: number }

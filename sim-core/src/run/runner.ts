@@ -14,6 +14,11 @@ export interface RunSpec {
   /** The module's name, as insmod would call it. */
   readonly module: string;
   readonly boot?: BootOptions;
+  /**
+   * A kernel already booted with `boot`, used instead of booting one (the driver host boots the default
+   * profile's while it waits for its request). The simulation is deterministic: it is the kernel a boot now would give.
+   */
+  readonly kernel?: Kernel;
   /** insmod parameters, name=value. */
   readonly params?: Readonly<Record<string, string>>;
   /** Evaluates the driver's code; its module_init() and friends register the module. */
@@ -48,7 +53,7 @@ export interface RunResult {
 }
 
 export function runScenario(spec: RunSpec): RunResult {
-  const k = Kernel.boot(spec.boot);
+  const k = spec.kernel ?? Kernel.boot(spec.boot);
   spec.setup?.(k);
   let out = "";
   bindKernel(k);

@@ -1,0 +1,69 @@
+// V8 code caches for the bundles whose start is on the path to a driver's
+// first line (host/src/code-cache.ts loads them):
+//   stampBuildId(file)   writes the bundle's build id into its banner's
+//                        placeholder (same length: lines and columns, so the
+//                        source map, stay as they are)
+//   warmHostCache(dist)  runs the driver host once, as a run starts it (the
+//                        same V8 flags, or V8 rejects the cache), on samples/simple,
+//                        and keeps what it compiled in dist/host.js.cache
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const BUILD_ID_PLACEHOLDER = "/*faultline-build:0000000000000000*/";
+/** The driver host's default heap cap (host/src/protocol.ts, DEFAULT_LIMITS.heapMb): V8 hashes its flags into the cache. */
+const HOST_HEAP_MB = 512;
+
+export function stampBuildId(file) {
+  const text = readFileSync(file, "utf8");
+  if (!text.includes(BUILD_ID_PLACEHOLDER)) throw new Error(`${file} has no build id placeholder in its banner`);
+  const id = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  writeFileSync(file, text.replace(BUILD_ID_PLACEHOLDER, `/*faultline-build:${id}*/`));
+  return id;
+}
+
+/** host/src/node.ts's permissionFlag(). */
+function permissionFlag() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major >= 24 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13) ? "--permission" : "--experimental-permission";
+}
+
+async function bundleData(file) {
+  const abs = path.join(ROOT, file);
+  const r = await build({
+    entryPoints: [abs], bundle: true, write: false, format: "cjs", platform: "neutral", target: "es2022",
+    sourcemap: "external", outfile: abs + ".bundle.js", logLevel: "silent", external: ["linux/*", "asm/*", "faultline/*"],
+  });
+  const js = r.outputFiles.find((f) => f.path.endsWith(".js")), map = r.outputFiles.find((f) => f.path.endsWith(".map"));
+  return { filename: abs + ".bundle.js", code: js.text, map: map.text };
+}
+
+/** Writes dist/host.js.cache; on failure removes it (the host then compiles as if there were none) and says why. */
+export async function warmHostCache(dist) {
+  const entry = path.join(dist, "host-entry.js");
+  const cache = path.join(dist, "host.js.cache");
+  rmSync(cache, { force: true });
+  const request = JSON.stringify({
+    type: "run",
+    run: { driver: await bundleData("samples/simple/simple.ts"), scenario: await bundleData("samples/simple/scenario.ts"), module: "simple", debug: false },
+  });
+  const args = [permissionFlag(), `--allow-fs-read=${dist}`, "--allow-worker", `--max-old-space-size=${HOST_HEAP_MB}`, "--no-warnings", `--allow-fs-write=${cache}`, entry];
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "ignore", "pipe", "pipe"], env: { FAULTLINE_WRITE_CODE_CACHE: "1" }, cwd: ROOT });
+  let stderr = "", messages = "";
+  child.stderr.on("data", (d) => { stderr += d; });
+  child.stdio[3].on("data", (d) => {
+    if (!messages.includes("\"ready\"") && (messages + d).includes("\"ready\"")) child.stdin.end(request + "\n");
+    messages += d;
+  });
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  if (code !== 0 || !existsSync(cache) || !/"type":"end"/.test(messages)) {
+    rmSync(cache, { force: true });
+    console.warn(`warning: no code cache for the driver host (its warm-up run exited with ${code}): ${stderr.slice(-1000)}${messages.slice(-1000)}`);
+    return undefined;
+  }
+  return readFileSync(cache).length;
+}
