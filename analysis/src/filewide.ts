@@ -6,7 +6,7 @@
  */
 import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
-import { importEdit, statementOf, type Reporter } from "./report";
+import { FIX_HERE, importEdit, statementOf, type Reporter } from "./report";
 import { flagsOf, keyOf, makeFrame, singleDef, valOf, type Frame } from "./values";
 import { timerRules } from "./timers";
 import { faultPfnRule, fromDeviceMemory } from "./devmem";
@@ -147,7 +147,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
       if (unreserved.length) {
         const x = unreserved[0]!;
         rep.report("MM001", call, `remap_pfn_range() of ordinary RAM from ${apiCallee(unit, x.alloc)}() whose pages are never SetPageReserved(): remap_pfn_range() may map only reserved pages or memory above RAM`, "error",
-          [{ node: x.alloc, message: "allocated here" }, ...reservePlace(x.alloc).map((node) => ({ node, message: "SetPageReserved() its pages here, before they can be mapped" }))], [reserveFix(unit, facts, rep, x.alloc)].filter((f): f is NonNullable<typeof f> => !!f));
+          [{ node: x.alloc, message: "allocated here" }, ...reservePlace(x.alloc).map((node) => ({ node, message: `${FIX_HERE}SetPageReserved() its pages here, before they can be mapped` }))], [reserveFix(unit, facts, rep, x.alloc)].filter((f): f is NonNullable<typeof f> => !!f));
       }
     }
 

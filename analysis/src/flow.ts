@@ -7,7 +7,7 @@
  */
 import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
-import { importEdit, statementOf, type Related, type Reporter } from "./report";
+import { FIX_HERE, importEdit, statementOf, type Related, type Reporter } from "./report";
 import { State, join, joinOwned, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";
 import { differs, flagsOf, keyOf, keysIn, makeFrame, offsetOf, valOf, type Binding, type Frame, type Val } from "./values";
 import type { Fix } from "./types";
@@ -474,7 +474,7 @@ export class FlowAnalysis {
   private reportUnchecked(r: Rec, at: ts.Node, ctx: Ctx): void {
     const node = this.site(at, ctx);
     this.rep.report("DMA002", node, `DMA handle from ${r.api}() used without dma_mapping_error(): if the map failed the device is given DMA_MAPPING_ERROR`, "warning",
-      [{ node: r.site, message: "mapped here" }], [this.fixMappingError(r)].filter(isFix));
+      [{ node: r.site, message: `${FIX_HERE}test the handle with dma_mapping_error() right after this ${r.api}(), before it is used` }], [this.fixMappingError(r)].filter(isFix));
   }
 
   /**
@@ -791,7 +791,7 @@ export class FlowAnalysis {
       // MEM007: never tested.
       if (al.local && !al.checked && al.family !== "user-pages") {
         al.checked = true;
-        this.rep.report("MEM007", this.site(call, ctx), `result of ${al.fn}() is used by ${api}() without a NULL check`, "warning", [{ node: al.site, message: "allocated here" }],
+        this.rep.report("MEM007", this.site(call, ctx), `result of ${al.fn}() is used by ${api}() without a NULL check`, "warning", [{ node: al.site, message: `${FIX_HERE}test what ${al.fn}() returns for NULL right after this allocation` }],
           [{ title: `Return -ENOMEM when ${al.fn}() fails`, file: this.rep.fileName, edits: [this.rep.insertAfter(statementOf(al.site), [`if (!${ptr.getText().split(/[ +[]/)[0]}) return -ENOMEM;`])] }]);
       }
       // MEM006: plain access to I/O memory.
@@ -1010,7 +1010,7 @@ export class FlowAnalysis {
       if (m.local && m.status === "live") {
         const unmap = m.fn === "kmap" ? "kunmap" : m.fn === "kmap_atomic" ? "kunmap_atomic" : "kunmap_local";
         this.rep.report("PG003", m.site, `${m.fn}() without ${unmap}() on the path through ${e.node ? `line ${this.rep.range(e.node).start.line + 1}` : "the end of the function"}`, "warning",
-          e.node ? [{ node: e.node, message: "leaves the function here" }] : [], [this.fixKunmap(m, unmap, e.node)].filter(isFix));
+          e.node ? [{ node: e.node, message: `${FIX_HERE}${unmap}() before this return: the function leaves here with the mapping` }] : [], [this.fixKunmap(m, unmap, e.node)].filter(isFix));
       }
     }
   }

@@ -9,6 +9,14 @@ import type { Fix, Range, RelatedLocation, Severity, StaticFinding, TextEdit } f
 
 export interface Related { readonly node: ts.Node; readonly message: string }
 
+/**
+ * The start of a related location's message when it is the line to change
+ * and the finding is reported elsewhere (the use of an unchecked handle, the
+ * kmap a return leaves behind): `faultline check` and the editor show it as
+ * "fix here: …", as `faultline run` does for a runtime finding's fix.
+ */
+export const FIX_HERE = "fix here: ";
+
 export class Reporter {
   private readonly seen = new Map<string, StaticFinding>();
   constructor(readonly sf: ts.SourceFile, readonly fileName: string) {}

@@ -7,7 +7,7 @@ import { DiagnosticSeverity, DiagnosticTag } from "vscode-languageserver-protoco
 import type { StaticFinding } from "../../analysis/src";
 import { disableEdit, disabledRules, codeActionsFor } from "../src/actions";
 import { fileOfUri, ruleHref, runFindingToDiagnostic, toDiagnostic, uriOfFile } from "../src/convert";
-import { RUN_SOURCE, STATIC_SOURCE, toRunFinding } from "../src/protocol";
+import { END_OF_LINE, RUN_SOURCE, STATIC_SOURCE, toRunFinding } from "../src/protocol";
 import { parseSettings } from "../src/settings";
 
 const finding = (over: Partial<StaticFinding> = {}): StaticFinding => ({
@@ -62,6 +62,21 @@ describe("server: convert", () => {
     assert.equal(d.source, RUN_SOURCE);
     assert.match(d.message, /device-owned buffer read\nDMA-API: nic/);
     assert.equal(toRunFinding({ rule: "DMA001", message: "m" }, uriOfFile), undefined);
+  });
+
+  it("a runtime finding's fix (the line to change) is its first related location; a fix with no line is said in the message", () => {
+    const at = { fn: "edu_remove", file: "/w/edu.ts", line: 90, column: 3 };
+    const rf = toRunFinding({
+      rule: "MEM008", message: "leak", location: { fn: "edu_probe", file: "/w/edu.ts", line: 40, column: 9 },
+      stack: [{ fn: "edu_probe", file: "/w/edu.ts", line: 40, column: 9 }, { fn: "edu_init", file: "/w/edu.ts", line: 120, column: 3 }],
+      fix: { fn: "edu_remove", location: at, why: "edu_remove() returns without releasing it" },
+    }, uriOfFile);
+    assert.ok(rf?.related);
+    assert.deepEqual(rf.related[0], { uri: "file:///w/edu.ts", range: { start: { line: 89, character: 2 }, end: { line: 89, character: END_OF_LINE } }, message: "fix here (edu_remove): edu_remove() returns without releasing it" });
+    assert.equal(rf.related[1].message, "called from edu_init");
+    assert.equal(runFindingToDiagnostic(rf, "https://x/").relatedInformation?.[0].location.range.start.line, 89);
+    const noLine = toRunFinding({ rule: "MM004", message: "no ref", location: at, fix: { fn: "dev_fault", why: "take the reference" } }, uriOfFile);
+    assert.equal(noLine?.message, "no ref\nfix in dev_fault(): take the reference");
   });
 });
 
