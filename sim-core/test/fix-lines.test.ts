@@ -19,6 +19,7 @@ import { vfree, vmalloc } from "../src/api/linux/vmalloc";
 import { kmap, kunmap } from "../src/api/linux/highmem";
 import { MODULE_LICENSE, module_exit, module_init } from "../src/api/linux/module";
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock } from "../src/api/linux/mutex";
+import { INIT_WORK, schedule_work, work_struct } from "../src/api/linux/workqueue";
 import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock_irqrestore } from "../src/api/linux/spinlock";
 import { IRQ_HANDLED, free_irq, request_irq } from "../src/api/linux/interrupt";
 import {
@@ -260,6 +261,24 @@ describe("Finding.fix: memory and page rules", () => {
     fx_again();
     const f = fixOf(k, "MEM003", "fx_again", second);
     assert.match(f.fix!.why, new RegExp(`already released at fx_once \\(.*:${first}\\)`));
+  });
+
+  it("MEM008: memory a work item allocates and nothing frees; the fix starts at that allocation, not at an exit that never had it", () => {
+    const k = boot();
+    const w = new work_struct();
+    let allocLine = 0, cfg = 0;
+    function fxw_work(): void { kmalloc(96, GFP_KERNEL); allocLine = lineHere(); }
+    function fxw_init(): number { cfg = kmalloc(32, GFP_KERNEL); INIT_WORK(w, fxw_work); schedule_work(w); return 0; }
+    function fxw_exit(): void { kfree(cfg); }
+    assert.equal(k.modules.load("fxw", () => { MODULE_LICENSE("GPL"); module_init(fxw_init); module_exit(fxw_exit); }), 0);
+    k.sched.drain();
+    assert.equal(k.modules.unload("fxw"), 0);
+    const f = k.findings.find((x) => x.rule === "MEM008");
+    assert.ok(f, rulesFired(k).join(", "));
+    assert.equal(f.fix?.fn, "fxw_work");
+    assert.equal(f.fix?.location?.line, allocLine);
+    assert.match(f.fix!.why, /^fxw_work\(\) allocates this outside the driver's set-up \(init, probe\) and nothing frees it: the kfree\(\) of what kmalloc\(\) took belongs where its last user is done with it/);
+    assert.deepEqual(rulesFired(k), ["MEM008"], "what init took, exit freed");
   });
 
   it("PG002: a reserved page freed; the fix is the free, naming the SetPageReserved() that has no ClearPageReserved()", () => {

@@ -116,11 +116,28 @@ export class FixSites {
    * took it had to drop it before returning.
    */
   forHold(owner: object, takenFrames: readonly Frame[], release: string): FixSite | undefined {
-    const fns = new Set(takenFrames.map((f) => f.fn));
-    const setup = (this.failed.get(owner) ?? []).some((x) => fns.has(x.fn))
-      || (this.ran.get(owner) ?? []).some((t) => t.pairFn !== undefined && fns.has(t.pairFn));
-    if (setup) return this.forLeak(owner, takenFrames, release);
+    if (this.bySetup(owner, takenFrames)) return this.forLeak(owner, takenFrames, release);
     return fixAt(takenFrames[0], (f) => `${f.fn}() returns still holding what this line took: ${release} belongs on every path out of ${f.fn}() after it`);
+  }
+
+  /**
+   * For memory left allocated at unload (MEM008): what a set-up function
+   * took is its teardown's (or its error path's) to free, as forLeak() says;
+   * what was allocated anywhere else (per request, per open, in a work item)
+   * has no teardown to blame: the allocation is the line to start from, and
+   * the free belongs where its last user is done with it.
+   */
+  forAllocation(owner: object, allocFrames: readonly Frame[], free: string): FixSite | undefined {
+    // Frames unknown (stacks off, or a token not captured yet): the teardown is the best guess left.
+    if (!allocFrames.length || this.bySetup(owner, allocFrames)) return this.forLeak(owner, allocFrames, free);
+    return fixAt(allocFrames[0], (f) => `${f.fn}() allocates this outside the driver's set-up (init, probe) and nothing frees it: ${free} belongs where its last user is done with it (the completion or work item that consumes it, release(), or ${f.fn}()'s own error paths)`);
+  }
+
+  /** Whether a set-up function (init or probe, run or failed) is among the frames that took something. */
+  private bySetup(owner: object, frames: readonly Frame[]): boolean {
+    const fns = new Set(frames.map((f) => f.fn));
+    return (this.failed.get(owner) ?? []).some((x) => fns.has(x.fn))
+      || (this.ran.get(owner) ?? []).some((t) => t.pairFn !== undefined && fns.has(t.pairFn));
   }
 
   /**

@@ -142,7 +142,7 @@ export class Modules {
         ...k.stacks.formatStack(t?.stack).map((f) => `   ${f}`),
       ];
       if (l.rule === "MEM008") {
-        const fix = k.fixSites.forLeak(mod, t?.stack?.driverFrames ?? [], `the ${freeFor(l.allocFn)} of what ${l.allocFn} took`);
+        const fix = k.fixSites.forAllocation(mod, t?.stack?.driverFrames ?? [], `the ${freeFor(l.allocFn)} of what ${l.allocFn} took`);
         k.violation({ rule: "MEM008", params: { addr: `0x${hexAddr(l.addr, k.profile.ptrDigits)}`, size: l.size, alloc_fn: l.allocFn }, report, stack: t?.stack, ...(fix ? { fix } : {}) });
       } else if (l.rule === "PG003") {
         const fix = k.fixSites.forHold(mod, t?.stack?.driverFrames ?? [], "the kunmap() of the page");
