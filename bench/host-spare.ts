@@ -4,7 +4,11 @@
 // waits for its "ready" and a little more (so its start-up is not on the
 // clock), then times startHost(spec, { spare }) to the driver's first
 // pr_info: bundling the driver and the scenario, the request, the host's
-// boot, the driver's first statement. Prints {"spareMs": [...]} on stdout.
+// boot, the driver's first statement. Two kinds of round, alternating: the
+// fixture as it is (its bundles come from the cache, as when a run is started
+// again unchanged) and a copy of the driver edited just before (bundled
+// afresh, as after an edit; the scenario still cached). Prints
+// {"spareMs": [...], "editedMs": [...]} on stdout.
 //
 //   node out/bench/host-spare.js <rounds>
 //
@@ -12,6 +16,8 @@
 // the two differ in how long the host takes to load, which a spare has done
 // before its request, not in what follows the request.
 
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -29,7 +35,7 @@ interface HostApi {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function once(api: HostApi): Promise<number> {
+async function once(api: HostApi, driver = DRIVER): Promise<number> {
   const spare = api.spawnHost({ cwd: ROOT });
   const until = performance.now() + 10_000;
   while (!spare.ready) {
@@ -38,7 +44,7 @@ async function once(api: HostApi): Promise<number> {
   }
   await sleep(SETTLE_MS);
   const t0 = Date.now();
-  const r = await api.startHost({ driver: DRIVER, scenario: SCENARIO, cwd: ROOT }, { spare }).done;
+  const r = await api.startHost({ driver, scenario: SCENARIO, cwd: ROOT }, { spare }).done;
   if (r.failures.length) throw new Error(`the fixture's run failed: ${r.failures.map((f) => f.message).join("; ")}`);
   const m = r.log.map((x) => FIRST_LINE_RE.exec(x.text)).find((x) => x);
   if (!m) throw new Error(`no "first line at" line in the kernel log of the fixture's run`);
@@ -51,9 +57,21 @@ async function main(): Promise<void> {
   const api = require(path.join(__dirname, "..", "host", "src", "host.js")) as HostApi;
   // Warm-up: this process's first bundle starts esbuild's service; the editor's and faultline test's have it running.
   await once(api);
-  const spareMs: number[] = [];
-  for (let i = 0; i < rounds; i++) spareMs.push(await once(api));
-  process.stdout.write(JSON.stringify({ spareMs }) + "\n");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faultline-bench-spare-"));
+  const text = fs.readFileSync(DRIVER, "utf8");
+  const spareMs: number[] = [], editedMs: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      spareMs.push(await once(api));
+      // An edit the bundle shows (a different string), saved now: no cache can serve it.
+      const edited = path.join(dir, "first_line.ts");
+      fs.writeFileSync(edited, text.replace("first line at", "first line at") + `\nexport const round = ${i};\n`);
+      editedMs.push(await once(api, edited));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(JSON.stringify({ spareMs, editedMs }) + "\n");
 }
 
 main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });

@@ -47,8 +47,10 @@ export interface HostSamples {
   totalMs: number[];
   /** The run's own wallMs from --json: from the CLI starting the scenario (bundling it) to the host's exit. */
   wallMs: number[];
-  /** With a spare host started and ready: startHost() to the driver's first line (bench/host-spare.ts). */
+  /** With a spare host started and ready: startHost() to the driver's first line (bench/host-spare.ts), bundles cached. */
   spareMs: number[];
+  /** The same with the driver edited just before: bundled afresh. */
+  spareEditedMs: number[];
 }
 
 export interface HostResult {
@@ -60,6 +62,8 @@ export interface HostResult {
   refMs: number; cliLoadMs: number; firstLineMs: number; totalMs: number; wallMs: number;
   /** Median of samples.spareMs: a run's request to its driver's first line, in a spare host already up. */
   spareMs: number;
+  /** Median of samples.spareEditedMs: the target is judged on this one, the common case of an edit and a run. */
+  spareEditedMs: number;
   spareTargetMs: number;
   /**
    * Medians of per-run differences: the time outside the run's wallMs (total - wallMs: the CLI's start before
@@ -108,11 +112,11 @@ function runOnce(env: NodeJS.ProcessEnv): RunSample {
 }
 
 /** Rounds of bench/host-spare.ts, in a process of its own (it is asynchronous; this section is not). */
-function spareRounds(runs: number, env: NodeJS.ProcessEnv): number[] {
+function spareRounds(runs: number, env: NodeJS.ProcessEnv): { spareMs: number[]; editedMs: number[] } {
   const s = timedSpawn([path.join(__dirname, "host-spare.js"), String(runs)], env);
-  const doc = JSON.parse(s.stdout.trim().split("\n").pop() ?? "{}") as { spareMs?: number[] };
-  if (!doc.spareMs?.length) throw new Error(`bench/host-spare.js printed no figures:\n${s.stdout.slice(0, 2000)}`);
-  return doc.spareMs;
+  const doc = JSON.parse(s.stdout.trim().split("\n").pop() ?? "{}") as { spareMs?: number[]; editedMs?: number[] };
+  if (!doc.spareMs?.length || !doc.editedMs?.length) throw new Error(`bench/host-spare.js printed no figures:\n${s.stdout.slice(0, 2000)}`);
+  return { spareMs: doc.spareMs, editedMs: doc.editedMs };
 }
 
 export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: boolean } = {}): HostResult {
@@ -126,7 +130,7 @@ export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: bo
   const cliLoad = () => timedSpawn([CLI, "--help"], env).ms;
   // Warm-up: the first spawn of each pays for disk caches and the esbuild binary's first exec.
   ref(); cliLoad(); runOnce(env);
-  const samples: HostSamples = { refMs: [], cliLoadMs: [], firstLineMs: [], totalMs: [], wallMs: [], spareMs: [] };
+  const samples: HostSamples = { refMs: [], cliLoadMs: [], firstLineMs: [], totalMs: [], wallMs: [], spareMs: [], spareEditedMs: [] };
   // Interleaved, so a slow patch of the machine hits the reference and the run alike.
   for (let i = 0; i < runs; i++) {
     samples.refMs.push(ref());
@@ -136,13 +140,13 @@ export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: bo
     samples.totalMs.push(r.totalMs);
     samples.wallMs.push(r.wallMs);
   }
-  samples.spareMs = spareRounds(runs, env);
+  ({ spareMs: samples.spareMs, editedMs: samples.spareEditedMs } = spareRounds(runs, env));
   const refMs = median(samples.refMs), cliLoadMs = median(samples.cliLoadMs), firstLineMs = median(samples.firstLineMs);
   const totalMs = median(samples.totalMs), wallMs = median(samples.wallMs);
   const per = (f: (i: number) => number) => median(samples.totalMs.map((_, i) => f(i)));
   return {
     runs, envStripped, buildMs, refMs, cliLoadMs, firstLineMs, totalMs, wallMs,
-    spareMs: median(samples.spareMs), spareTargetMs: TARGET_SPARE_FIRST_LINE_MS,
+    spareMs: median(samples.spareMs), spareEditedMs: median(samples.spareEditedMs), spareTargetMs: TARGET_SPARE_FIRST_LINE_MS,
     breakdown: {
       outsideWallMs: per((i) => samples.totalMs[i] - samples.wallMs[i]),
       wallStartToFirstLineMs: per((i) => samples.firstLineMs[i] - (samples.totalMs[i] - samples.wallMs[i])),
@@ -166,7 +170,8 @@ export function printHost(r: HostResult): void {
     ["  spawn to exit outside the run's wallMs (the CLI's start, its exit)", fmt(r.breakdown.outsideWallMs), ""],
     ["  wallMs start to first line (bundling, the host's start, boot)", `~${fmt(r.breakdown.wallStartToFirstLineMs)}`, ""],
     ["  first line to exit (init, scenario, rmmod, both exits)", fmt(r.breakdown.firstLineToExitMs), ""],
-    ["spare host ready: request (startHost) to the driver's first line", fmt(r.spareMs), `${fmt(r.spareMs / r.refMs, 2)}x`],
+    ["spare host ready: request (startHost) to the driver's first line, driver just edited", fmt(r.spareEditedMs), `${fmt(r.spareEditedMs / r.refMs, 2)}x`],
+    ["  the same, driver and scenario unchanged (bundles from the cache)", fmt(r.spareMs), `${fmt(r.spareMs / r.refMs, 2)}x`],
   ];
   const head = ["step", "ms", "/ node -e 0"];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
@@ -174,7 +179,7 @@ export function printHost(r: HostResult): void {
   console.log([line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n"));
   console.log(`\n  first line / node -e 0 = ${fmt(r.firstLineOverRef, 2)}x      target <= ${r.ratioTarget}x   ${verdict(r.firstLineOverRef <= r.ratioTarget)}`);
   // Issue 14: a host started ahead of need (the editor's and faultline test's): the target is absolute, as the issue sets it.
-  console.log(`  spare host ready: request to first line = ${fmt(r.spareMs)} ms   target <= ${r.spareTargetMs} ms   ${verdict(r.spareMs <= r.spareTargetMs)}\n`);
+  console.log(`  spare host ready: request to first line (driver just edited) = ${fmt(r.spareEditedMs)} ms   target <= ${r.spareTargetMs} ms   ${verdict(r.spareEditedMs <= r.spareTargetMs)}\n`);
 }
 
 function main(): void {
