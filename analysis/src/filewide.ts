@@ -10,6 +10,7 @@ import { FIX_HERE, importEdit, statementOf, type Reporter } from "./report";
 import { flagsOf, keyOf, makeFrame, singleDef, valOf, type Frame } from "./values";
 import { timerRules } from "./timers";
 import { faultPfnRule, fromDeviceMemory } from "./devmem";
+import { gupLeakRule } from "./gup";
 
 interface Src { readonly expr: ts.Expression; readonly frame: Frame }
 
@@ -211,6 +212,7 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
   maskRules(unit, facts, rep);
   timerRules(unit, facts, rep);
   faultPfnRule(unit, facts, rep);
+  gupLeakRule(unit, rep);
 }
 
 function comparisonsIn(body: ts.Node): ts.BinaryExpression[] {
