@@ -106,14 +106,18 @@ export class DevState {
   /** The last 256 unmapped device addresses, a ring (DMA003's "already unmapped"). */
   readonly unmapped = new Float64Array(256).fill(-1);
   unmappedAt = 0;
-  /** Beside each ring slot: the unmapped range and where it was unmapped (a second unmap, a DMAR fault, say where). */
-  readonly unmappedBy: Array<{ addr: number; size: number; stack: CapturedStack | undefined } | undefined> = new Array(256);
+  /**
+   * Beside each ring slot: the unmapped size and where it was unmapped (a second unmap, a DMAR fault, say
+   * where). Parallel arrays, not an object per unmap: the checker's unmap path allocates nothing of its own.
+   */
+  readonly unmappedSize = new Float64Array(256);
+  readonly unmappedStack: Array<CapturedStack | undefined> = new Array(256).fill(undefined);
 
   /** The most recent unmap of a range covering bus address a. */
   lastUnmapOf(a: number): { addr: number; size: number; stack: CapturedStack | undefined } | undefined {
-    for (let i = 1; i <= 256; i++) {
-      const u = this.unmappedBy[(this.unmappedAt - i) & 255];
-      if (u && a >= u.addr && a < u.addr + Math.max(u.size, 1)) return u;
+    for (let i = 1; i <= Math.min(256, this.unmappedAt); i++) {
+      const j = (this.unmappedAt - i) & 255, addr = this.unmapped[j], size = this.unmappedSize[j];
+      if (a >= addr && a < addr + Math.max(size, 1)) return { addr, size, stack: this.unmappedStack[j] };
     }
     return undefined;
   }
@@ -393,8 +397,10 @@ export class Dma {
     st.live.del(e.devAddr, e);
     st.all.delete(e);
     if (this.debug.enabled) {
-      st.unmappedBy[st.unmappedAt & 255] = { addr: e.devAddr, size: e.size, stack: this.debug.recordStacks ? this.#k.stacks.record() : undefined };
-      st.unmapped[st.unmappedAt++ & 255] = e.devAddr;
+      const slot = st.unmappedAt++ & 255;
+      st.unmapped[slot] = e.devAddr;
+      st.unmappedSize[slot] = e.size;
+      st.unmappedStack[slot] = this.debug.recordStacks ? this.#k.stacks.record() : undefined;
     }
     if (e.type !== "coherent") {
       for (let p = Math.floor(e.paddr / PAGE_SIZE), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / PAGE_SIZE); p <= last; p++) {
