@@ -209,6 +209,18 @@ describe("Finding.fix: DMA rules", () => {
     assert.match(f.fix!.why, /^test what dma_set_mask_and_coherent\(\) returns here in fx_probe\(\)/);
   });
 
+  it("DMA015: two live mappings share a cache line; the fix is the allocation of the buffer mapped second", () => {
+    const k = boot();
+    const dev = device(k);
+    const lines: number[] = [];
+    function fx_rxbuf(): number { const b = kmalloc(32, GFP_KERNEL); lines.push(lineHere()); return b; }
+    const a = fx_rxbuf(), b = fx_rxbuf();
+    assert.equal(Math.floor(a / 64), Math.floor(b / 64), "kmalloc-32 objects side by side in one line");
+    for (const buf of [a, b]) dma_mapping_error(dev, dma_map_single(dev, buf, 32, DMA_FROM_DEVICE));
+    const f = fixOf(k, "DMA015", "fx_rxbuf", lines[1]);
+    assert.match(f.fix!.why, /whole cache lines of its own/);
+  });
+
   it("DMA021: a pool block freed twice; the fix is the second free, naming the first", () => {
     const k = boot();
     const dev = device(k);
@@ -334,6 +346,24 @@ describe("Finding.fix: memory and page rules", () => {
     kmap(page);
     kunmap(page);
     silent(k);
+  });
+});
+
+describe("Finding.fix: interrupts", () => {
+  it("IRQ001: a line stuck with its interrupts unhandled; reported where it was requested, the fix is the handler", () => {
+    const k = boot();
+    const irq = k.irqs.allocate();
+    let reqLine = 0;
+    function fx_isr(): number { return 0; /* IRQ_NONE: never acknowledges the device */ }
+    function fx_open(): void { request_irq(irq, fx_isr, 0, "fxirq", k); reqLine = lineHere(); }
+    fx_open();
+    for (let i = 0; i < 100_000 && !k.findings.length; i++) k.irqs.deliver(irq);
+    const f = k.findings.find((x) => x.rule === "IRQ001");
+    assert.ok(f, rulesFired(k).join(", "));
+    assert.equal(f.location?.line, reqLine, "reported at request_irq(), as Linux's stack would show");
+    assert.equal(f.fix?.fn, "fx_isr");
+    assert.equal(f.fix?.location, undefined, "the handler made no kernel call to point at");
+    assert.match(f.fix!.why, /^fx_isr\(\) leaves the device's interrupt unacknowledged/);
   });
 });
 

@@ -28,7 +28,7 @@ import type { Kernel } from "../kernel";
 import type { Device } from "../dev/device";
 import { KernelOops } from "../kernel/report";
 import type { CapturedStack } from "../kernel/stack";
-import { fixAt, type FixSite } from "../kernel/fixsite";
+import { allocationOf, fixAt, type FixSite } from "../kernel/fixsite";
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO } from "../mm/gfp";
 import { Owner } from "../mm/memmap";
 import { PAGE_SIZE } from "../util/addr";
@@ -385,7 +385,9 @@ export class Dma {
       e.reported |= R_CACHELINE;
       this.debug.err("DMA015", e.dev, e, "cacheline tracking EEXIST, overlapping mappings aren't supported",
         { cacheline: `0x${ln.toString(16)}`, dev_addr: hexDma(e.devAddr), other_dev_addr: hexDma(other.devAddr) },
-        [`(cacheline 0x${ln.toString(16)} is also in the live ${dirName(other.dir)} mapping at device address ${hexDma(other.devAddr)})`]);
+        [`(cacheline 0x${ln.toString(16)} is also in the live ${dirName(other.dir)} mapping at device address ${hexDma(other.devAddr)})`],
+        // The map shows it; the buffer had to be allocated on cache lines of its own.
+        () => fixAt(e.type === "coherent" ? e.stack : allocationOf(this.#k, e.paddr), (f) => `the buffer ${f.fn}() allocates here shares cache line 0x${ln.toString(16)} with another live mapping: give each DMA buffer whole cache lines of its own (a size and alignment of at least dma_get_cache_alignment(), or one larger buffer mapped once)`));
     }
   }
 

@@ -170,6 +170,8 @@ export class Irqs {
       params: { irq, why },
       report: [headline, `CPU: 0 PID: ${k.current.pid} Comm: ${k.current.comm} Tainted: G    B              6.12.0-faultline #1`, "Call Trace:", ...k.stacks.formatStack(stack), "handlers:", ...handlers, `Disabling IRQ #${irq}`],
       stack,
+      // Reported where the line was requested (or raised again); what to change is the handler, which left no line of its own.
+      ...((h) => (h && stack !== note.raisedAt ? { fix: Object.freeze({ fn: h, why: `${h}() leaves the device's interrupt unacknowledged: read its status, clear what it raised, and return IRQ_HANDLED only for an interrupt that was the device's (IRQ_NONE otherwise)` }) } : {}))((this.lines.get(irq) ?? [])[0]?.handler.name?.replace(/^bound /, "")),
     });
   }
 
