@@ -196,6 +196,9 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
       const v = valOf(e, frame);
       if (v.k === "const" && v.n % 4096 !== 0) rep.report("MM005", e, `${api}() with an unaligned ${what} ${v.n}: it must be a multiple of PAGE_SIZE`, "error", [{ node: call, message: "remapped here" }]);
     }
+    // An address the VMA's start moved by a constant that is not a page multiple.
+    const off = addr ? unalignedOffsetFromStart(addr, frame) : undefined;
+    if (off !== undefined) rep.report("MM005", addr!, `${api}() at vma->vm_start ${off < 0 ? "-" : "+"} ${Math.abs(off)}: the user address must be page-aligned (remap_pfn_range() warns and fails with -EINVAL)`, "error", [{ node: call, message: "remapped here" }]);
 
     // MM007: device memory without an uncached protection or VM_IO.
     if (fromDeviceMemory(facts, pfn, frame)) {
@@ -213,6 +216,24 @@ export function fileRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
   timerRules(unit, facts, rep);
   faultPfnRule(unit, facts, rep);
   gupLeakRule(unit, rep);
+}
+
+/** For vma->vm_start ± c (c a constant, through local definitions), c when it is not a page multiple. */
+function unalignedOffsetFromStart(e: ts.Expression, frame: Frame, depth = 0): number | undefined {
+  e = skipOuter(e);
+  if (ts.isIdentifier(e) && depth < 4 && frame.locals.has(e.text) && !frame.params.has(e.text)) {
+    const d = singleDef(frame, e.text);
+    return d ? unalignedOffsetFromStart(d, frame, depth + 1) : undefined;
+  }
+  if (!ts.isBinaryExpression(e)) return undefined;
+  const plus = e.operatorToken.kind === ts.SyntaxKind.PlusToken, minus = e.operatorToken.kind === ts.SyntaxKind.MinusToken;
+  if (!plus && !minus) return undefined;
+  const isStart = (x: ts.Expression) => { const s = skipOuter(x); return ts.isPropertyAccessExpression(s) && s.name.text === "vm_start"; };
+  const other = isStart(e.left) ? e.right : plus && isStart(e.right) ? e.left : undefined;
+  if (!other) return undefined;
+  const v = valOf(other, frame);
+  if (v.k !== "const" || v.n % 4096 === 0) return undefined;
+  return minus ? -v.n : v.n;
 }
 
 function comparisonsIn(body: ts.Node): ts.BinaryExpression[] {

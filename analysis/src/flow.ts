@@ -822,6 +822,16 @@ export class FlowAnalysis {
     const live = recs.filter((r) => r.status === "live" || r.status === "maybe");
     const node = this.site(call, ctx);
     if (!live.length) {
+      // The buffer's CPU address where the handle belongs: dma-debug finds no mapping at that "DMA address".
+      const byBuf = coherent ? [] : this.recsByBuf(st, hk).filter((r) => r.kind !== "coherent" && r.kind !== "sg" && (r.status === "live" || r.status === "maybe") && !r.handleKeys.has(hk!));
+      if (byBuf.length) {
+        const r = byBuf[0]!;
+        this.rep.report("DMA003", node, `${api}() is given ${a[1]!.getText()}, the buffer's CPU address, not the DMA handle ${r.api}() returned: no mapping exists at that address, and the real one is never unmapped`, "error",
+          [{ node: r.site, message: "mapped here: its return value is the handle to unmap" }]);
+        r.status = "released";
+        r.releasedAt = call;
+        return;
+      }
       const gone = recs.filter((r) => r.status === "released");
       if (gone.length && hk && !hk.endsWith("[]") && gone[0]!.releasedAt && gone[0]!.releasedAt !== call) {
         const r = gone[0]!;
