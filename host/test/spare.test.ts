@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HostPool, spawnHost, startHost, type HostProcess } from "../src/host";
+import { HostPool, runInHost, spawnHost, startHost, type HostProcess } from "../src/host";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const HOSTILE = path.join(ROOT, "host", "test", "hostile");
@@ -33,6 +33,20 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
 }
 
 const pidOf = (p: HostProcess) => p.child.pid!;
+
+/** Host processes (child.js / host.js) whose parent is this process. */
+function hostChildren(): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && /(child|host)\.js/.test(fs.readFileSync(`/proc/${d}/cmdline`, "utf8")) && alive(Number(d))) out.push(Number(d));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
 
 describe("spare hosts", function () {
   this.timeout(60_000);
@@ -75,6 +89,35 @@ describe("spare hosts", function () {
     // A used spare given again is not used again: the run gets a host of its own.
     const again = await startHost(SPEC, { spare }).done;
     assert.deepEqual(again.failures, []);
+  });
+
+  it("a replay for stacks runs in a host started while the first play finished, and leaves none behind", async () => {
+    const stacks = path.join(ROOT, "host", "test", "stacks");
+    // Every host spawned and closed, in order ("close" comes after the host's last message has been read).
+    const events: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cp = require("node:child_process") as typeof import("node:child_process");
+    const real = cp.spawn;
+    (cp as { spawn: unknown }).spawn = (...args: Parameters<typeof real>) => {
+      const c = (real as (...a: unknown[]) => ReturnType<typeof real>)(...args);
+      // Hosts only (esbuild starts its service through spawn too).
+      if (!(args[1] as string[]).some((a) => /(child|host)\.js$/.test(a))) return c;
+      events.push("spawn");
+      c.on("close", () => events.push("close"));
+      return c;
+    };
+    let r;
+    try {
+      r = await runInHost({ driver: path.join(stacks, "errpath.ts"), scenario: path.join(stacks, "scenario.ts"), cwd: ROOT });
+    } finally {
+      (cp as { spawn: unknown }).spawn = real;
+    }
+    assert.equal(r.stackReplays, 1, "the run was replayed once for its stacks");
+    // Its init fails on purpose (the double free is in its error path).
+    assert.deepEqual(r.failures.map((f) => f.kind), ["insmod"]);
+    assert.match(r.log.map((x) => x.text).join("\n"), /Allocated by task \d+:\n ring_alloc/);
+    assert.deepEqual(events, ["spawn", "spawn", "close", "close"], "the replay's host was spawned before the first play's host had ended");
+    await until("no host is left", () => hostChildren().length === 0, 3000);
   });
 
   it("a spare started with other options is left alone; the run spawns its own host", async () => {
