@@ -1,8 +1,9 @@
 // Stacks on demand (issue 14): a run records a token at each allocation,
 // mapping and free and is played again to capture the stacks its reports
 // print. What it prints must be byte for byte what a run capturing every
-// stack prints: every sample's golden file, a report raised in a driver's
-// error path, and one raised at rmmod.
+// stack prints: every sample's golden file, reports raised in a driver's
+// error path (KASAN in init's, dma-debug in probe's) and at rmmod (a leak,
+// a bad page).
 
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -46,8 +47,8 @@ describe("stacks on demand: every sample's golden, unchanged", () => {
 
 describe("stacks on demand: reports far from the record", () => {
   const here = path.join(__dirname, "..", "..", "..", "host", "test", "stacks");
-  const both = (driver: string) => {
-    const spec: FileRun = { driver: path.join(here, `${driver}.ts`), scenario: path.join(here, "scenario.ts") };
+  const both = (driver: string, boot?: FileRun["boot"]) => {
+    const spec: FileRun = { driver: path.join(here, `${driver}.ts`), scenario: path.join(here, "scenario.ts"), boot };
     return { eager: run({ ...spec, stacks: "capture" }), lazy: run({ ...spec, stacks: "on-demand" }) };
   };
 
@@ -64,6 +65,23 @@ describe("stacks on demand: reports far from the record", () => {
     const { eager, lazy } = both("rmmod_leak");
     assert.match(eager.text, /MEM008/);
     assert.match(eager.text, /\n {3} fill \(host\/test\/stacks\/rmmod_leak\.ts:\d+\)\n {3} rmmod_leak_init /);
+    assert.equal(lazy.text, eager.text);
+    assert.ok(lazy.replays >= 1);
+  });
+
+  it("a dma-debug report in probe's error path: Mapped at, recorded in a helper, as when captured", () => {
+    const { eager, lazy } = both("dma_errpath", { devices: ["edu"] });
+    assert.match(eager.text, /DMA-API: dmaerr 0000:[0-9a-f:.]+: device driver frees DMA memory with different size/);
+    assert.match(eager.text, /Mapped at:\n rx_map \(host\/test\/stacks\/dma_errpath\.ts:\d+\)\n dmaerr_probe /);
+    assert.deepEqual(eager.findings, ["DMA004"]);
+    assert.equal(lazy.text, eager.text);
+    assert.ok(lazy.replays >= 1);
+  });
+
+  it("a bad page freed at rmmod: the fix names the SetPageReserved() recorded at init, as when captured", () => {
+    const { eager, lazy } = both("badpage_rmmod");
+    assert.match(eager.text, /BUG: Bad page state in process \S+  pfn:[0-9a-f]+\n[^]*\nCall Trace:\n badpage_exit \(/);
+    assert.match(eager.text, /fix: badpage_exit host\/test\/stacks\/badpage_rmmod\.ts:\d+: .*SetPageReserved\(\) at reserve_buffer \(host\/test\/stacks\/badpage_rmmod\.ts:\d+\)/);
     assert.equal(lazy.text, eager.text);
     assert.ok(lazy.replays >= 1);
   });
