@@ -454,6 +454,8 @@ describe("faultline commands (the built CLI)", function () {
       const w = cli("check", "samples/dma_map_single/dma_map_single_nocheck.ts");
       assert.equal(w.code, 0, w.stdout);
       assert.match(w.stdout, /warning DMA002/);
+      // Reported at the handle's use; the line to change, the map, is indented below it.
+      assert.match(w.stdout, /warning DMA002: .*\n {4}samples\/dma_map_single\/dma_map_single_nocheck\.ts:59:\d+: fix here: test the handle with dma_mapping_error\(\) right after this dma_map_single\(\)/);
     });
 
     it("json matches cli/schema/check.schema.json", () => {
