@@ -3,7 +3,8 @@
 // checker (debug.ts) on and off, side by side, on each route. The checker's
 // price is the ratio; the target is that it costs at most 1.5x.
 
-import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { Kernel, bindKernel } from "../sim-core/src";
 import { Device, type DeviceConfig } from "../sim-core/src/dev/device";
 import {
@@ -12,9 +13,10 @@ import {
 } from "../sim-core/src/api/linux/dma-mapping";
 import { GFP_KERNEL } from "../sim-core/src/api/linux/gfp";
 import { kzalloc } from "../sim-core/src/api/linux/slab";
+import { allPasses, interleave, isPassChild, median, passChildArgs, roundRatio, servePasses, type PassSample } from "./passes";
 
 export const TARGET_DMA_CHECKER_RATIO = 1.5;
-export const DMA_CONFIG = { quick: { iters: 3_000, reps: 3 }, full: { iters: 10_000, reps: 5 } };
+export const DMA_CONFIG = { quick: { iters: 2_000, rounds: 9, sets: 3 }, full: { iters: 5_000, rounds: 15, sets: 5 } };
 
 const BUFS = 256, IN_FLIGHT = 64, LEN = 1536;
 
@@ -26,7 +28,7 @@ const ROUTES: Array<{ label: string; cfg: Partial<DeviceConfig>; mask: number }>
 ];
 
 export interface DmaBenchRow {
-  route: string; iters: number; reps: number;
+  route: string; iters: number; rounds: number; sets: number;
   offOpsPerSec: number;
   /** The checker with everything, "Mapped at" stacks included. */
   onOpsPerSec: number; onOverOff: number;
@@ -36,7 +38,6 @@ export interface DmaBenchRow {
   lazyOpsPerSec: number; lazyOverOff: number;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A kernel with one device and its buffers; returns a runner doing `iters` map/sync/sync/unmap rounds (4 ops each). */
@@ -73,49 +74,49 @@ function rig(cfg: Partial<DeviceConfig>, mask: number, checker: boolean, stacks 
 }
 
 type Mode = "off" | "on" | "bare" | "lazy";
+const MODES: Mode[] = ["off", "lazy", "on", "bare"];
+
+/** A child of interleave(): one configuration, a kernel per route; a pass runs `iters` rounds on each route, timed apart. */
+function passChild(argv: string[]): void {
+  const [mode, iters] = [argv[0] as Mode, Number(argv[1])];
+  servePasses(() => {
+    const runs = ROUTES.map((r) => rig(r.cfg, r.mask, mode !== "off", mode === "on" || mode === "lazy", mode === "lazy"));
+    return () => {
+      const sample: Record<string, number> = { ms: 0 };
+      runs.forEach((run, i) => { sample.ms += sample[`r${i}`] = run(iters); });
+      return sample as PassSample;
+    };
+  });
+}
 
 /**
- * One configuration timed in a process of its own: a user runs with the
- * checker on or off, never both, and code shared by the two modes would
- * otherwise carry the JIT feedback of both (which slows the checked path
- * more than a real run ever sees).
+ * Each configuration in a process of its own (see passes.ts) with a kernel per
+ * route, the four taking turns at passes of `iters` rounds per route; `rounds`
+ * such turns per set of processes, `sets` sets.
  */
-function timeInChild(route: number, mode: Mode, iters: number): number {
-  const out = execFileSync(process.execPath, [__filename, "--child", String(route), mode, String(iters)], { encoding: "utf8" });
-  const ms = Number(out.trim().split("\n").pop());
-  if (!(ms > 0)) throw new Error(`bench/dma child (${ROUTES[route].label}, ${mode}) printed ${JSON.stringify(out)}`);
-  return ms;
-}
-
-function childMain(argv: string[]): void {
-  const [route, mode, iters] = [Number(argv[0]), argv[1] as Mode, Number(argv[2])];
-  const r = ROUTES[route];
-  const run = rig(r.cfg, r.mask, mode !== "off", mode === "on" || mode === "lazy", mode === "lazy");
-  for (let w = 0; w < 2; w++) run(5_000); // warm-up: the JIT first
-  const t = [run(iters), run(iters), run(iters)];
-  console.log(median(t));
-}
-
-export function benchDma(iters: number, reps: number): DmaBenchRow[] {
+export async function benchDma(iters: number, rounds: number, sets: number): Promise<DmaBenchRow[]> {
+  // Warm-up: at least 10,000 rounds per route, the JIT first.
+  const warm = Math.max(2, Math.ceil(10_000 / iters));
+  const x = await interleave(__filename, MODES.map((m) => [m, String(iters)]), { warm, rounds, sets });
+  const [off, lazy, on, bare] = MODES.map((_, i) => i);
+  const ops = iters * 4;
   return ROUTES.map((r, ri) => {
-    const a: number[] = [], b: number[] = [], c: number[] = [], d: number[] = [];
-    // Interleaved, so that drift on a loaded machine hits all four alike.
-    for (let i = 0; i < reps; i++) {
-      a.push(timeInChild(ri, "off", iters)); b.push(timeInChild(ri, "on", iters)); c.push(timeInChild(ri, "bare", iters)); d.push(timeInChild(ri, "lazy", iters));
-    }
-    const ops = iters * 4;
-    const offOps = ops / (median(a) / 1000), onOps = ops / (median(b) / 1000), bareOps = ops / (median(c) / 1000), lazyOps = ops / (median(d) / 1000);
+    const key = `r${ri}`;
+    const opsPerSec = (c: number) => ops / (median(allPasses(x, c).map((s) => s[key])) / 1000);
     return {
-      route: r.label, iters, reps, offOpsPerSec: offOps, onOpsPerSec: onOps, onOverOff: offOps / onOps, noStackOpsPerSec: bareOps, noStackOverOff: offOps / bareOps,
-      lazyOpsPerSec: lazyOps, lazyOverOff: offOps / lazyOps,
+      route: r.label, iters, rounds, sets, offOpsPerSec: opsPerSec(off),
+      onOpsPerSec: opsPerSec(on), onOverOff: roundRatio(x, on, off, key),
+      noStackOpsPerSec: opsPerSec(bare), noStackOverOff: roundRatio(x, bare, off, key),
+      lazyOpsPerSec: opsPerSec(lazy), lazyOverOff: roundRatio(x, lazy, off, key),
     };
   });
 }
 
 export function printDma(rows: DmaBenchRow[]): void {
   const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
-  console.log(`DMA streaming: ${rows[0].iters.toLocaleString("en-US")} rounds of map + sync_for_cpu + sync_for_device + unmap (${LEN}-byte buffers, ${IN_FLIGHT} in flight), median of ${rows[0].reps}; x86_64 256M.`);
-  console.log("Each configuration runs in a process of its own (warmed up, median of 3 there), the processes interleaved.");
+  console.log(`DMA streaming: passes of ${rows[0].iters.toLocaleString("en-US")} map + sync_for_cpu + sync_for_device + unmap (${LEN}-byte buffers, ${IN_FLIGHT} in flight); x86_64 256M.`);
+  console.log(`Each configuration runs in a process of its own (a kernel per route), warmed up; the four take turns at ${rows[0].rounds} passes each, in ${rows[0].sets} sets of fresh processes.`);
+  console.log("ops/s from the median pass; cost = per set, the median over the turns of (pass time / the checker-off pass of the same turn), then the median over the sets.");
   console.log(`"on, stacks on demand" is the checker as runs use it: "Mapped at" kept as a token per map, the stack captured by replaying the run when a report prints it;`);
   console.log(`"on, captured" captures a V8 stack per map, as dma-debug does; "on, no stacks" is the checker with k.dma.debug.recordStacks = false. Target: cost <= ${TARGET_DMA_CHECKER_RATIO}x.`);
   const head = ["route", "off ops/s", "on, stacks on demand", "cost", "", "on, captured", "cost", "", "on, no stacks ops/s", "cost", ""];
@@ -131,4 +132,19 @@ export function printDma(rows: DmaBenchRow[]): void {
   console.log("");
 }
 
-if (require.main === module && process.argv[2] === "--child") childMain(process.argv.slice(3));
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, iters: { type: "string" }, rounds: { type: "string" }, sets: { type: "string" }, json: { type: "string" } } });
+  const cfg = { ...(values.quick ? DMA_CONFIG.quick : DMA_CONFIG.full) };
+  if (values.iters) cfg.iters = Number(values.iters);
+  if (values.rounds) cfg.rounds = Number(values.rounds);
+  if (values.sets) cfg.sets = Number(values.sets);
+  console.log(`Faultline DMA checker benchmark (${values.quick ? "quick" : "full"}), node ${process.version}, ${process.platform}/${process.arch}\n`);
+  const rows = await benchDma(cfg.iters, cfg.rounds, cfg.sets);
+  printDma(rows);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ dma: rows }, null, 2) + "\n");
+}
+
+if (require.main === module) {
+  if (isPassChild()) passChild(passChildArgs());
+  else main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+}
