@@ -130,13 +130,17 @@ export class FlowAnalysis {
       for (const d of s.declarationList.declarations) {
         if (!d.initializer) continue;
         const prov = this.expr(d.initializer, st, ctx);
-        if (ts.isIdentifier(d.name)) this.bind(this.ownKey(d.name, ctx), prov, d.initializer, st, ctx);
+        if (ts.isIdentifier(d.name)) {
+          this.bind(this.ownKey(d.name, ctx), prov, d.initializer, st, ctx);
+          const k = keyOf(d.name, ctx.frame);
+          if (k) setNonzero(st, k, d.initializer);
+        }
       }
       return st;
     }
     if (ts.isReturnStatement(s)) {
       const prov = s.expression ? this.expr(s.expression, st, ctx) : undefined;
-      ctx.exits.push({ state: st, node: s, error: isErrorReturn(s, ctx.frame), prov });
+      ctx.exits.push({ state: st, node: s, error: isErrorReturn(s, ctx.frame, st), prov });
       return null;
     }
     if (ts.isThrowStatement(s)) { this.expr(s.expression, st, ctx); return null; }
@@ -249,6 +253,7 @@ export class FlowAnalysis {
       for (const r of target.recs.values()) if (r.kind === "coherent" && r.bufKeys.has(k) || r.kind === "sg" && r.retKeys.has(k)) r.status = "failed";
     };
     failing(cond, thenSt);
+    knownNonzero(cond, f, thenSt, elseSt);
     // `if (x) {...}` without else: the else path is the failing one.
     const c = skipOuter(cond);
     if (ts.isIdentifier(c) || ts.isPropertyAccessExpression(c)) {
@@ -273,6 +278,8 @@ export class FlowAnalysis {
       const op = e.operatorToken.kind;
       if (op === ts.SyntaxKind.EqualsToken) {
         const prov = this.expr(e.right, st, ctx);
+        const lk = keyOf(e.left, f);
+        if (lk) setNonzero(st, lk, e.right);
         this.evalTarget(e.left, st, ctx);
         this.bind(ts.isIdentifier(skipOuter(e.left)) ? this.ownKey(skipOuter(e.left) as ts.Identifier, ctx) : keyOf(e.left, f), prov, e.right, st, ctx);
         return prov;
@@ -280,7 +287,7 @@ export class FlowAnalysis {
       if (op >= ts.SyntaxKind.FirstCompoundAssignment && op <= ts.SyntaxKind.LastCompoundAssignment) {
         this.expr(e.right, st, ctx);
         const k = keyOf(e.left, f);
-        if (k) st.fieldVals.delete(k);
+        if (k) { st.fieldVals.delete(k); st.nonzero.delete(k); }
         return undefined;
       }
       if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
@@ -734,12 +741,17 @@ export class FlowAnalysis {
     const ua = USER_ARG[api];
     if (ua !== undefined && a[ua]) {
       const key = k(ua);
-      for (const al of this.allocsByKey(st, key)) {
-        if (al.family === "slab" || al.family === "vmalloc" || al.family === "pages-addr") {
-          this.rep.report("CTX002", this.site(a[ua]!, ctx), `${api}() with a kernel pointer (from ${al.fn}()) as its user address: the arguments are swapped, or the pointer never came from user space`, "error", [{ node: al.site, message: "kernel memory allocated here" }]);
-          break;
-        }
-      }
+      const kernelPtr = (from: string, site: ts.Node, what: string) =>
+        this.rep.report("CTX002", this.site(a[ua]!, ctx), `${api}() with a kernel pointer (from ${from}) as its user address: the arguments are swapped, or the pointer never came from user space`, "error", [{ node: site, message: what }]);
+      const al = this.allocsByKey(st, key).find((x) => x.family === "slab" || x.family === "vmalloc" || x.family === "pages-addr" || x.family === "cache" || x.family === "pool" || x.family === "iomem");
+      const arg = skipOuter(a[ua]!);
+      const argApi = ts.isCallExpression(arg) ? apiCallee(f.unit, arg) : undefined;
+      const km = key ? st.kmaps.find((m) => m.status !== "released" && m.addrKeys.has(key)) : undefined;
+      const coh = key ? [...st.recs.values()].find((r) => r.kind === "coherent" && r.bufKeys.has(key)) : undefined;
+      if (al) kernelPtr(`${al.fn}()`, al.site, al.family === "iomem" ? "device memory mapped here" : "kernel memory allocated here");
+      else if (argApi === "page_address" || argApi === "kmap" || argApi === "kmap_local_page" || argApi === "kmap_atomic" || argApi === "phys_to_virt" || argApi === "__va") kernelPtr(`${argApi}()`, arg, "a kernel address");
+      else if (km) kernelPtr(`${km.fn}()`, km.site, "kernel mapping made here");
+      else if (coh) kernelPtr("dma_alloc_coherent()", coh.site, "allocated here");
     }
     return undefined;
   }
@@ -1144,17 +1156,47 @@ function argText(r: Rec, what: "size" | "dir"): string | undefined {
 function isFix(x: Fix | undefined): x is Fix { return !!x; }
 function isEdit<T>(x: T | undefined): x is T { return !!x; }
 
+/** An assignment: a negative errno makes the variable known nonzero, anything else unknown. */
+function setNonzero(st: State, k: string, rhs: ts.Expression): void {
+  const r = skipOuter(rhs);
+  if (ts.isPrefixUnaryExpression(r) && r.operator === ts.SyntaxKind.MinusToken) st.nonzero.add(k);
+  else st.nonzero.delete(k);
+}
+
+/** What a test of a plain variable says about it on each side: `!err`, `err`, `err < 0`, `err !== 0`. */
+function knownNonzero(cond: ts.Expression, f: Frame, thenSt: State, elseSt: State): void {
+  const c = skipOuter(cond);
+  let v: ts.Expression | undefined, nonzeroWhenTrue = true;
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) { v = skipOuter(c.operand); nonzeroWhenTrue = false; }
+  else if (ts.isIdentifier(c)) v = c;
+  else if (ts.isBinaryExpression(c) && /^0$/.test(skipOuter(c.right).getText())) {
+    const op = c.operatorToken.kind;
+    if (op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) v = skipOuter(c.left);
+    else if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken) { v = skipOuter(c.left); nonzeroWhenTrue = false; }
+  }
+  if (!v || !ts.isIdentifier(v) || !f.locals.has(v.text)) return;
+  const k = keyOf(v, f);
+  if (!k) return;
+  const [yes, no] = nonzeroWhenTrue ? [thenSt, elseSt] : [elseSt, thenSt];
+  yes.nonzero.add(k);
+  no.nonzero.delete(k);
+}
+
 function isAlwaysTrue(e: ts.Expression): boolean {
   e = skipOuter(e);
   return e.kind === ts.SyntaxKind.TrueKeyword;
 }
 
-/** A return that reports failure: a negative errno, or anything but 0 before the function's last statement. */
-function isErrorReturn(s: ts.ReturnStatement, f: Frame): boolean {
+/**
+ * A return that reports failure: a negative errno, a variable this path knows is nonzero (the cleanup
+ * after `if (!err) return 0;`, wherever it sits), or anything but 0 before the function's last statement.
+ */
+function isErrorReturn(s: ts.ReturnStatement, f: Frame, st: State): boolean {
   const e = s.expression ? skipOuter(s.expression) : undefined;
   if (!e) return false;
   if (ts.isNumericLiteral(e)) return Number(e.text) !== 0;
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) return true;
+  if (ts.isIdentifier(e)) { const k = keyOf(e, f); if (k && st.nonzero.has(k)) return true; }
   const body = f.fn.node.body;
   if (body && ts.isBlock(body) && body.statements[body.statements.length - 1] === s) return false;
   return true;
