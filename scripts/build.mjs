@@ -1,6 +1,7 @@
 // Bundles the entry points with esbuild: one file per program, with source
 // maps so stacks (and the checker's reports) point at the TypeScript.
-//   dist/faultline.js  the command line (and the parent side of the driver host)
+//   dist/faultline.js  the command's entry: spawns the host of `faultline run` first, then runs dist/cli.js
+//   dist/cli.js        the command line (and the parent side of the driver host), from its code cache dist/cli.js.cache
 //   dist/host.js       the driver host process, started under Node's permission model
 //   dist/host-entry.js  its entry: runs host.js from V8's code cache, dist/host.js.cache (scripts/code-cache.mjs)
 //   dist/debug-adapter.js  the debug adapter, standalone (DAP over stdio or --server=PORT)
@@ -11,7 +12,7 @@ import * as path from "node:path";
 import { buildTypes } from "./build-types.mjs";
 import { buildExtension } from "./build-extension.mjs";
 import { writeApiExports } from "./api-exports.mjs";
-import { BUILD_ID_PLACEHOLDER, stampBuildId, warmHostCache } from "./code-cache.mjs";
+import { BUILD_ID_PLACEHOLDER, stampBuildId, warmCliCache, warmHostCache } from "./code-cache.mjs";
 
 // Strict mode throughout: a sloppy function would hand its `this` and itself to
 // a driver's Error.prepareStackTrace through a call site.
@@ -21,11 +22,14 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 await writeApiExports();
 // esbuild stays a package: its JavaScript API finds its binary beside itself and cannot be bundled.
 // typescript too: `faultline check` loads it when it runs, so no other command pays for its 9 MB.
-await build({ ...common, entryPoints: { faultline: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild", "typescript"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
+await build({ ...common, entryPoints: { cli: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild", "typescript"], banner: { js: `"use strict";${BUILD_ID_PLACEHOLDER}` } });
+stampBuildId("dist/cli.js");
+await build({ ...common, entryPoints: { faultline: "cli/src/entry.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: `"use strict";${BUILD_ID_PLACEHOLDER}` } });
 stampBuildId("dist/host.js");
 await build({ ...common, entryPoints: { "host-entry": "host/src/host-entry.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });
 await warmHostCache(path.resolve("dist"));
+await warmCliCache(path.resolve("dist"));
 // The standalone debug adapter (stdio, or --server=PORT): nvim-dap, dap-mode and the DAP tests run it.
 await build({ ...common, entryPoints: { "debug-adapter": "debug-adapter/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 buildTypes();

@@ -6,6 +6,8 @@
 //   warmHostCache(dist)  runs the driver host once, as a run starts it (the
 //                        same V8 flags, or V8 rejects the cache), on samples/simple,
 //                        and keeps what it compiled in dist/host.js.cache
+//   warmCliCache(dist)   runs `faultline run` on samples/simple once and keeps
+//                        what the command line compiled in dist/cli.js.cache
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -63,6 +65,24 @@ export async function warmHostCache(dist) {
   if (code !== 0 || !existsSync(cache) || !/"type":"end"/.test(messages)) {
     rmSync(cache, { force: true });
     console.warn(`warning: no code cache for the driver host (its warm-up run exited with ${code}): ${stderr.slice(-1000)}${messages.slice(-1000)}`);
+    return undefined;
+  }
+  return readFileSync(cache).length;
+}
+
+/** Writes dist/cli.js.cache from a `faultline run` of samples/simple; on failure removes it and says why. */
+export async function warmCliCache(dist) {
+  const cache = path.join(dist, "cli.js.cache");
+  rmSync(cache, { force: true });
+  // Without NODE_OPTIONS: V8 flags in it would make a cache that a plain start rejects.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS"));
+  const child = spawn(process.execPath, [path.join(dist, "faultline.js"), "run", "samples/simple/simple.ts", "--json"], { stdio: ["ignore", "ignore", "pipe"], env: { ...env, FAULTLINE_WRITE_CODE_CACHE: "1" }, cwd: ROOT });
+  let stderr = "";
+  child.stderr.on("data", (d) => { stderr += d; });
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  if (code !== 0 || !existsSync(cache)) {
+    rmSync(cache, { force: true });
+    console.warn(`warning: no code cache for the command line (its warm-up run exited with ${code}): ${stderr.slice(-1000)}`);
     return undefined;
   }
   return readFileSync(cache).length;

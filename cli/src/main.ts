@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { Kernel, BootOptions } from "../../sim-core/src";
 import { UsageError, bootOptions, parseArgs } from "./args";
+import { takeEarlyHost } from "./early-host";
 
 // Each command loads only what it needs (esbuild keeps a required module's body
 // unevaluated until the require): the debug adapter, the demo, the test runner and
@@ -127,8 +128,14 @@ export async function main(argv: readonly string[], out: (s: string) => void = s
   }
 }
 
-/** A host for the run's first scenario, started now; undefined when it cannot be (the run's own start then says why). */
+/**
+ * A host for the run's first scenario: the one dist/faultline.js spawned before loading this bundle, else one
+ * started now; undefined when it cannot be (the run's own start then says why). One the run cannot use (its
+ * options differ) is left alone by the run and killed at the end.
+ */
 function earlyHost(heapMb: number | undefined) {
+  const early = takeEarlyHost();
+  if (early) return early;
   try {
     return lazy.spare().spawnHost({ heapMb });
   } catch {

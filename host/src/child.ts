@@ -15,7 +15,7 @@ import { KERNEL_CLASSES } from "./kernel-classes";
 import { preboot, takePreboot, type PrebootOptions } from "./preboot";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunRequest, type SourceLocation } from "./protocol";
-import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, genuineStack, lockdownHostRealm, type RealmHooks } from "./sandbox";
+import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, genuineStack, lockdownHostRealm, type DriverContext, type RealmHooks } from "./sandbox";
 
 const CHANNEL_FD = 3;
 /** Failure texts longer than this are cut: an Error can carry a message of any size. */
@@ -172,25 +172,38 @@ function watchPromises(): void {
   });
 }
 
+const realmHooks: RealmHooks = {
+  capture: () => hostStack().stack ?? "",
+  finalizer: (where) => {
+    if (!ended) return true;
+    reportLate("a FinalizationRegistry cleanup callback was due (it was not run: a kernel has no garbage collector; free what you allocate in the callbacks that own it)", where);
+    return false;
+  },
+  blocking: (where) => { blockedAt = where; },
+};
+
+let realms: { readonly sandbox: DriverContext; readonly userland: DriverContext } | undefined;
+
+/**
+ * The driver's realm and the scenario's: the host's one run gets them, made while it waited for its request when
+ * it did (nothing in them depends on the run; no code of the run's has run in them before it).
+ */
+function makeRealms(): { readonly sandbox: DriverContext; readonly userland: DriverContext } {
+  // Text codecs are not ECMAScript's but every JavaScript has them, and scenarios compare bytes with text (both frozen).
+  // The driver and the scenario get a realm each: what one breaks in its globals, the other does not see.
+  return realms ??= {
+    sandbox: createDriverContext(realmModules(true), API_MODULE_NAMES.filter((n) => !USER_ONLY_MODULES.includes(n)), { TextEncoder, TextDecoder }, realmHooks),
+    userland: createDriverContext(realmModules(false), API_MODULE_NAMES, { TextEncoder, TextDecoder }, realmHooks),
+  };
+}
+
 function run(req: RunRequest): void {
   const limits: HostLimits = { ...DEFAULT_LIMITS, ...req.limits };
   const driver = fromData(req.driver), scenario = fromData(req.scenario);
   bundles = [driver, scenario];
   driverSources = new Set(sourcesOf(driver));
   const sources = new Set(bundles.flatMap(sourcesOf));
-  const hooks: RealmHooks = {
-    capture: () => hostStack().stack ?? "",
-    finalizer: (where) => {
-      if (!ended) return true;
-      reportLate("a FinalizationRegistry cleanup callback was due (it was not run: a kernel has no garbage collector; free what you allocate in the callbacks that own it)", where);
-      return false;
-    },
-    blocking: (where) => { blockedAt = where; },
-  };
-  // Text codecs are not ECMAScript's but every JavaScript has them, and scenarios compare bytes with text (both frozen).
-  // The driver and the scenario get a realm each: what one breaks in its globals, the other does not see.
-  const sandbox = createDriverContext(realmModules(true), API_MODULE_NAMES.filter((n) => !USER_ONLY_MODULES.includes(n)), { TextEncoder, TextDecoder }, hooks);
-  const userland = createDriverContext(realmModules(false), API_MODULE_NAMES, { TextEncoder, TextDecoder }, hooks);
+  const { sandbox, userland } = makeRealms();
   const drainScript = new vm.Script("");
   const drainAll = () => {
     if (!jobsMaybePending) return;
@@ -460,11 +473,12 @@ function main(): void {
   };
   const codeCache = (globalThis as Record<symbol, unknown>)[Symbol.for("faultline.codeCache")];
   send({ type: "ready", node: process.version, ...(typeof codeCache === "string" ? { codeCache } : {}) });
-  // While the request is on its way (bundling, or a spare's wait for a run): the kernel most runs boot.
+  // While the request is on its way (bundling, or a spare's wait for a run): the kernel most runs boot, and the realms.
   try {
     preboot(DEFAULT_BOOT);
+    makeRealms();
   } catch {
-    /* the run boots its own, and says what failed */
+    /* the run boots its own (makes its own), and says what failed */
   }
   // The one request of a normal run, read without setting up a stream (it is on the path to the driver's first line).
   const first = readLineSync();

@@ -27,12 +27,20 @@ const HEADER_BYTES = HEADER_PREFIX.length + 16 + 1;
 /** Where the bundle finds how it was compiled (the host reports it in its "ready"). */
 export const CACHE_USE = Symbol.for("faultline.codeCache");
 
-export type CacheUse = "accepted" | "rejected" | "stale" | "none";
+export type CacheUse = "accepted" | "rejected" | "stale" | "none" | "source-maps";
 
 export interface CachedRun {
-  readonly script: vm.Script;
-  /** accepted, rejected (by V8), stale (made from another build: not offered to V8), none (no cache, or no build id). */
+  readonly script?: vm.Script;
+  /**
+   * accepted, rejected (by V8), stale (made from another build: not offered to V8), none (no cache, or no build
+   * id), source-maps (Node maps stacks through source maps: compiled by Node's loader, which alone registers them).
+   */
   readonly cache: CacheUse;
+}
+
+/** Node rewrites stacks through source maps (--enable-source-maps): only for code its own loader compiled. */
+function sourceMapsEnabled(): boolean {
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true || process.execArgv.includes("--enable-source-maps");
 }
 
 export function cacheFileOf(bundle: string): string {
@@ -65,6 +73,14 @@ function readCache(file: string, id: string | undefined): { data?: Buffer; use: 
  */
 export function runCached(bundle: string, mod: NodeJS.Module, req: NodeJS.Require, write = process.env[WRITE_ENV] !== undefined): CachedRun {
   const source = fs.readFileSync(bundle, "utf8");
+  // Stacks mapped to the TypeScript (npm start) matter more than the start's speed: the bundle is then compiled
+  // by Node's loader as the loader's own module (so that `require.main === module` holds as it does below).
+  const compile = (mod as { _compile?: (content: string, filename: string) => void })._compile;
+  if (sourceMapsEnabled() && typeof compile === "function") {
+    (globalThis as Record<symbol, unknown>)[CACHE_USE] = "source-maps";
+    compile.call(mod, source, bundle);
+    return { cache: "source-maps" };
+  }
   const id = buildIdOf(source);
   const cacheFile = cacheFileOf(bundle);
   const { data, use } = readCache(cacheFile, id);

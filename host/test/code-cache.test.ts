@@ -72,6 +72,11 @@ describe("the host bundle's code cache", function () {
     assert.deepEqual(load(bundle), { cache: "rejected", value: expected, main: true });
   });
 
+  it("with --enable-source-maps: compiled by Node's loader, whose stacks are mapped; still the main module", () => {
+    load(bundle, { write: true });
+    assert.deepEqual(load(bundle, { flags: ["--enable-source-maps"] }), { cache: "source-maps", value: expected, main: true });
+  });
+
   it("a cache of another build is not offered to V8 (its check is the source's length only)", () => {
     load(bundle, { write: true });
     // The same length, other code: V8 would take the old code for it.
