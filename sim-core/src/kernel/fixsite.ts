@@ -16,7 +16,7 @@ import { PAGE_SIZE } from "../util/addr";
 export interface FixSite {
   /** The driver function to change. */
   readonly fn: string;
-  /** The last line of `fn` seen calling into the kernel, when it called at all. */
+  /** The line of `fn` to change (for a teardown: its last call into the kernel), when there is one to point at. */
   readonly location?: Frame;
   /** Why there, in a sentence. */
   readonly why: string;

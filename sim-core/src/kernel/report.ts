@@ -18,8 +18,11 @@ export interface Finding {
   readonly location?: Frame;
   readonly stack: readonly Frame[];
   /**
-   * The line to change when it is not `location`: Linux's report points at the
-   * allocation or the detection, the fix goes where the free, unmap or undo is missing.
+   * The line to change, when the checker knows it: Linux's report points at the
+   * allocation or the detection, the fix goes where the free, unmap, sync,
+   * check or undo is missing. It may be `location` itself when the report's
+   * line is the one to change but what to do there is not obvious (a sync
+   * before this access, the second of two frees, naming the first).
    */
   readonly fix?: FixSite;
 }
