@@ -76,6 +76,8 @@ export class State {
   mmapLocked = false;
   /** dma_set_mask*() has been called on every path here. */
   maskSet = false;
+  /** Locals known to be nonzero here (past `if (!err) return 0;`): a `return err` on this path reports failure. */
+  nonzero = new Set<string>();
 
   clone(): State {
     const s = new State();
@@ -89,12 +91,14 @@ export class State {
     s.atomic = [...this.atomic];
     s.mmapLocked = this.mmapLocked;
     s.maskSet = this.maskSet;
+    s.nonzero = new Set(this.nonzero);
     return s;
   }
 
   assign(other: State): void {
     this.recs = other.recs; this.allocs = other.allocs; this.fieldVals = other.fieldVals; this.reserved = other.reserved;
     this.kmaps = other.kmaps; this.dirty = other.dirty; this.written = other.written; this.atomic = other.atomic; this.mmapLocked = other.mmapLocked; this.maskSet = other.maskSet;
+    this.nonzero = other.nonzero;
   }
 }
 
@@ -160,6 +164,7 @@ export function join(a: State | null, b: State | null): State | null {
   s.atomic = a.atomic.length <= b.atomic.length ? [...a.atomic] : [...b.atomic];
   s.mmapLocked = a.mmapLocked && b.mmapLocked;
   s.maskSet = a.maskSet && b.maskSet;
+  s.nonzero = new Set([...a.nonzero].filter((k) => b.nonzero.has(k)));
   return s;
 }
 

@@ -339,6 +339,18 @@ describe("highmem", () => {
       assert.deepEqual(k.inspect.kmapSlots().local[0].slots, []);
     });
 
+    it("one report for nested kmaps released in the wrong order: the second kunmap_local() balances the stack", () => {
+      const k = boot({ arch: "i386", mem: "1G" });
+      const from = kmap_local_page(alloc_page(GFP_HIGHUSER)!);
+      const to = kmap_local_page(alloc_page(GFP_HIGHUSER)!);
+      kunmap_local(from);
+      kunmap_local(to); // what the driver wrote next: Linux's WARN_ON_ONCE stays quiet and pops the last slot
+      assert.deepEqual(k.findings.map((f) => f.rule), ["PG005"]);
+      assert.deepEqual(k.inspect.kmapSlots().local[0].slots, []);
+      kunmap_local(to);
+      assert.deepEqual(k.findings.map((f) => f.message.includes("not a live kmap_local mapping")), [false, true], "a third unmap is a bug of its own");
+    });
+
     it("reports kunmap_atomic(page) instead of the address (PG004)", () => {
       const k = boot({ arch: "i386", mem: "1G" });
       const pg = alloc_page(GFP_HIGHUSER)!;

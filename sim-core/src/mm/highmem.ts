@@ -22,6 +22,8 @@ export class Highmem {
   /** page_address_htable: pfn → pkmap slot. */
   private readonly pkmapOf = new Map<number, number>();
   private lastPkmapNr = 0;
+  /** Addresses whose slot an out-of-order kunmap tore down in their stead: their own kunmap is no new bug. */
+  readonly #tornDownEarly = new Set<number>();
   /** Per-CPU kmap_local stacks (CPU 0 is the one drivers run on). */
   readonly local: LocalSlot[][];
   /** preempt/pagefault-disable depth owed to kmap_atomic. */
@@ -157,6 +159,7 @@ export class Highmem {
     const highmem = this.isHighmem(pfn);
     const addr = highmem ? this.fixmapAddr(idx) : this.pageAddress(pfn);
     if (highmem) k.kpt.map(addr, pfn);
+    this.#tornDownEarly.delete(addr);
     stackOfCpu.push({ pfn, addr, kind, highmem, stack });
     if (kind === "kmap_atomic") this.atomicDepth++;
     k.events.emit({ type: "kmap", kind, pfn, addr, slot: idx });
@@ -178,6 +181,12 @@ export class Highmem {
     const cpu = this.local[0];
     const top = cpu[cpu.length - 1];
     const pos = cpu.map((s) => s.addr).lastIndexOf(addr);
+    if (top && pos < 0 && this.#tornDownEarly.delete(addr)) {
+      // Its slot went with an earlier out-of-order release (reported there); Linux's WARN_ON_ONCE stays
+      // quiet now and pops the top, which is the slot that release left mapped: the stack balances again.
+      this.#pop(cpu);
+      return;
+    }
     if (!top || pos < 0) {
       k.violation({
         rule: "PG005",
@@ -200,8 +209,14 @@ export class Highmem {
         ],
         stack,
       });
+      this.#tornDownEarly.add(top.addr);
     }
-    // kunmap_local_indexed() pops the top of the per-CPU stack whatever address it was given.
+    this.#pop(cpu);
+  }
+
+  /** kunmap_local_indexed() pops the top of the per-CPU stack whatever address it was given. */
+  #pop(cpu: LocalSlot[]): void {
+    const k = this.#k;
     const idx = cpu.length - 1;
     const slot = cpu.pop()!;
     if (slot.highmem) k.kpt.unmap(slot.addr);
