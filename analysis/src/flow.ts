@@ -115,11 +115,26 @@ export class FlowAnalysis {
   // ---- statements ----
 
   private block(stmts: readonly ts.Statement[], st: State | null, ctx: Ctx): State | null {
-    for (const s of stmts) {
+    for (let i = 0; i < stmts.length; i++) {
       if (!st) return null;
+      const s = stmts[i], next = stmts[i + 1];
+      if (ts.isIfStatement(s) && next && ts.isReturnStatement(next) && plainReturn(next)) {
+        // Tail duplication: `if (err) { undo } return err;` leaves by two exits, each with its own path's
+        // state, instead of one exit where the undo happened only "maybe".
+        for (const b of this.branches(s, st, ctx)) if (b) this.stmt(next, b, ctx);
+        return null;
+      }
       st = this.stmt(s, st, ctx);
     }
     return st;
+  }
+
+  private branches(s: ts.IfStatement, st: State, ctx: Ctx): [State | null, State | null] {
+    this.expr(s.expression, st, ctx);
+    const [thenSt, elseSt] = this.refine(s.expression, st, ctx);
+    const a = this.stmt(s.thenStatement, thenSt, ctx);
+    const b = s.elseStatement ? this.stmt(s.elseStatement, elseSt, ctx) : elseSt;
+    return [a, b];
   }
 
   private stmt(s: ts.Statement, st: State, ctx: Ctx): State | null {
@@ -145,10 +160,7 @@ export class FlowAnalysis {
     }
     if (ts.isThrowStatement(s)) { this.expr(s.expression, st, ctx); return null; }
     if (ts.isIfStatement(s)) {
-      this.expr(s.expression, st, ctx);
-      const [thenSt, elseSt] = this.refine(s.expression, st, ctx);
-      const a = this.stmt(s.thenStatement, thenSt, ctx);
-      const b = s.elseStatement ? this.stmt(s.elseStatement, elseSt, ctx) : elseSt;
+      const [a, b] = this.branches(s, st, ctx);
       return joinOwned(a, b);
     }
     if (ts.isForStatement(s)) {
@@ -1155,6 +1167,12 @@ function argText(r: Rec, what: "size" | "dir"): string | undefined {
 
 function isFix(x: Fix | undefined): x is Fix { return !!x; }
 function isEdit<T>(x: T | undefined): x is T { return !!x; }
+
+/** A return whose expression has no effects to repeat: nothing, a name or a literal. */
+function plainReturn(r: ts.ReturnStatement): boolean {
+  const e = r.expression && skipOuter(r.expression);
+  return !e || ts.isIdentifier(e) || ts.isNumericLiteral(e) || (ts.isPrefixUnaryExpression(e) && ts.isIdentifier(skipOuter(e.operand)));
+}
 
 /** An assignment: a negative errno makes the variable known nonzero, anything else unknown. */
 function setNonzero(st: State, k: string, rhs: ts.Expression): void {
