@@ -344,6 +344,22 @@ describe("lockdep rules", () => {
     assert.match(logFrom(k, from), /WARNING: inconsistent lock state\n.*\n-+\ninconsistent \{IN-HARDIRQ-W\} -> \{HARDIRQ-ON-W\} usage\.\ninsmod\/1 \[HC0\[0\]:SC0\[0\]:HE1:SE1\] takes:\n[0-9a-f]{16} \(&priv->lock\)\{-\.\.\.\}-\{3:3\}, at: .*\n\{IN-HARDIRQ-W\} state was registered at:\n/);
   });
 
+  it("a mutex taken in a timer callback is CTX001 only: its softirq usage is that bug, not a LOCK005 beside it", () => {
+    const k = boot();
+    const m = DEFINE_MUTEX("&registry_lock");
+    const t = new timer_list();
+    insmod(k, () => {
+      mutex_lock(m);
+      mutex_unlock(m);
+      timer_setup(t, () => { mutex_lock(m); mutex_unlock(m); }, 0);
+      mod_timer(t, get_jiffies() + 2);
+      return 0;
+    });
+    k.sched.drain();
+    insmod(k, () => { mutex_lock(m); mutex_unlock(m); return 0; }, undefined, "again");
+    assert.deepEqual(rulesFired(k), ["CTX001"]);
+  });
+
   it("LOCK005 correct twin: spin_lock_irqsave() in process context", () => {
     const k = boot();
     const irq = k.irqs.allocate();

@@ -190,6 +190,9 @@ export class Locking {
    */
   private noteUsage(s: LockState, fn: string, stack: CapturedStack | undefined): void {
     const k = this.#k, c = s.cls;
+    // A sleeping lock taken in an interrupt or softirq is CTX001 (might_sleep() said so): that is the bug,
+    // and an "inconsistent usage" report about the same acquisition would be a second finding for it.
+    if (c.type !== "spinlock" && (k.irqs.depth > 0 || this.softirqDepth > 0)) return;
     const inHard = k.irqs.depth > 0, inSoft = this.softirqDepth > 0;
     const hardOn = !inHard && this.irqsEnabled, softOn = !inHard && !inSoft && this.irqsEnabled && this.bhDisabled === 0;
     const mark = (bit: UsageBit, conflict: UsageBit) => {
