@@ -703,7 +703,9 @@ export class FlowAnalysis {
       }
       case "put_page": case "unpin_user_page": {
         const pk = k(0);
-        if (pk && st.written.has(pk) && !st.dirty.has(pk)) {
+        // A page the driver allocated itself (alloc_page() and the like) is no user page: no one reclaims it behind its back.
+        const own = pk ? [...st.allocs.values()].some((x) => x.keys.has(pk) && x.family !== "user-pages") : false;
+        if (pk && !own && st.written.has(pk) && !st.dirty.has(pk)) {
           this.rep.report("PG007", this.site(call, ctx), `user page written by ${st.written.has(`dma:${pk}`) ? "the device (DMA)" : "the kernel"} is released with ${api}() without set_page_dirty_lock(): reclaim may drop the data`, "warning",
             [], [{ title: "Mark the page dirty before releasing it", file: this.rep.fileName, edits: [this.rep.insertBefore(statementOf(call), [`set_page_dirty_lock(${a[0]!.getText()});`]), importEdit(this.rep.sf, "linux/mm", "set_page_dirty_lock")].filter(isEdit), preferred: true }]);
         }
