@@ -272,6 +272,8 @@ export function startHost(spec: HostRunSpec, opts: StartOptions = {}): HostSessi
 
   const given = opts.spare?.options.key === options.key && opts.spare.usable ? opts.spare : undefined;
   const proc = given ?? opts.pool?.take(options) ?? spawnHost(options);
+  // A given spare stands in for the pool's: the pool still starts the next run's host now.
+  if (given) opts.pool?.warm(options);
   let readyForDebug: (() => void) | undefined;
   const debugReady = debug ? new Promise<void>((r) => { readyForDebug = r; }) : undefined;
   const emit = (m: HostMessage) => {

@@ -67,7 +67,9 @@ describe("spare hosts", function () {
     assert.notEqual(pidOf(second), pidOf(first));
     assert.equal(pool.started, 2);
     // Taken, it is the taker's: the pool never gives it again, and it cannot be claimed twice.
-    assert.notEqual(pool.take({ cwd: ROOT }), first);
+    const next = pool.take({ cwd: ROOT });
+    assert.ok(next && next !== first);
+    next.kill();
     got!.claim(() => {});
     assert.throws(() => got!.claim(() => {}), /one run only/);
     got!.kill();
@@ -95,6 +97,7 @@ describe("spare hosts", function () {
     const stacks = path.join(ROOT, "host", "test", "stacks");
     // Every host spawned and closed, in order ("close" comes after the host's last message has been read).
     const events: string[] = [];
+    const before = hostChildren();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cp = require("node:child_process") as typeof import("node:child_process");
     const real = cp.spawn;
@@ -117,7 +120,16 @@ describe("spare hosts", function () {
     assert.deepEqual(r.failures.map((f) => f.kind), ["insmod"]);
     assert.match(r.log.map((x) => x.text).join("\n"), /Allocated by task \d+:\n ring_alloc/);
     assert.deepEqual(events, ["spawn", "spawn", "close", "close"], "the replay's host was spawned before the first play's host had ended");
-    await until("no host is left", () => hostChildren().length === 0, 3000);
+    await until("no host of this run is left", () => hostChildren().every((p) => before.includes(p)), 3000);
+  });
+
+  it("a run given a spare and a pool takes the spare, and the pool starts the next run's host", async () => {
+    const spare = spawnHost({ cwd: ROOT });
+    const pool = made(new HostPool());
+    const s = startHost(SPEC, { spare, pool });
+    assert.ok(spare.claimed);
+    assert.equal(pool.idle().length, 1, "the pool started a host for the next run");
+    assert.deepEqual((await s.done).failures, []);
   });
 
   it("a spare started with other options is left alone; the run spawns its own host", async () => {
