@@ -45,8 +45,10 @@ export class FileFacts {
   }
 
   private walk(node: ts.Node, frame: Frame): void {
+    const callbacks = new Set<ts.Node>();
     const visit = (n: ts.Node): void => {
       if (n !== frame.fn.node.body && (ts.isFunctionDeclaration(n))) return;
+      if (callbacks.has(n)) return;
       if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) this.add(keyOf(n.name, frame) ?? `g:${n.name.text}`, n.initializer, frame);
       else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) this.add(keyOf(n.left, frame), n.right, frame);
       else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && ts.isObjectLiteralExpression(n.parent)) this.add(`.${n.name.text}`, n.initializer, frame);
@@ -55,11 +57,36 @@ export class FileFacts {
         const api = apiCallee(this.unit, n);
         this.calls.push({ call: n, api, frame });
         const callee = api ? undefined : localCallee(this.unit, n);
-        if (callee) callee.params.forEach((p, i) => { const a = n.arguments[i]; if (a) this.add(`v:${callee.name}:${p}`, a, frame); });
+        if (callee) callee.params.forEach((p, i) => {
+          const a = n.arguments[i];
+          if (!a) return;
+          this.add(`v:${callee.name}:${p}`, a, frame);
+          const cb = skipOuter(a);
+          if (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) { callbacks.add(cb); this.callback(cb, callee, p); }
+        });
       }
       ts.forEachChild(n, visit);
     };
     visit(node);
+  }
+
+  /**
+   * A function handed to a same-file helper (`each_page((a) => SetPageReserved(virt_to_page(a)))`): walked in
+   * a frame of its own whose parameters receive what the helper passes where it calls it.
+   */
+  private callback(cb: ts.ArrowFunction | ts.FunctionExpression, helper: FnInfo, param: string): void {
+    const params = cb.parameters.map((q) => (ts.isIdentifier(q.name) ? q.name.text : ""));
+    const info: FnInfo = { name: `${helper.name}:${param}@${cb.pos}`, node: cb, params, roles: new Set(), callers: new Set([helper.name]) };
+    const frame = makeFrame(this.unit, info, new Map(params.filter(Boolean).map((q) => [q, undefined])), undefined, undefined, false);
+    const hf = this.frames.get(helper.name);
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === param && hf) {
+        params.forEach((q, j) => { const arg = n.arguments[j]; if (q && arg) this.add(`v:${info.name}:${q}`, arg, hf); });
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (helper.node.body) visit(helper.node.body);
+    if (cb.body) this.walk(cb.body, frame);
   }
 
   /** The kernel allocation calls whose result can end up under `key`. */
