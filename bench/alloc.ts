@@ -12,7 +12,7 @@ import { GFP_KERNEL, __free_pages, alloc_pages } from "../sim-core/src/api/linux
 import { kfree, kmalloc } from "../sim-core/src/api/linux/slab";
 import type { Page } from "../sim-core/src/mm/memmap";
 import { mulberry32 } from "../sim-core/src/util/prng";
-import { allPasses, interleave, isPassChild, median, passChildArgs, roundRatio, servePasses } from "./passes";
+import { allPasses, interleave, isPassChild, median, passChildArgs, roundRatio, servePasses, type PassSample } from "./passes";
 
 /** Stacks on (recorded on demand) against stacks off, same workload, same run (issue 14). */
 export const TARGET_STACKS_RATIO = 1.5;
@@ -165,44 +165,49 @@ const ALLOC_KINDS = [
 const ALLOC_MODES = [{ trackStacks: false, onDemand: false }, { trackStacks: true, onDemand: true }, { trackStacks: true, onDemand: false }];
 
 /**
- * A child of interleave(): one kind in one stacks mode, on a fresh kernel. A
- * pass runs the op sequence on the simulator, then on the reference in the
- * same process, so sim/ref compares neighbours too.
+ * A child of interleave(): one stacks mode, a fresh kernel per kind. A pass
+ * runs each kind's op sequence on the simulator, then on the reference in the
+ * same process, so sim/ref compares neighbours too; each is timed apart.
  */
 function allocChild(argv: string[]): void {
-  const [kindIx, modeIx, ops] = argv.map(Number);
+  const [modeIx, ops] = argv.map(Number);
   servePasses(() => {
-    const kind = ALLOC_KINDS[kindIx], mode = ALLOC_MODES[modeIx];
-    const k = Kernel.boot({ arch: "x86_64", mem: "256M", trackStacks: mode.trackStacks });
-    if (mode.onDemand) k.stacks.mode = "on-demand";
-    const sim = kind.sim(k), ref = kind.ref(), w = workload(ops, 1, kind.param);
-    return () => ({ ms: sim(w), refMs: ref(w) });
+    const mode = ALLOC_MODES[modeIx];
+    const kinds = ALLOC_KINDS.map((kind) => {
+      const k = Kernel.boot({ arch: "x86_64", mem: "256M", trackStacks: mode.trackStacks });
+      if (mode.onDemand) k.stacks.mode = "on-demand";
+      return { sim: kind.sim(k), ref: kind.ref(), w: workload(ops, 1, kind.param) };
+    });
+    return () => {
+      const sample: Record<string, number> = { ms: 0 };
+      kinds.forEach((x, i) => {
+        sample.ms += sample[`sim${i}`] = x.sim(x.w);
+        sample[`ref${i}`] = x.ref(x.w);
+      });
+      return sample as PassSample;
+    };
   });
 }
 
 /**
  * Stacks off, on demand and captured, each in a process of its own, taking
- * turns at passes of `ops` operations (bench/passes.ts): `rounds` turns per set
- * of processes, `sets` sets per kind.
+ * turns at passes of `ops` operations per kind (bench/passes.ts): `rounds`
+ * turns per set of processes, `sets` sets.
  */
 export async function benchAlloc(ops: number, rounds: number, sets: number): Promise<AllocResult[]> {
-  const out: AllocResult[] = [];
-  // Warm-up: at least 20,000 ops on each side.
+  // Warm-up: at least 20,000 ops of each kind on each side.
   const warm = Math.max(2, Math.ceil(20_000 / ops));
-  for (const [ki, kind] of ALLOC_KINDS.entries()) {
-    const x = await interleave(__filename, ALLOC_MODES.map((_, mi) => [String(ki), String(mi), String(ops)]), { warm, rounds, sets });
-    ALLOC_MODES.forEach((mode, mi) => {
-      const passes = allPasses(x, mi);
-      const simOps = ops / (median(passes.map((p) => p.ms)) / 1000), refOps = ops / (median(passes.map((p) => p.refMs)) / 1000);
-      out.push({
-        bench: kind.bench, ...mode, ops, rounds, sets, simOpsPerSec: simOps, refOpsPerSec: refOps,
-        // Per pass, sim over the ref that ran right after it in the same process.
-        simOverRef: median(passes.map((p) => p.refMs / p.ms)),
-        overOff: mi === 0 ? 1 : roundRatio(x, mi, 0),
-      });
-    });
-  }
-  return out;
+  const x = await interleave(__filename, ALLOC_MODES.map((_, mi) => [String(mi), String(ops)]), { warm, rounds, sets });
+  return ALLOC_KINDS.flatMap((kind, ki) => ALLOC_MODES.map((mode, mi) => {
+    const passes = allPasses(x, mi), sim = `sim${ki}`, ref = `ref${ki}`;
+    return {
+      bench: kind.bench, ...mode, ops, rounds, sets,
+      simOpsPerSec: ops / (median(passes.map((p) => p[sim])) / 1000), refOpsPerSec: ops / (median(passes.map((p) => p[ref])) / 1000),
+      // Per pass, sim over the ref that ran right after it in the same process.
+      simOverRef: median(passes.map((p) => p[ref] / p[sim])),
+      overOff: mi === 0 ? 1 : roundRatio(x, mi, 0, sim),
+    };
+  }));
 }
 
 export const ALLOC_CONFIG = { quick: { ops: 5_000, rounds: 7, sets: 3 }, full: { ops: 20_000, rounds: 15, sets: 5 } };
@@ -210,7 +215,7 @@ export const ALLOC_CONFIG = { quick: { ops: 5_000, rounds: 7, sets: 3 }, full: {
 export function printAlloc(alloc: AllocResult[]): void {
   const { ops, rounds, sets } = alloc[0];
   console.log(`Alloc/free: passes of ${ops.toLocaleString("en-US")} mixed ops over ${SLOTS} slots; x86_64 256M, KASAN on. ref = per-class free lists + Map, same op sequence, same process, right after each pass.`);
-  console.log(`Each stacks mode runs in a process of its own, warmed up; the three take turns at ${rounds} passes each, in ${sets} sets of fresh processes. ops/s from the median pass.`);
+  console.log(`Each stacks mode runs in a process of its own (a kernel per benchmark), warmed up; the three take turns at ${rounds} passes each, in ${sets} sets of fresh processes. ops/s from the median pass.`);
   console.log(table(
     ["benchmark", "stacks", "sim ops/s", "ref ops/s", "sim / ref", "ref is"],
     alloc.map((a) => [a.bench, a.onDemand ? "on demand" : a.trackStacks ? "captured" : "off", fmt(a.simOpsPerSec, 0), fmt(a.refOpsPerSec, 0), fmt(a.simOverRef, 4), `${fmt(1 / a.simOverRef, 0)}x faster`]),
