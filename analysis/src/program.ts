@@ -114,6 +114,9 @@ export function parseUnit(fileName: string, text: string): Unit {
           if (st.declarationList.flags & ts.NodeFlags.Const) constGlobals.add(d.name.text);
         }
       }
+    } else if (ts.isClassDeclaration(st) && st.name) {
+      // Methods are analysed on their own, as handlers are: what they map, take and free inside one call.
+      for (const m of st.members) if (ts.isMethodDeclaration(m) && m.body && ts.isIdentifier(m.name)) addFn(`${st.name.text}.${m.name.text}`, m);
     } else if (ts.isExportAssignment(st)) {
       const e = skipOuter(st.expression);
       if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) addFn("default", e);

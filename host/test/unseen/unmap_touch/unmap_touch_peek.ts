@@ -43,8 +43,7 @@ class Echo {
     writeq(len, this.regs + 0x90);
     writeq(0x1 | 0x4 | (toRam ? 0x2 : 0), this.regs + 0x98);
     const ok = wait_for_completion_timeout(this.done, 100);
-    // BUG: peeks at the answer while the buffer is still mapped: unmap (or dma_sync_single_for_cpu()) before reading it
-    if (ok && toRam && load8(buf) === 0) this.stored = 0; // REPORTED: the read of the still-mapped buffer
+    if (ok && toRam && load8(buf) === 0) this.stored = 0; // BUG: peeks at the answer while the buffer is still mapped: unmap (or dma_sync_single_for_cpu()) before reading it
     dma_unmap_single(dev, bus, len, dir);
     return ok ? 0 : -EIO;
   }
