@@ -1086,10 +1086,9 @@ function outcomeOf(r: HostRunResult): unknown {
       ? { kind: "limit" }
       : { kind: f.kind, at: f.location && `${path.relative(ROOT, f.location.file)}:${f.location.line}` }),
     findings: r.findings.map((f) => f.rule),
-    completed: r.summary?.completed,
-    exit: r.exit.code,
-    // A run stopped by a limit of time or memory stops where the clock or the allocator says: its log's length is not the outcome.
-    ...(timed ? {} : { log: texts(r), stdout: r.stdout }),
+    // A run stopped by a limit of time or memory stops where the clock or the allocator says (a stop at the CPU
+    // limit ends the run, a heap kill ends the process): neither its log's length nor its exit is the outcome.
+    ...(timed ? {} : { completed: r.summary?.completed, exit: r.exit.code, log: texts(r), stdout: r.stdout }),
   };
 }
 
