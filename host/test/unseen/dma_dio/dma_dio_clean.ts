@@ -14,7 +14,7 @@ import { IRQF_SHARED, IRQ_HANDLED, IRQ_NONE, free_irq, request_irq } from "linux
 import { readl, writel, writeq } from "linux/io";
 import { MISC_DYNAMIC_MINOR, misc_deregister, misc_register, type miscdevice } from "linux/miscdevice";
 import {
-  FOLL_WRITE, PAGE_SIZE, PFN_UP, offset_in_page, pin_user_pages_fast, unpin_user_pages, unpin_user_pages_dirty_lock,
+  FOLL_WRITE, PAGE_SIZE, PFN_UP, offset_in_page, pin_user_pages_fast, unpin_user_pages,
   type page,
 } from "linux/mm";
 import { MODULE_LICENSE, THIS_MODULE, module_exit, module_init } from "linux/module";

@@ -13,7 +13,7 @@ import { MODULE_LICENSE, THIS_MODULE, module_exit, module_init } from "linux/mod
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock } from "linux/mutex";
 import { snprintf } from "linux/printk";
 import { kfree, kzalloc } from "linux/slab";
-import { spin_lock, spin_lock_bh, spin_lock_init, spin_unlock, spin_unlock_bh, spinlock_t } from "linux/spinlock";
+import { spin_lock_bh, spin_lock_init, spin_unlock_bh, spinlock_t } from "linux/spinlock";
 import { del_timer_sync, from_timer, get_jiffies, mod_timer, timer_list, timer_setup } from "linux/timer";
 import { copy_to_user, put_user } from "linux/uaccess";
 import { DECLARE_WAIT_QUEUE_HEAD, wait_event_interruptible, wake_up_interruptible } from "linux/wait";

@@ -8,7 +8,7 @@ import type { file, file_operations } from "linux/fs";
 import { GFP_KERNEL, alloc_page } from "linux/gfp";
 import { kmap_local_page, kunmap_local } from "linux/highmem";
 import { MISC_DYNAMIC_MINOR, misc_deregister, misc_register, type miscdevice } from "linux/miscdevice";
-import { PAGE_SIZE, VM_DONTEXPAND, put_page, vm_flags_set, vm_insert_page, type page, type vm_area_struct } from "linux/mm";
+import { PAGE_SIZE, VM_DONTEXPAND, vm_flags_set, vm_insert_page, type page, type vm_area_struct } from "linux/mm";
 import { MODULE_LICENSE, THIS_MODULE, module_exit, module_init } from "linux/module";
 import { store32 } from "faultline/ptr";
 
