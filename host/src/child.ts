@@ -396,7 +396,7 @@ function startInspectorRelay(ready: () => void): void {
 const WATCHDOG = `
 const fs = require("node:fs");
 const { workerData } = require("node:worker_threads");
-const watch = new Float64Array(workerData.watch); // [0]: deadline (ms since the epoch, 0: none); [1]: 1 while a debugger is attached; [2]: the limit's span
+const watch = new Float64Array(workerData.watch); // [0]: deadline (ms since the epoch, 0: none); [1]: 1 while a debugger is attached; [2]: the limit's span; [3]: the memory limit (bytes)
 const ppid = workerData.ppid;
 const die = (m) => {
   if (m) try { fs.writeSync(3, "\\n" + JSON.stringify(m) + "\\n"); } catch {}
@@ -405,20 +405,26 @@ const die = (m) => {
 setInterval(() => {
   if (process.ppid !== ppid) die(undefined);
   const rss = process.memoryUsage.rss();
-  if (rss > workerData.memoryBytes) die({ type: "killed", reason: "memory", mb: Math.round(rss / 1048576) });
+  if (rss > watch[3]) die({ type: "killed", reason: "memory", mb: Math.round(rss / 1048576) });
   const deadline = watch[0];
   if (deadline > 0 && watch[1] === 0 && Date.now() > deadline) die({ type: "killed", reason: "time" });
 }, 20);
 `;
 
-const watchState = new Float64Array(new SharedArrayBuffer(24));
+const watchState = new Float64Array(new SharedArrayBuffer(32));
+
+/** The resident memory the watchdog allows: the default until a run's own limit replaces it. */
+function setMemoryLimit(memoryMb: number): void {
+  watchState[3] = memoryMb * 1024 * 1024;
+}
 /** Beyond the CPU limit, how long the host may take to report and exit before its watchdog ends it. */
 const DEADLINE_GRACE_MS = 3_000;
 
 function startWatchdog(memoryMb: number, ppid: number): void {
+  setMemoryLimit(memoryMb);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const w = new Worker(WATCHDOG, { eval: true, workerData: { watch: watchState.buffer, ppid, memoryBytes: memoryMb * 1024 * 1024 } });
+  const w = new Worker(WATCHDOG, { eval: true, workerData: { watch: watchState.buffer, ppid } });
   w.unref();
   w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the host's watchdog failed: ${e.message}` } }));
 }
@@ -444,7 +450,7 @@ function main(): void {
   let watching = false;
   const go = (r: RunRequest) => {
     const limits = { ...DEFAULT_LIMITS, ...r.limits };
-    if (!watching) { watching = true; startWatchdog(limits.memoryMb, ppid); }
+    if (!watching) { watching = true; startWatchdog(limits.memoryMb, ppid); } else setMemoryLimit(limits.memoryMb);
     // Debug runs too: the limit holds unless a debugger is attached (the relay clears it while one is).
     watchState[2] = limits.cpuMs + DEADLINE_GRACE_MS;
     watchState[0] = Date.now() + watchState[2];
@@ -464,7 +470,8 @@ function main(): void {
     if (req.type === "run" && req.run.debug) {
       pending = req.run;
       // A debug host waiting for its start still ends with its parent.
-      if (!watching) { watching = true; startWatchdog({ ...DEFAULT_LIMITS, ...req.run.limits }.memoryMb, ppid); }
+      const memoryMb = { ...DEFAULT_LIMITS, ...req.run.limits }.memoryMb;
+      if (!watching) { watching = true; startWatchdog(memoryMb, ppid); } else setMemoryLimit(memoryMb);
       installDebugApi(req.run);
       startInspectorRelay(() => send({ type: "debug-ready" }));
       listen(rest, handle); // a debug run waits for its start request
@@ -480,6 +487,8 @@ function main(): void {
   } catch {
     /* the run boots its own (makes its own), and says what failed */
   }
+  // The watchdog too (a worker's start is a Node environment's): a host whose parent dies while it waits ends with it.
+  if (!watching) { watching = true; startWatchdog(DEFAULT_LIMITS.memoryMb, ppid); }
   // The one request of a normal run, read without setting up a stream (it is on the path to the driver's first line).
   const first = readLineSync();
   if (first !== undefined) handle(first);
