@@ -28,7 +28,7 @@ export function hasAllowInspector(v: NodeVersion): boolean {
 
 export interface HostFlagsOptions {
   readonly version: NodeVersion;
-  /** Folders the host may read: its own code and the user's driver folders. */
+  /** Folders the host may read: its own code only (drivers arrive as bundles over the pipe). */
   readonly read: readonly string[];
   readonly heapMb: number;
   /** A debug run: the inspector and the one worker that relays it. */
