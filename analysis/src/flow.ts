@@ -9,7 +9,7 @@ import ts from "typescript";
 import { apiCallee, localCallee, skipOuter, type FnInfo, type Unit } from "./program";
 import { FIX_HERE, importEdit, statementOf, type Related, type Reporter } from "./report";
 import { State, join, joinOwned, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";
-import { differs, flagsOf, keyOf, keysIn, makeFrame, offsetOf, valOf, type Binding, type Frame, type Val } from "./values";
+import { differs, flagsOf, keyOf, keysIn, makeFrame, offsetOf, singleDef, valOf, type Binding, type Frame, type Val } from "./values";
 import type { Fix } from "./types";
 
 const MAX_INLINE_DEPTH = 2;
@@ -449,11 +449,62 @@ export class FlowAnalysis {
     if (!api) this.expr(call.expression, st, ctx);
     for (const a of args) provs.push(this.expr(a, st, ctx));
     if (api) return this.apiCall(api, call, st, ctx);
-    const callee = localCallee(ctx.frame.unit, call) ?? this.siblingCallee(ctx.frame.unit, call);
+    const callee = localCallee(ctx.frame.unit, call) ?? this.siblingCallee(ctx.frame.unit, call) ?? this.methodCallee(call, ctx) ?? this.callbackCallee(call, ctx);
     if (callee && ctx.frame.depth < MAX_INLINE_DEPTH && !ctx.stack.includes(callee) && callee.node.body) return this.inline(callee, call, st, ctx);
     // A call we do not follow: a handle passed to it counts as used.
     this.noteHandleUses(call, st, ctx);
     void f; void provs;
+    return undefined;
+  }
+
+  /**
+   * `this.step()` inside a class, or `rq.step()` on a local made by `new Request(…)`: the class's method, so a
+   * request walked through its steps (pin, transfer, release) is followed as one path, not as three strangers.
+   */
+  private methodCallee(call: ts.CallExpression, ctx: Ctx): FnInfo | undefined {
+    const e = skipOuter(call.expression);
+    if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.name)) return undefined;
+    const obj = skipOuter(e.expression);
+    let cls: string | undefined;
+    if (obj.kind === ts.SyntaxKind.ThisKeyword) {
+      for (let n: ts.Node | undefined = obj.parent; n; n = n.parent) if (ts.isClassDeclaration(n)) { cls = n.name?.text; break; }
+    } else if (ts.isIdentifier(obj) && ctx.frame.locals.has(obj.text) && !ctx.frame.params.has(obj.text)) {
+      const def = singleDef(ctx.frame, obj.text);
+      const made = def && skipOuter(def);
+      if (made && ts.isNewExpression(made) && ts.isIdentifier(made.expression)) cls = made.expression.text;
+    }
+    return cls ? ctx.frame.unit.functions.get(`${cls}.${e.name.text}`) : undefined;
+  }
+
+  /** Functions written inline and handed to a helper, by the node: one FnInfo each, so recursion through them is seen. */
+  private callbacks = new Map<ts.Node, FnInfo>();
+
+  /**
+   * A call of a helper's parameter that the caller bound to a function (`each_page((a) => SetPageReserved(…))`,
+   * or a same-file function by name): the function itself, run with what the helper passes it.
+   */
+  private callbackCallee(call: ts.CallExpression, ctx: Ctx): FnInfo | undefined {
+    const e = skipOuter(call.expression);
+    if (!ts.isIdentifier(e)) return undefined;
+    let name = e.text, frame: Frame | undefined = ctx.frame;
+    for (let i = 0; frame && i < 4; i++) {
+      if (!frame.params.has(name)) return undefined;
+      const b = frame.params.get(name);
+      if (!b) return undefined;
+      const x = skipOuter(b.expr);
+      if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) {
+        let info = this.callbacks.get(x);
+        if (!info) {
+          info = { name: `${b.frame.fn.name}>${x.pos}`, node: x, params: x.parameters.map((q) => (ts.isIdentifier(q.name) ? q.name.text : "")), roles: new Set(), callers: new Set([b.frame.fn.name]), unit: b.frame.unit };
+          this.callbacks.set(x, info);
+        }
+        return info;
+      }
+      if (!ts.isIdentifier(x)) return undefined;
+      if (!b.frame.locals.has(x.text)) return b.frame.unit.api.has(x.text) ? undefined : b.frame.unit.functions.get(x.text);
+      name = x.text;
+      frame = b.frame;
+    }
     return undefined;
   }
 
@@ -511,11 +562,11 @@ export class FlowAnalysis {
 
   private recsByHandle(st: State, k: string | undefined): Rec[] {
     if (!k) return [];
-    return [...st.recs.values()].filter((r) => r.handleKeys.has(k) || (r.kind === "sg" && r.bufKeys.has(k)));
+    return [...st.recs.values()].filter((r) => r.handleKeys.has(k) || (r.kind === "sg" && (r.bufKeys.has(k) || r.bufKeys.has(sgList(k)))));
   }
   private recsByBuf(st: State, k: string | undefined): Rec[] {
     if (!k) return [];
-    return [...st.recs.values()].filter((r) => r.bufKeys.has(k));
+    return [...st.recs.values()].filter((r) => r.bufKeys.has(k) || (r.kind === "sg" && r.bufKeys.has(sgList(k))));
   }
   private allocsByKey(st: State, k: string | undefined): Alloc[] {
     if (!k) return [];
@@ -681,7 +732,7 @@ export class FlowAnalysis {
         const pk = k(0);
         const dirtied = api === "unpin_user_pages_dirty_lock" && !(a[2] && (d => d.k === "const" && d.n === 0)(v(2)!));
         const el = pk && `${pk}[]`;
-        if (el && !dirtied && (st.written.has(el) || st.written.has(pk!)) && !st.dirty.has(el)) {
+        if (el && !dirtied && (st.written.has(el) || st.written.has(pk!)) && !st.dirty.has(el) && !this.dirtiedInOtherBranch(call, pk!, ctx)) {
           const byDevice = st.written.has(`dma:${el}`) || st.written.has(`dma:${pk}`);
           const args = a.slice(0, 2).map((x) => x.getText()).join(", ");
           this.rep.report("PG007", this.site(call, ctx), `user pages ${byDevice ? "the device wrote by DMA (mapped DMA_FROM_DEVICE)" : "written by the kernel"} are released with ${api}()${api === "unpin_user_pages" ? "" : " without make_dirty"}: nothing marks them dirty, and reclaim may drop the data; release them with unpin_user_pages_dirty_lock(${args}, true)`, "warning",
@@ -705,7 +756,7 @@ export class FlowAnalysis {
         const pk = k(0);
         // A page the driver allocated itself (alloc_page() and the like) is no user page: no one reclaims it behind its back.
         const own = pk ? [...st.allocs.values()].some((x) => x.keys.has(pk) && x.family !== "user-pages") : false;
-        if (pk && !own && st.written.has(pk) && !st.dirty.has(pk)) {
+        if (pk && !own && st.written.has(pk) && !st.dirty.has(pk) && !this.dirtiedInOtherBranch(call, pk, ctx)) {
           this.rep.report("PG007", this.site(call, ctx), `user page written by ${st.written.has(`dma:${pk}`) ? "the device (DMA)" : "the kernel"} is released with ${api}() without set_page_dirty_lock(): reclaim may drop the data`, "warning",
             [], [{ title: "Mark the page dirty before releasing it", file: this.rep.fileName, edits: [this.rep.insertBefore(statementOf(call), [`set_page_dirty_lock(${a[0]!.getText()});`]), importEdit(this.rep.sf, "linux/mm", "set_page_dirty_lock")].filter(isEdit), preferred: true }]);
         }
@@ -768,6 +819,42 @@ export class FlowAnalysis {
       else if (coh) kernelPtr("dma_alloc_coherent()", coh.site, "allocated here");
     }
     return undefined;
+  }
+
+  /**
+   * A clean release in one arm of a choice whose other arm releases the same pages dirty
+   * (`if (ok) unpin_user_pages_dirty_lock(p, n, true); else unpin_user_pages(p, n);`): the driver decides by the
+   * outcome whether the device wrote them, a condition the flow cannot evaluate, so the clean arm is its choice.
+   */
+  private dirtiedInOtherBranch(call: ts.CallExpression, pk: string, ctx: Ctx): boolean {
+    const f = ctx.frame;
+    const dirties = (n: ts.Node): boolean => {
+      let found = false;
+      const visit = (x: ts.Node): void => {
+        if (found) return;
+        if (ts.isCallExpression(x)) {
+          const api = apiCallee(f.unit, x);
+          const arg = x.arguments[0];
+          const same = !!arg && (keyOf(arg, f) === pk || keyOf(arg, f) === `${pk}[]`);
+          if (same && (api === "set_page_dirty" || api === "set_page_dirty_lock")) found = true;
+          if (same && api === "unpin_user_pages_dirty_lock") { const d = x.arguments[2] && valOf(x.arguments[2], f); found = !(d && d.k === "const" && d.n === 0); }
+        }
+        ts.forEachChild(x, visit);
+      };
+      visit(n);
+      return found;
+    };
+    for (let n: ts.Node = call; n.parent && n !== f.fn.node; n = n.parent) {
+      const p = n.parent;
+      if (ts.isIfStatement(p) && p.elseStatement) {
+        const other = p.thenStatement === n ? p.elseStatement : p.elseStatement === n ? p.thenStatement : undefined;
+        if (other && dirties(other)) return true;
+      } else if (ts.isConditionalExpression(p)) {
+        const other = p.whenTrue === n ? p.whenFalse : p.whenFalse === n ? p.whenTrue : undefined;
+        if (other && dirties(other)) return true;
+      }
+    }
+    return false;
   }
 
   /** DMA014: memory the DMA API cannot map. */
@@ -1165,6 +1252,11 @@ function mentionsParam(e: ts.Node, f: Frame): boolean {
 function argText(r: Rec, what: "size" | "dir"): string | undefined {
   const i = what === "size" ? (r.kind === "page" ? 3 : 2) : r.kind === "page" ? 4 : 3;
   return r.site.arguments[i]?.getText();
+}
+
+/** An entry of a scatterlist (`sgl[i]`) is part of the list's mapping: the list's key for an element's. */
+function sgList(k: string): string {
+  return k.endsWith("[]") ? k.slice(0, -2) : k;
 }
 
 function isFix(x: Fix | undefined): x is Fix { return !!x; }

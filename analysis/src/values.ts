@@ -128,10 +128,11 @@ export function keyOf(e: ts.Expression, f: Frame, depth = 0): string | undefined
     return keyOf(e.left, f, depth + 1) ?? (e.operatorToken.kind === ts.SyntaxKind.PlusToken ? keyOf(e.right, f, depth + 1) : undefined);
   }
   if (ts.isCallExpression(e)) {
-    // page_address(), sg_virt() and friends name the memory of their argument.
+    // page_address(), sg_virt() and friends name the memory of their argument; sg_page() and sg_dma_address()
+    // name the scatterlist entry they read, so the entry's page and bus address are the mapping's buffer and handle.
     const callee = skipOuter(e.expression);
     const name = ts.isIdentifier(callee) ? f.unit.api.get(callee.text) : undefined;
-    if ((name === "page_address" || name === "sg_virt" || name === "virt_to_page") && e.arguments[0]) return keyOf(e.arguments[0], f, depth + 1);
+    if ((name === "page_address" || name === "sg_virt" || name === "virt_to_page" || name === "sg_page" || name === "sg_dma_address") && e.arguments[0]) return keyOf(e.arguments[0], f, depth + 1);
   }
   return undefined;
 }
