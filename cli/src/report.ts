@@ -55,7 +55,8 @@ export function headerLine(target: DriverTarget, scenario: Scenario): string {
 
 export function findingLines(f: FindingData): string[] {
   const fix = f.fix ? [`    fix here: ${f.fix.fn}${f.fix.location ? ` (${where(f.fix.location)})` : ""}: ${f.fix.why}`] : [];
-  return [`  ${f.rule} ${where(f.location)}: ${f.message}`, ...fix];
+  const times = f.count ? ` (${f.count} times at this line; the message is the first's)` : "";
+  return [`  ${f.rule} ${where(f.location)}: ${f.message}${times}`, ...fix];
 }
 
 export function failureLines(f: Failure): string[] {
@@ -102,6 +103,7 @@ export function runJson(rec: RunRecord, withBoot: boolean): Record<string, unkno
       location: f.location ? loc(f.location) : null,
       stack: f.stack.map(loc), report: f.report,
       ...(f.fix ? { fix: { function: f.fix.fn, location: f.fix.location ? loc(f.fix.location) : null, why: f.fix.why } } : {}),
+      ...(f.count ? { count: f.count } : {}),
     })),
     failures: r.failures.map((f) => ({ kind: f.kind, message: f.message, location: f.location ? loc(f.location) : null, detail: f.detail ?? [] })),
     log: logAfterBoot(r, withBoot).map((x) => ({ time: x.tsNs / 1e9, level: x.level, text: x.text })),

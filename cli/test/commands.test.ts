@@ -268,6 +268,18 @@ describe("faultline commands (the built CLI)", function () {
       assert.ok(!f.report.join("\n").includes("fix here"), "the kernel's report stays the kernel's");
     });
 
+    it("one bug hit for buffer after buffer is one finding with its count (through the host), the log keeping each report", () => {
+      const peek = "samples/nic_rx/nic_rx_peek.ts";
+      const r = cli("run", peek);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /^findings \(1\):$/m);
+      assert.match(r.stdout, /^ {2}DMA001 samples\/nic_rx\/nic_rx_peek\.ts:\d+: CPU read of 1 bytes at 0x[0-9a-f]+ .* \(7 times at this line; the message is the first's\)$/m);
+      assert.equal(r.stdout.match(/DMA-API: .*CPU read of 1 bytes/g)?.length, 7, "the kernel log has each report");
+      const doc = JSON.parse(cli("run", peek, "--json").stdout);
+      assertValid(compile("run.schema.json"), doc, "run --json with a count");
+      assert.deepEqual(doc.runs[0].findings.map((f: { rule: string; count?: number }) => [f.rule, f.count]), [["DMA001", 7]]);
+    });
+
     it("--json matches cli/schema/run.schema.json for clean, findings and failed runs", () => {
       const validate = compile("run.schema.json");
       const clean = cli("run", simple, "--json");

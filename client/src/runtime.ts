@@ -92,7 +92,7 @@ export function runFindingsOf(recs: readonly RunRecord[], uriOf: (file: string) 
   for (const r of recs) {
     for (const f of r.result.findings) {
       const fix = f.fix && { fn: f.fix.fn, why: f.fix.why, ...(f.fix.location ? { location: frame(f.fix.location) } : {}) };
-      const rf = toRunFinding({ rule: f.rule, message: f.message, report: f.report, location: f.location && frame(f.location), stack: f.stack.map(frame), ...(fix ? { fix } : {}) }, uriOf);
+      const rf = toRunFinding({ rule: f.rule, message: f.message, report: f.report, location: f.location && frame(f.location), stack: f.stack.map(frame), ...(fix ? { fix } : {}), ...(f.count ? { count: f.count } : {}) }, uriOf);
       if (rf) out.push(rf);
     }
     for (const fl of r.result.failures) {

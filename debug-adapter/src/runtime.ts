@@ -574,6 +574,7 @@ export class DebugRun extends EventEmitter {
       case "log": this.output("console", formatLog(m.record)); break;
       case "stdout": this.output("stdout", m.text); break;
       case "finding": this.onFinding(m.finding); break;
+      case "finding-count": break; // the report was shown once; the kernel log has each repeat
       case "failure": this.onFailure(m.failure); break;
       case "maps": break;
       default: break;

@@ -45,7 +45,7 @@ function toFrame(l: SourceLocation): Frame {
 
 function findingData(f: Finding): FindingData {
   const fix = f.fix && { fn: f.fix.fn, ...(f.fix.location ? { location: toLocation(f.fix.location) } : {}), why: f.fix.why };
-  return { rule: f.rule, title: f.title, message: clip(f.message), location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report, ...(fix ? { fix } : {}) };
+  return { rule: f.rule, title: f.title, message: clip(f.message), location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report, ...(fix ? { fix } : {}), ...(f.count ? { count: f.count } : {}) };
 }
 
 /** The kernel API as a realm is served it: frozen copies without the host's own exports (nor, for a driver, user space's). */
@@ -231,6 +231,7 @@ function run(req: RunRequest): void {
       k.stacks.mapFrame = (f) => mapFrame(bundles, f);
       k.stacks.filter = (file) => sources.has(file);
       k.onFinding = (f) => send({ type: "finding", finding: findingData(f) });
+      k.onFindingCount = (index, f) => send({ type: "finding-count", index, count: f.count ?? 1 });
       k.onOops = (message, location) => {
         oopsSent = true;
         send({ type: "failure", failure: { kind: "oops", message: clip(message), location: location && toLocation(location) } });

@@ -288,6 +288,7 @@ export function startHost(spec: HostRunSpec, opts: StartOptions = {}): HostSessi
       case "log": result.log.push(m.record); break;
       case "stdout": result.stdout += m.text; break;
       case "finding": result.findings.push(m.finding); break;
+      case "finding-count": { const f = result.findings[m.index]; if (f) result.findings[m.index] = { ...f, count: m.count }; break; }
       case "maps": result.maps.push({ pid: m.pid, comm: m.comm, text: m.text }); break;
       case "failure": result.failures.push(m.failure); break;
       case "phase": result.phases[m.phase] = m.wallMs; if (m.phase === "booted") runStartedAt = performance.now() - m.wallMs; break;

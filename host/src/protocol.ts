@@ -72,6 +72,8 @@ export interface FindingData {
   readonly report: readonly string[];
   /** The line to change when it is not `location` (the teardown missing a free or an unmap). */
   readonly fix?: { readonly fn: string; readonly location?: SourceLocation; readonly why: string };
+  /** How many times the same rule fired at this line with this fix (one bug, one buffer after another); absent when once. */
+  readonly count?: number;
 }
 
 export interface ProcessData {
@@ -125,6 +127,8 @@ export type HostMessage =
   | { readonly type: "log"; readonly record: LogRecord }
   | { readonly type: "stdout"; readonly text: string }
   | { readonly type: "finding"; readonly finding: FindingData }
+  /** The finding sent `index`-th by this host happened again: its count now. */
+  | { readonly type: "finding-count"; readonly index: number; readonly count: number }
   | { readonly type: "maps"; readonly pid: number; readonly comm: string; readonly text: string }
   | { readonly type: "failure"; readonly failure: Failure }
   | { readonly type: "end"; readonly summary: RunSummary }

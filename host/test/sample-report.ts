@@ -45,7 +45,7 @@ export function report(r: RunResult, faults: string[]): string {
     ...faults,
     "# findings",
     ...r.findings.flatMap((f) => [
-      `${f.rule} ${f.location ? `${rel(f.location.file)}:${f.location.line}` : "-"} ${f.message}`,
+      `${f.rule} ${f.location ? `${rel(f.location.file)}:${f.location.line}` : "-"} ${f.message}${f.count ? ` (${f.count} times)` : ""}`,
       // The line to change, when the finding knows it (Finding.fix): golden, so a twin's fix cannot drift.
       ...(f.fix ? [`  fix: ${f.fix.fn}${f.fix.location ? ` ${rel(f.fix.location.file)}:${f.fix.location.line}` : ""}: ${f.fix.why}`] : []),
     ]),

@@ -85,6 +85,8 @@ export function toRunFinding(
     readonly rule: string; readonly message: string; readonly report?: readonly string[]; readonly location?: RuntimeFrame; readonly stack?: readonly RuntimeFrame[];
     /** The line to change when it is not the detection (sim-core's Finding.fix). */
     readonly fix?: { readonly fn: string; readonly location?: RuntimeFrame; readonly why: string };
+    /** How many times the same misuse was reported here (sim-core's Finding.count). */
+    readonly count?: number;
   },
   uriOf: (file: string) => string,
 ): RunFinding | undefined {
@@ -96,8 +98,9 @@ export function toRunFinding(
   // The fix comes first among the related places: it is the one to go to. Without a line it is said in the message.
   const fixAt = f.fix?.location;
   const fix = fixAt ? [{ uri: uriOf(fixAt.file), range: range(fixAt), message: `fix here (${f.fix!.fn}): ${f.fix!.why}` }] : [];
+  const message = f.count ? `${f.message} (${f.count} times at this line)` : f.message;
   return {
-    rule: f.rule, message: f.fix && !fixAt ? `${f.message}\nfix in ${f.fix.fn}(): ${f.fix.why}` : f.message, uri: uriOf(at.file), range: range(at), report: f.report,
+    rule: f.rule, message: f.fix && !fixAt ? `${message}\nfix in ${f.fix.fn}(): ${f.fix.why}` : message, uri: uriOf(at.file), range: range(at), report: f.report,
     related: [...fix, ...callers.map((fr) => ({ uri: uriOf(fr.file), range: range(fr), message: `called from ${fr.fn}` }))],
   };
 }

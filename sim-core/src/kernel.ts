@@ -6,7 +6,7 @@ import { makeProfile, type ArchName, type ArchProfile } from "./arch/profile";
 import { COST_NS, VirtualClock } from "./kernel/clock";
 import { EventStream } from "./kernel/events";
 import { formatDmesg, LogBuffer, PRINTK_RECORD_MAX, type LogRecord } from "./kernel/printk";
-import { KernelOops, RunAborted, makeFinding, type Finding, type FindingInput } from "./kernel/report";
+import { KernelOops, RunAborted, makeFinding, repeatKey, type Finding, type FindingInput } from "./kernel/report";
 import { badReturn, describeValue } from "./kernel/contract";
 import { StackTracker, type CapturedStack, type Frame } from "./kernel/stack";
 import { FixSites } from "./kernel/fixsite";
@@ -113,6 +113,10 @@ export class Kernel {
   onOops: ((message: string, location: Frame | undefined, rule: RuleId | undefined) => void) | undefined;
   /** Sees each finding as it is made (the driver host streams them). */
   onFinding: ((f: Finding) => void) | undefined;
+  /** Sees a finding made again (same rule, line and fix): `index` into `findings`, the finding with its new count. */
+  onFindingCount: ((index: number, f: Finding) => void) | undefined;
+  /** repeatKey() → the finding that report made (counted since). */
+  private readonly findingAt = new Map<string, Finding>();
   /** Adds a line of explanation to the oops of a JavaScript error from the driver (the host knows its sandbox). */
   explainDriverError: ((e: Error, frames: readonly Frame[], rawStack?: string) => string | undefined) | undefined;
   /** The stack of a driver's error as V8 captured it (the host's; without it, the error's own \`stack\`, which the driver can assign). */
@@ -270,10 +274,24 @@ export class Kernel {
   violation(f: FindingInput): Finding {
     f = { ...f, stack: f.stack ?? this.stacks.capture() };
     this.logLines(3, f.report);
-    const finding = makeFinding(this.events.lastSeq + 1, f); // the seq of the violation event below
-    this.findings.push(finding);
-    this.onFinding?.(finding);
-    this.events.emit({ type: "violation", rule: finding.rule, message: finding.message, location: finding.location, report: [...finding.report] });
+    let finding = makeFinding(this.events.lastSeq + 1, f); // the seq of the violation event below
+    // The same misuse at the same line (the next buffer, the next call) is the same bug: one finding, counted.
+    // The log keeps each report as the subsystem printed it.
+    const key = repeatKey(finding);
+    const was = key === undefined ? undefined : this.findingAt.get(key);
+    // A test may have emptied `findings` since: then this is a first time again.
+    const first = was ? this.findings.lastIndexOf(was) : -1;
+    if (first >= 0) {
+      finding = Object.freeze({ ...was!, count: (was!.count ?? 1) + 1 });
+      this.findings[first] = finding;
+      this.findingAt.set(key!, finding);
+      this.onFindingCount?.(first, finding);
+    } else {
+      if (key !== undefined) this.findingAt.set(key, finding);
+      this.findings.push(finding);
+      this.onFinding?.(finding);
+    }
+    this.events.emit({ type: "violation", rule: finding.rule, message: finding.message, location: finding.location, report: [...f.report] });
     return finding;
   }
 

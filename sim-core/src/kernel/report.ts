@@ -25,6 +25,25 @@ export interface Finding {
    * before this access, the second of two frees, naming the first).
    */
   readonly fix?: FixSite;
+  /**
+   * How many times the same misuse was reported: the same rule at the same
+   * driver line with the same line to change (one buffer after another, one
+   * call after another). The report and message are the first one's; absent
+   * when it happened once.
+   */
+  readonly count?: number;
+}
+
+/**
+ * What makes two reports one bug: the rule, the driver line it points at and
+ * the line to change. A report with no driver line is never merged.
+ */
+export function repeatKey(f: Finding): string | undefined {
+  const at = f.location;
+  if (!at) return undefined;
+  const fix = f.fix;
+  const fixAt = fix?.location ? `${fix.location.file}:${fix.location.line}` : "";
+  return `${f.rule}@${at.file}:${at.line}|${fix ? `${fix.fn}@${fixAt}` : ""}`;
 }
 
 export interface FindingInput {
