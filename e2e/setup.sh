@@ -47,7 +47,10 @@ cs_bin="$cs/node_modules/code-server/out/node/entry.js"
 if [ ! -f "$cs/.complete" ]; then
   say "npm install code-server@$CODE_SERVER_VERSION into $cs (several minutes)"
   rm -rf "$cs"; mkdir -p "$cs"
+  # Run from `npm run test:e2e`, the environment carries the outer npm's user agent ("node/v20"), which npm
+  # takes as its own config and code-server's postinstall reads as the Node it runs on: drop it.
   (cd "$cs" && echo '{"name":"faultline-e2e-code-server","private":true}' > package.json \
+    && unset npm_config_user_agent \
     && PATH="$(dirname "$real_node"):$PATH" npm_config_nodedir="$headers" npm_config_dangerously_allow_all_scripts=true \
        npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >"$CACHE/code-server-install.log" 2>&1) \
     || fail "npm install code-server@$CODE_SERVER_VERSION failed (see $CACHE/code-server-install.log)"
