@@ -194,9 +194,9 @@ function allocChild(argv: string[]): void {
  * turns at passes of `ops` operations per kind (bench/passes.ts): `rounds`
  * turns per set of processes, `sets` sets.
  */
-export async function benchAlloc(ops: number, rounds: number, sets: number): Promise<AllocResult[]> {
-  // Warm-up: at least 20,000 ops of each kind on each side.
-  const warm = Math.max(2, Math.ceil(20_000 / ops));
+export async function benchAlloc(ops: number, rounds: number, sets: number, warmOps = 20_000): Promise<AllocResult[]> {
+  // Warm-up: at least 20,000 ops of each kind on each side (10,000 quick).
+  const warm = Math.max(2, Math.ceil(warmOps / ops));
   const x = await interleave(__filename, ALLOC_MODES.map((_, mi) => [String(mi), String(ops)]), { warm, rounds, sets });
   return ALLOC_KINDS.flatMap((kind, ki) => ALLOC_MODES.map((mode, mi) => {
     const passes = allPasses(x, mi), sim = `sim${ki}`, ref = `ref${ki}`;
@@ -210,7 +210,7 @@ export async function benchAlloc(ops: number, rounds: number, sets: number): Pro
   }));
 }
 
-export const ALLOC_CONFIG = { quick: { ops: 5_000, rounds: 7, sets: 3 }, full: { ops: 20_000, rounds: 15, sets: 5 } };
+export const ALLOC_CONFIG = { quick: { ops: 5_000, rounds: 7, sets: 1, warmOps: 10_000 }, full: { ops: 20_000, rounds: 15, sets: 5, warmOps: 20_000 } };
 
 export function printAlloc(alloc: AllocResult[]): void {
   const { ops, rounds, sets } = alloc[0];
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   if (values.rounds) cfg.rounds = Number(values.rounds);
   if (values.sets) cfg.sets = Number(values.sets);
   console.log(`Faultline alloc/free benchmark (${values.quick ? "quick" : "full"}), node ${process.version}, ${process.platform}/${process.arch}\n`);
-  const rows = await benchAlloc(cfg.ops, cfg.rounds, cfg.sets);
+  const rows = await benchAlloc(cfg.ops, cfg.rounds, cfg.sets, cfg.warmOps);
   printAlloc(rows);
   if (values.json) writeFileSync(values.json, JSON.stringify({ alloc: rows }, null, 2) + "\n");
 }

@@ -16,7 +16,7 @@ import { kzalloc } from "../sim-core/src/api/linux/slab";
 import { allPasses, interleave, isPassChild, median, passChildArgs, roundRatio, servePasses, type PassSample } from "./passes";
 
 export const TARGET_DMA_CHECKER_RATIO = 1.5;
-export const DMA_CONFIG = { quick: { iters: 2_000, rounds: 9, sets: 3 }, full: { iters: 5_000, rounds: 15, sets: 5 } };
+export const DMA_CONFIG = { quick: { iters: 1_000, rounds: 7, sets: 1, warmIters: 5_000 }, full: { iters: 5_000, rounds: 15, sets: 5, warmIters: 10_000 } };
 
 const BUFS = 256, IN_FLIGHT = 64, LEN = 1536;
 
@@ -94,9 +94,9 @@ function passChild(argv: string[]): void {
  * route, the four taking turns at passes of `iters` rounds per route; `rounds`
  * such turns per set of processes, `sets` sets.
  */
-export async function benchDma(iters: number, rounds: number, sets: number): Promise<DmaBenchRow[]> {
-  // Warm-up: at least 10,000 rounds per route, the JIT first.
-  const warm = Math.max(2, Math.ceil(10_000 / iters));
+export async function benchDma(iters: number, rounds: number, sets: number, warmIters = 10_000): Promise<DmaBenchRow[]> {
+  // Warm-up: at least 10,000 rounds per route (5,000 quick), the JIT first.
+  const warm = Math.max(2, Math.ceil(warmIters / iters));
   const x = await interleave(__filename, MODES.map((m) => [m, String(iters)]), { warm, rounds, sets });
   const [off, lazy, on, bare] = MODES.map((_, i) => i);
   const ops = iters * 4;
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   if (values.rounds) cfg.rounds = Number(values.rounds);
   if (values.sets) cfg.sets = Number(values.sets);
   console.log(`Faultline DMA checker benchmark (${values.quick ? "quick" : "full"}), node ${process.version}, ${process.platform}/${process.arch}\n`);
-  const rows = await benchDma(cfg.iters, cfg.rounds, cfg.sets);
+  const rows = await benchDma(cfg.iters, cfg.rounds, cfg.sets, cfg.warmIters);
   printDma(rows);
   if (values.json) writeFileSync(values.json, JSON.stringify({ dma: rows }, null, 2) + "\n");
 }

@@ -78,7 +78,7 @@ const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "string" } } });
   const quick = values.quick!;
-  const cfg = quick ? { bootRuns: 3, ...ALLOC_CONFIG.quick } : { bootRuns: 7, ...ALLOC_CONFIG.full };
+  const cfg = quick ? { bootRuns: 1, ...ALLOC_CONFIG.quick } : { bootRuns: 7, ...ALLOC_CONFIG.full };
   const started = performance.now();
   console.log(`Faultline benchmarks (${quick ? "quick" : "full"}), node ${process.version}, ${process.platform}/${process.arch}\n`);
 
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   console.log(`\n  boot(16G) / boot(256M)    = ${fmt(bootRatio, 2)}x       target <= ${TARGET_BOOT_RATIO}x   ${verdict(bootRatio <= TARGET_BOOT_RATIO)}`);
   console.log(`  RSS delta(16G) / 16 GiB   = ${fmt(100 * rssFraction, 3)}%    target < ${100 * TARGET_RSS_FRACTION}%     ${verdict(rssFraction < TARGET_RSS_FRACTION)}\n`);
 
-  const alloc = await benchAlloc(cfg.ops, cfg.rounds, cfg.sets);
+  const alloc = await benchAlloc(cfg.ops, cfg.rounds, cfg.sets, cfg.warmOps);
   printAlloc(alloc);
 
   const fcfg = quick ? FAULT_CONFIG.quick : FAULT_CONFIG.full;
@@ -104,18 +104,19 @@ async function main(): Promise<void> {
   printCopy(copy);
 
   const dcfg = quick ? DMA_CONFIG.quick : DMA_CONFIG.full;
-  const dma = await benchDma(dcfg.iters, dcfg.rounds, dcfg.sets);
+  const dma = await benchDma(dcfg.iters, dcfg.rounds, dcfg.sets, dcfg.warmIters);
   printDma(dma);
 
   // Rebuilds dist/ first: npm run bench compiles out/ but does not bundle the command line.
   const hcfg = quick ? HOST_CONFIG.quick : HOST_CONFIG.full;
-  const host = benchHost(hcfg.runs);
+  const host = benchHost(hcfg.runs, { quick });
   printHost(host);
 
   const lcfg = quick ? LSP_EDIT_CONFIG.quick : LSP_EDIT_CONFIG.full;
   const lspEdit = await benchLspEdit(lcfg.edits);
   printLspEdit(lspEdit);
-  const check = benchCheck(quick ? CHECK_CONFIG.quick.runs : CHECK_CONFIG.full.runs);
+  const ccfg = quick ? CHECK_CONFIG.quick : CHECK_CONFIG.full;
+  const check = await benchCheck(ccfg.runs, ccfg.parallel);
   printCheck(check);
 
   // After the host section, which rebuilt dist/: the adapter is measured as users run it, dist/debug-adapter.js.

@@ -7,6 +7,8 @@
 //   dist/debug-adapter.js  the debug adapter, standalone (DAP over stdio or --server=PORT)
 //   dist/client/*, dist/server.js  the VS Code extension, minified (scripts/build-extension.mjs)
 //   dist/types/faultline.d.ts  the driver API's typings (scripts/build-types.mjs)
+// --no-types and --no-extension leave those two out (the quick bench: they are most of the
+// build's time, and what it measures runs from the bundles).
 import { build } from "esbuild";
 import * as path from "node:path";
 import { buildTypes } from "./build-types.mjs";
@@ -32,5 +34,6 @@ await warmHostCache(path.resolve("dist"));
 await warmCliCache(path.resolve("dist"));
 // The standalone debug adapter (stdio, or --server=PORT): nvim-dap, dap-mode and the DAP tests run it.
 await build({ ...common, entryPoints: { "debug-adapter": "debug-adapter/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
-buildTypes();
-await buildExtension();
+const skip = new Set(process.argv.slice(2));
+if (!skip.has("--no-types")) buildTypes();
+if (!skip.has("--no-extension")) await buildExtension();
