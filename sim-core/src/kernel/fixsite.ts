@@ -11,6 +11,7 @@
 import type { Frame, StackTracker, CapturedStack } from "./stack";
 import type { Kernel } from "../kernel";
 import { PAGE_SIZE } from "../util/addr";
+import { inDevresRelease } from "../dev/devres";
 
 /** The line to change, beside the report that names the detection. */
 export interface FixSite {
@@ -180,6 +181,10 @@ export function fixAt(at: CapturedStack | Frame | undefined, why: (f: Frame) => 
  */
 export function secondRelease(stacks: StackTracker, now: CapturedStack | undefined, first: CapturedStack | undefined, what: string): FixSite | undefined {
   const firstAt = first?.top;
+  // The second release is devres's at unbind: the driver freed by hand what a devm_/pcim_ call had made devres's.
+  if (firstAt && inDevresRelease()) {
+    return fixAt(firstAt, (f) => `${f.fn}() releases by hand what a devm_*()/pcim_*() call manages, and the driver's unbind ${what} again; drop this release (devm_kfree() and the like release managed resources early)`);
+  }
   return fixAt(now, (f) => `${f.fn}() ${what} a second time${firstAt ? `: it was already released at ${stacks.formatFrame(firstAt)}` : ""}; release it once (and clear the pointer or handle after the first release)`);
 }
 
