@@ -57,6 +57,7 @@ const ALLOCATORS: Readonly<Record<string, { family: AllocFamily; size?: number; 
   ioremap: { family: "iomem", size: 1 }, ioremap_wc: { family: "iomem", size: 1 }, ioremap_uc: { family: "iomem", size: 1 }, pci_iomap: { family: "iomem" }, pci_iomap_wc: { family: "iomem" },
   kmem_cache_alloc: { family: "cache", gfp: 1 }, kmem_cache_zalloc: { family: "cache", gfp: 1 },
   dma_pool_alloc: { family: "pool", gfp: 1 }, dma_pool_zalloc: { family: "pool", gfp: 1 },
+  devm_kmalloc: { family: "devm", size: 1, gfp: 2 }, devm_kzalloc: { family: "devm", size: 1, gfp: 2 }, devm_kcalloc: { family: "devm", gfp: 3 },
 };
 const FREERS: Readonly<Record<string, { families: readonly AllocFamily[]; order?: number; arg?: number }>> = {
   kfree: { families: ["slab"] }, kvfree: { families: ["slab", "vmalloc"] }, vfree: { families: ["vmalloc"] },
@@ -64,9 +65,10 @@ const FREERS: Readonly<Record<string, { families: readonly AllocFamily[]; order?
   __free_pages: { families: ["pages-struct"], order: 1 }, __free_page: { families: ["pages-struct"] },
   iounmap: { families: ["iomem"] }, pci_iounmap: { families: ["iomem"], arg: 1 },
   kmem_cache_free: { families: ["cache"], arg: 1 }, dma_pool_free: { families: ["pool"], arg: 1 },
+  devm_kfree: { families: ["devm"], arg: 1 },
 };
 const ALLOC_NAMES: Readonly<Record<AllocFamily, string>> = {
-  slab: "kmalloc()", vmalloc: "vmalloc()", "pages-addr": "__get_free_pages()", "pages-struct": "alloc_pages()", iomem: "ioremap()", cache: "kmem_cache_alloc()", pool: "dma_pool_alloc()", "user-pages": "get_user_pages()",
+  slab: "kmalloc()", vmalloc: "vmalloc()", "pages-addr": "__get_free_pages()", "pages-struct": "alloc_pages()", iomem: "ioremap()", cache: "kmem_cache_alloc()", pool: "dma_pool_alloc()", "user-pages": "get_user_pages()", devm: "devm_kmalloc()",
 };
 
 const SLEEPING_GFP = new Set(["GFP_KERNEL", "GFP_USER", "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE", "GFP_NOIO", "GFP_NOFS", "GFP_KERNEL_ACCOUNT", "__GFP_DIRECT_RECLAIM"]);
@@ -808,7 +810,7 @@ export class FlowAnalysis {
       const key = k(ua);
       const kernelPtr = (from: string, site: ts.Node, what: string) =>
         this.rep.report("CTX002", this.site(a[ua]!, ctx), `${api}() with a kernel pointer (from ${from}) as its user address: the arguments are swapped, or the pointer never came from user space`, "error", [{ node: site, message: what }]);
-      const al = this.allocsByKey(st, key).find((x) => x.family === "slab" || x.family === "vmalloc" || x.family === "pages-addr" || x.family === "cache" || x.family === "pool" || x.family === "iomem");
+      const al = this.allocsByKey(st, key).find((x) => x.family === "slab" || x.family === "vmalloc" || x.family === "pages-addr" || x.family === "cache" || x.family === "pool" || x.family === "iomem" || x.family === "devm");
       const arg = skipOuter(a[ua]!);
       const argApi = ts.isCallExpression(arg) ? apiCallee(f.unit, arg) : undefined;
       const km = key ? st.kmaps.find((m) => m.status !== "released" && m.addrKeys.has(key)) : undefined;
@@ -1095,7 +1097,10 @@ export class FlowAnalysis {
         continue;
       }
       if (al.status !== "live" && al.status !== "maybe") continue;
-      if (!spec.families.includes(al.family)) {
+      if (al.family === "devm" && !spec.families.includes("devm")) {
+        // devres owns it: the driver's unbind (or probe's failure) frees it a second time.
+        this.rep.report("MEM003", node, `double free: ${api}() of memory from ${al.fn}(), which devres frees again when the driver unbinds; leave it to devres, or release it early with devm_kfree()`, "error", [{ node: al.site, message: "managed allocation here" }]);
+      } else if (!spec.families.includes(al.family)) {
         this.rep.report("MEM004", node, `allocator mismatch: ${api}() of memory allocated by ${al.fn}(); free it with ${freerOf(al.family)}`, "error", [{ node: al.site, message: "allocated here" }]);
       } else if (spec.order !== undefined && al.order) {
         const order = call.arguments[spec.order] ? valOf(call.arguments[spec.order]!, f, st.fieldVals) : undefined;
@@ -1229,7 +1234,7 @@ const DIR_ARG: Readonly<Record<string, number>> = {
 const USER_ARG: Readonly<Record<string, number>> = { copy_to_user: 0, copy_from_user: 1, clear_user: 0, strncpy_from_user: 1 };
 
 function freerOf(f: AllocFamily): string {
-  return { slab: "kfree()", vmalloc: "vfree()", "pages-addr": "free_pages()", "pages-struct": "__free_pages()", iomem: "iounmap()", cache: "kmem_cache_free()", pool: "dma_pool_free()", "user-pages": "put_page()" }[f];
+  return { slab: "kfree()", vmalloc: "vfree()", "pages-addr": "free_pages()", "pages-struct": "__free_pages()", iomem: "iounmap()", cache: "kmem_cache_free()", pool: "dma_pool_free()", "user-pages": "put_page()", devm: "devm_kfree()" }[f];
 }
 void ALLOC_NAMES;
 

@@ -34,7 +34,7 @@ export interface Rec {
   uncheckedReported: boolean;
 }
 
-export type AllocFamily = "slab" | "vmalloc" | "pages-addr" | "pages-struct" | "iomem" | "cache" | "pool" | "user-pages";
+export type AllocFamily = "slab" | "vmalloc" | "pages-addr" | "pages-struct" | "iomem" | "cache" | "pool" | "user-pages" | "devm";
 
 export interface Alloc {
   readonly id: string;
