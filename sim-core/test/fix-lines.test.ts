@@ -27,6 +27,8 @@ import {
   dma_sync_single_for_cpu, dma_sync_single_for_device, dma_unmap_single, ref,
 } from "../src/api/linux/dma-mapping";
 import { dma_pool_alloc, dma_pool_create, dma_pool_destroy, dma_pool_free } from "../src/api/linux/dmapool";
+import { devm_add_action, devm_kfree, devm_kzalloc } from "../src/api/linux/device";
+import { devresReleaseAll } from "../src/dev/devres";
 import { boot, callerFile, lineHere, rulesFired } from "./helpers";
 
 const SELF = callerFile();
@@ -249,6 +251,37 @@ describe("Finding.fix: memory and page rules", () => {
     fx_exit();
     const f = fixOf(k, "MEM003", "fx_exit", second);
     assert.match(f.fix!.why, new RegExp(`fx_exit\\(\\) frees .* a second time: it was already released at fx_close \\(.*:${first}\\)`));
+  });
+
+  it("MEM003: devm_kzalloc() memory kfree()d by hand and again by devres at unbind: the fix is the hand kfree", () => {
+    const k = boot();
+    const dev = device(k);
+    let hand = 0;
+    function fx_remove(p: number): void { kfree(p); hand = lineHere(); }
+    fx_remove(devm_kzalloc(dev, 64, GFP_KERNEL));
+    devresReleaseAll(dev);
+    const f = fixOf(k, "MEM003", "fx_remove", hand);
+    assert.match(f.fix!.why, /fx_remove\(\) releases by hand what a devm_\*\(\)\/pcim_\*\(\) call manages/);
+  });
+
+  it("MEM003 twin: managed memory released early with devm_kfree(), nothing at unbind", () => {
+    const k = boot();
+    const dev = device(k);
+    devm_kfree(dev, devm_kzalloc(dev, 64, GFP_KERNEL));
+    devresReleaseAll(dev);
+    silent(k);
+  });
+
+  it("MEM003: a devm_add_action() action that frees what remove() freed is the driver's own second free", () => {
+    const k = boot();
+    const dev = device(k);
+    const p = kmalloc(64, GFP_KERNEL);
+    let second = 0;
+    function fx_action(x: number): void { kfree(x); second = lineHere(); }
+    assert.equal(devm_add_action(dev, fx_action, p), 0);
+    kfree(p);
+    devresReleaseAll(dev);
+    fixOf(k, "MEM003", "fx_action", second);
   });
 
   it("MEM003: free_pages() twice: the second call, naming the first", () => {

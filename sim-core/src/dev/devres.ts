@@ -40,11 +40,15 @@ export function devresReleaseAll(dev: Device): void {
   const l = lists.get(dev);
   if (!l) return;
   lists.delete(dev);
-  releasing++;
-  try {
-    for (let i = l.length - 1; i >= 0; i--) l[i].release();
-  } finally {
-    releasing--;
+  for (let i = l.length - 1; i >= 0; i--) {
+    // A devm_add_action() action is the driver's own code: what it frees twice is its own double free.
+    const managed = l[i].what !== "devm_add_action";
+    if (managed) releasing++;
+    try {
+      l[i].release();
+    } finally {
+      if (managed) releasing--;
+    }
   }
 }
 
