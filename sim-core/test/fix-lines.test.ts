@@ -24,7 +24,7 @@ import { DEFINE_SPINLOCK, spin_lock, spin_lock_irqsave, spin_unlock, spin_unlock
 import { IRQ_HANDLED, free_irq, request_irq } from "../src/api/linux/interrupt";
 import {
   DMA_BIDIRECTIONAL, DMA_BIT_MASK, DMA_FROM_DEVICE, DMA_TO_DEVICE, dma_map_single, dma_mapping_error, dma_set_mask_and_coherent,
-  dma_sync_single_for_cpu, dma_sync_single_for_device, dma_unmap_single, ref,
+  dma_sync_single_for_cpu, dma_sync_single_for_device, dma_sync_single_range_for_cpu, dma_unmap_single, ref,
 } from "../src/api/linux/dma-mapping";
 import { dma_pool_alloc, dma_pool_create, dma_pool_destroy, dma_pool_free } from "../src/api/linux/dmapool";
 import { devm_add_action, devm_kfree, devm_kzalloc } from "../src/api/linux/device";
@@ -108,6 +108,34 @@ describe("Finding.fix: DMA rules", () => {
     assert.match(f.fix!.why, new RegExp(`dma_map_single\\(\\) at fx_post \\(.*:${mapLine}\\)`));
   });
 
+  it("DMA001 after a range sync of the wrong bytes: the fix is that sync, with the offset and size of the bytes read", () => {
+    const k = boot();
+    const dev = device(k);
+    const buf = kzalloc(4096, GFP_KERNEL);
+    const h = dma_map_single(dev, buf, 4096, DMA_FROM_DEVICE);
+    dma_mapping_error(dev, h);
+    let syncLine = 0;
+    function fx_clean(off: number, len: number): number {
+      dma_sync_single_range_for_cpu(dev, h, 0, len, DMA_FROM_DEVICE); syncLine = lineHere();
+      return load8(buf + off + len - 1);
+    }
+    fx_clean(2048, 300);
+    const f = fixOf(k, "DMA001", "fx_clean", syncLine);
+    assert.match(f.fix!.why, /^this dma_sync_single_range_for_cpu\(\) in fx_clean\(\) takes back bytes \[0, 300\) of the 4096-byte mapping, but the read at fx_clean \(.*\) touches \[2347, 2348\): sync those bytes instead, dma_sync_single_range_for_cpu\(dev, handle, 2347, 1, DMA_FROM_DEVICE\)/);
+    assert.ok(!f.fix!.why.includes("dma_sync_single_for_cpu()"), "the driver's range call, not the whole-buffer one");
+  });
+
+  it("DMA001 twin: the range sync of the bytes read", () => {
+    const k = boot();
+    const dev = device(k);
+    const buf = kzalloc(4096, GFP_KERNEL);
+    const h = dma_map_single(dev, buf, 4096, DMA_FROM_DEVICE);
+    dma_mapping_error(dev, h);
+    dma_sync_single_range_for_cpu(dev, h, 2048, 300, DMA_FROM_DEVICE);
+    load8(buf + 2048 + 299);
+    silent(k);
+  });
+
   it("DMA001 twin: the read between sync_for_cpu and sync_for_device", () => {
     const k = boot();
     const dev = device(k);
@@ -127,12 +155,51 @@ describe("Finding.fix: DMA rules", () => {
     const buf = kzalloc(256, GFP_KERNEL);
     const h = dma_map_single(dev, buf, 256, DMA_BIDIRECTIONAL);
     dma_mapping_error(dev, h);
-    dma_sync_single_for_cpu(dev, h, 256, DMA_BIDIRECTIONAL);
-    store8(buf + 70, 0x42);
     let kick = 0;
     function fx_kick(): void { dev.dma.read(h + 70, 1); kick = lineHere(); }
-    fx_kick();
-    const f = fixOf(k, "DMA025", "fx_kick", kick);
+    function fx_send(): void {
+      dma_sync_single_for_cpu(dev, h, 256, DMA_BIDIRECTIONAL);
+      store8(buf + 70, 0x42);
+      fx_kick(); kick = lineHere();
+    }
+    // The device starts inside the helper, but the helper's caller took the buffer and wrote it: the sync goes there.
+    fx_send();
+    const f = fixOf(k, "DMA025", "fx_send", kick);
+    assert.match(f.fix!.why, /^call dma_sync_single_for_device\(dev, handle, size, DMA_BIDIRECTIONAL\) before this line in fx_send\(\): fx_send\(\) took the buffer back for the CPU and wrote it, and the device reads it from here on \(in fx_kick\(\)\)/);
+  });
+
+  it("DMA025 (device side) by range: the caller's line, with the range it took back", () => {
+    const k = boot();
+    const dev = device(k, { coherent: false });
+    const buf = kzalloc(4096, GFP_KERNEL);
+    const h = dma_map_single(dev, buf, 4096, DMA_BIDIRECTIONAL);
+    dma_mapping_error(dev, h);
+    let start = 0;
+    function fx_start(off: number): void { dev.dma.read(h + off, 16); }
+    function fx_request(): void {
+      dma_sync_single_range_for_cpu(dev, h, 1024, 512, DMA_BIDIRECTIONAL);
+      store8(buf + 1024, 0x42);
+      fx_start(1024); start = lineHere();
+    }
+    fx_request();
+    const f = fixOf(k, "DMA025", "fx_request", start);
+    assert.match(f.fix!.why, /^call dma_sync_single_range_for_device\(dev, handle, 1024, 512, DMA_BIDIRECTIONAL\) before this line in fx_request\(\)/);
+  });
+
+  it("DMA025 (device side): where the function that wrote the buffer starts the device itself, that line", () => {
+    const k = boot();
+    const dev = device(k, { coherent: false });
+    const buf = kzalloc(256, GFP_KERNEL);
+    const h = dma_map_single(dev, buf, 256, DMA_BIDIRECTIONAL);
+    dma_mapping_error(dev, h);
+    let kick = 0;
+    function fx_all(): void {
+      dma_sync_single_for_cpu(dev, h, 256, DMA_BIDIRECTIONAL);
+      store8(buf + 70, 0x42);
+      dev.dma.read(h + 70, 1); kick = lineHere();
+    }
+    fx_all();
+    const f = fixOf(k, "DMA025", "fx_all", kick);
     assert.match(f.fix!.why, /^call dma_sync_single_for_device\(dev, handle, size, DMA_BIDIRECTIONAL\) after the CPU's last write/);
   });
 

@@ -64,6 +64,18 @@ export interface DmaEntry {
   /** The device owns some byte of it (what a debugger shows as the mapping's owner). */
   readonly deviceOwned: boolean;
   reported: number;
+  /** The driver's latest sync of this entry, by the call it made: which call its fix advice names, and where. */
+  lastSync?: LastSync;
+}
+
+export interface LastSync {
+  /** The API call as the driver wrote it (dma_sync_single_range_for_cpu, dma_sync_sg_for_device…). */
+  readonly fn: string;
+  /** The bytes of the entry it covered. */
+  readonly off: number;
+  readonly n: number;
+  readonly forCpu: boolean;
+  readonly stack: CapturedStack | undefined;
 }
 
 export function dirName(dir: number): string {

@@ -613,7 +613,7 @@ export class Dma {
 
   // ------------------------------------------------------------ sync
 
-  syncSingle(dev: Device, addr: number, size: number, dir: DmaDirection, forCpu: boolean, fn: string): void {
+  syncSingle(dev: Device, addr: number, size: number, dir: DmaDirection, forCpu: boolean, fn: string, call = fn): void {
     const st = this.state(dev);
     const e = this.containing(st, addr);
     if (this.debug.enabled) {
@@ -627,7 +627,13 @@ export class Dma {
     if (!e || e.type === "coherent") return;
     const off = addr - e.devAddr, n = Math.max(0, Math.min(size, e.size - off));
     this.syncEntry(e, off, n, dir, forCpu);
+    this.noteSync(e, call, off, n, forCpu);
     this.emit({ type: "dma_sync", dev: dev.name, busAddr: addr, size, dir: dirName(dir), forCpu });
+  }
+
+  private noteSync(e: DmaEntry, fn: string, off: number, n: number, forCpu: boolean): void {
+    if (!this.debug.enabled) return;
+    e.lastSync = { fn, off, n, forCpu, stack: this.debug.recordStacks ? this.#k.stacks.record() : undefined };
   }
 
   private syncEntry(e: DmaEntry, off: number, n: number, dir: DmaDirection, forCpu: boolean): void {
@@ -798,6 +804,7 @@ export class Dma {
     g.entries.forEach((e, i) => {
       if (i < nents) this.syncEntry(e, 0, e.size, dir, forCpu);
       else e.owner.set(0, e.size, !forCpu);
+      this.noteSync(e, fn, 0, e.size, forCpu);
     });
     this.emit({ type: "dma_sync", dev: dev.name, busAddr: head.dma_address, size: g.entries.reduce((a, e) => a + e.size, 0), dir: dirName(dir), forCpu });
   }
@@ -995,9 +1002,30 @@ export class Dma {
         `The CPU's write of cache line 0x${ln.toString(16)} is still in its (write-back) cache; the device, which does not snoop it, read the older bytes in memory.`,
         `Call ${sync}(dev, handle, size, ${dirName(e.dir)}) after the CPU writes the buffer and before the device reads it.`,
       ], { reader: "device", addr, dev_addr: hexDma(busAt), missing_sync: sync, writer: "CPU" }, undefined,
-      // The device read when the driver started it: the sync goes before that line, after the CPU's last write.
-      (s) => fixAt(s, (f) => `call ${sync}(dev, handle, size, ${dirName(e.dir)}) after the CPU's last write to the buffer and before the device is started: it read the buffer while ${f.fn}() was at this line, with the CPU's writes still in its cache`));
+      (s) => this.deviceReadFix(e, s, sync));
     }
+  }
+
+  /**
+   * DMA025 (device side)'s line to change. The device read when the driver
+   * started it, maybe deep in a helper that programs the card; the hand-over
+   * belongs where the CPU had the buffer: the function that took it back with
+   * its last sync for the CPU, at its call that led to the device's start.
+   * The call is named the way the driver syncs (a range sync gets the range it
+   * took back).
+   */
+  private deviceReadFix(e: DmaEntry, s: CapturedStack | undefined, sync: string): FixSite | undefined {
+    const ls = e.lastSync, dir = dirName(e.dir);
+    const call = ls?.fn.startsWith("dma_sync_single_range_") ? `dma_sync_single_range_for_device(dev, handle, ${ls.off}, ${ls.n}, ${dir})`
+      : ls?.fn.startsWith("dma_sync_single_") ? `dma_sync_single_for_device(dev, handle, size, ${dir})`
+      : `${sync}(dev, handle, size, ${dir})`;
+    const frames = s?.driverFrames ?? [];
+    const took = ls?.forCpu ? ls.stack?.driverFrames ?? [] : [];
+    const at = frames.find((f) => took.some((t) => t.fn === f.fn && t.file === f.file));
+    if (at && at !== frames[0]) {
+      return fixAt(at, (f) => `call ${call} before this line in ${f.fn}(): ${f.fn}() took the buffer back for the CPU and wrote it, and the device reads it from here on (in ${frames[0].fn}()) with the CPU's writes still in its cache`);
+    }
+    return fixAt(s, (f) => `call ${call} after the CPU's last write to the buffer and before the device is started: it read the buffer while ${f.fn}() was at this line, with the CPU's writes still in its cache`);
   }
 
   /** DMA022: bytes of TO_DEVICE/BIDIRECTIONAL mappings the device reads that were never written. */
@@ -1047,12 +1075,34 @@ export class Dma {
           ? `The CPU owns only ${cpu.map(([a, b]) => `[${a}, ${b})`).join(", ")} of this ${e.size}-byte mapping; byte ${first} onwards of the access belongs to the device: take that range back with ${single ? "dma_sync_single_range_for_cpu()" : toCpu + "()"} first, or keep the access inside the range the CPU owns.`
           : `The buffer belongs to the device from ${mapFn}() or ${toDev}() until ${toCpu}() or the unmap: take it back with ${toCpu}() before touching it, and hand it over again with ${toDev}().`,
       ], { access, size: n, addr: `0x${k.px(at)}`, dev_addr: hexDma(e.devAddr), map_dir: dirName(e.dir) }, stack,
-      (s) => fixAt(s, (f) => {
-        const mapAt = e.stack?.top;
-        const take = cpu.length && single ? "dma_sync_single_range_for_cpu" : toCpu;
-        return `call ${take}() for the bytes it ${access}s before this line in ${f.fn}() (or unmap first): the device owns the buffer from ${mapFn}()${mapAt ? ` at ${k.stacks.formatFrame(mapAt)}` : ""} or the last ${toDev}() until then`;
-      }));
+      (s) => this.cpuAccessFix(e, s, Math.max(pa, e.paddr) - e.paddr, Math.min(pa + n, e.paddr + e.size) - e.paddr, first, access, mapFn, toCpu, toDev));
     }
+  }
+
+  /**
+   * DMA001's line to change. When the driver's latest sync of the mapping took
+   * back a range that misses the bytes touched, that sync is the line (its
+   * offset or size is wrong), given with the range it needs; else a sync
+   * before the access, by the call the driver syncs this mapping with.
+   */
+  private cpuAccessFix(e: DmaEntry, s: CapturedStack | undefined, lo: number, hi: number, first: number, access: string, mapFn: string, toCpu: string, toDev: string): FixSite | undefined {
+    const k = this.#k, ls = e.lastSync, dir = dirName(e.dir);
+    // The driver's own style: dma_sync_single_*() on an sg entry, a range sync on a page…
+    const style = ls ? ls.fn.replace(/_for_device$/, "_for_cpu") : undefined;
+    const ranged = style === "dma_sync_single_range_for_cpu" || (!style && e.owner.cpuRanges().length > 0 && e.type !== "sg");
+    const take = style ?? (ranged ? "dma_sync_single_range_for_cpu" : toCpu);
+    // An sg entry the driver has not synced yet may be taken back alone, as RX rings of sg entries do.
+    const call = ranged ? `${take}(dev, handle, ${lo}, ${hi - lo}, ${dir})`
+      : !style && e.type === "sg" ? `${take}() (or, for this entry alone, dma_sync_single_for_cpu(dev, sg_dma_address(sg), sg_dma_len(sg), ${dir}))`
+      : `${take}()`;
+    const at = s?.top;
+    if (ls?.forCpu && ls.stack?.top && (first < ls.off || first >= ls.off + ls.n)) {
+      return fixAt(ls.stack, (f) => `this ${ls.fn}() in ${f.fn}() takes back bytes [${ls.off}, ${ls.off + ls.n}) of the ${e.size}-byte mapping, but the ${access}${at ? ` at ${k.stacks.formatFrame(at)}` : ""} touches [${lo}, ${hi}): sync those bytes instead, ${call}, or keep the ${access} inside the range taken back`);
+    }
+    return fixAt(s, (f) => {
+      const mapAt = e.stack?.top;
+      return `call ${call} for the bytes it ${access}s before this line in ${f.fn}() (or unmap first): the device owns the buffer from ${mapFn}()${mapAt ? ` at ${k.stacks.formatFrame(mapAt)}` : ""} or the last ${ls && !ls.forCpu ? `${ls.fn}()` : `${toDev}()`} until then`;
+    });
   }
 
   private anyCached(list: readonly DmaEntry[]): boolean {
@@ -1089,7 +1139,12 @@ export class Dma {
       `Cache line 0x${(ls / L1_CACHE_BYTES).toString(16)} was filled before the device wrote memory underneath it; without ${sync}() to invalidate it, the CPU keeps reading the old bytes.`,
       `Call ${sync}(dev, handle, size, ${dirName(e.dir)}) after the device's write and before the CPU reads the buffer (and hand it back with the _for_device sync before the device writes it again).`,
     ], { reader: "CPU", addr: `0x${k.px(va)}`, dev_addr: hexDma(busAt), missing_sync: sync, writer: "device" }, stack,
-    (s) => fixAt(s, (f) => `call ${sync}(dev, handle, size, ${dirName(e.dir)}) before this line in ${f.fn}(): the device wrote the buffer after the CPU last cached it, so this read sees the old bytes`));
+    (s) => fixAt(s, (f) => {
+      // Named the way the driver syncs this mapping: a range sync gets the bytes read.
+      const lo = Math.max(ls, e.paddr) - e.paddr, ranged = e.lastSync?.fn.startsWith("dma_sync_single_range_");
+      const call = ranged ? `dma_sync_single_range_for_cpu(dev, handle, ${lo}, ${Math.min(ls + L1_CACHE_BYTES, e.paddr + e.size) - e.paddr - lo}, ${dirName(e.dir)})` : `${sync}(dev, handle, size, ${dirName(e.dir)})`;
+      return `call ${call} before this line in ${f.fn}(): the device wrote the buffer after the CPU last cached it, so this read sees the old bytes`;
+    }));
   }
 
   /** Instead of k.phys.write() of a chunk within one page. */

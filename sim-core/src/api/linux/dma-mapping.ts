@@ -275,7 +275,7 @@ export const dma_sync_single_for_device = sync("dma_sync_single_for_device", fal
  * Rules: DMA001 (CPU access to a device-owned buffer); DMA009 (sync of an unmapped handle); DMA010 (sync outside the mapping); DMA011 (sync with a different direction); DMA012 (sync against the mapping's direction).
  */
 export function dma_sync_single_range_for_cpu(dev: Device, addr: number, offset: number, size: number, dir: DmaDirection): void {
-  dma_sync_single_for_cpu(dev, intArg("dma_sync_single_range_for_cpu", 2, addr) + intArg("dma_sync_single_range_for_cpu", 3, offset), size, dir);
+  syncRange("dma_sync_single_range_for_cpu", true, dev, addr, offset, size, dir);
 }
 
 /**
@@ -287,7 +287,14 @@ export function dma_sync_single_range_for_cpu(dev: Device, addr: number, offset:
  * Rules: DMA001 (CPU access to a device-owned buffer); DMA009 (sync of an unmapped handle); DMA010 (sync outside the mapping); DMA011 (sync with a different direction); DMA012 (sync against the mapping's direction).
  */
 export function dma_sync_single_range_for_device(dev: Device, addr: number, offset: number, size: number, dir: DmaDirection): void {
-  dma_sync_single_for_device(dev, intArg("dma_sync_single_range_for_device", 2, addr) + intArg("dma_sync_single_range_for_device", 3, offset), size, dir);
+  syncRange("dma_sync_single_range_for_device", false, dev, addr, offset, size, dir);
+}
+
+/** Linux's range syncs are dma_sync_single_for_*(addr + offset): dma-debug sees that call; the fix advice names the driver's. */
+function syncRange(fn: string, forCpu: boolean, dev: Device, addr: number, offset: number, size: number, dir: DmaDirection): void {
+  const k = currentKernel(), single = forCpu ? "dma_sync_single_for_cpu" : "dma_sync_single_for_device";
+  k.dma.checkDirection(dir, single);
+  k.dma.syncSingle(devArg(fn, dev), intArg(fn, 2, addr) + intArg(fn, 3, offset), intArg(fn, 4, size), dir, forCpu, single, fn);
 }
 
 // ---------------------------------------------------------------- scatterlists
