@@ -478,7 +478,8 @@ export class Memory {
         });
       }
       // LDD3's rule for RAM: reserved pages only. Pages past the object are MM002's business.
-      const inObject = Math.min(n, limitPages ?? n);
+      // A window past the end of an allocation has no page of it: its pages are the MM002 above, not unreserved ones.
+      const inObject = before ? 0 : Math.min(n, limitPages ?? n);
       const unreserved: number[] = [];
       for (let i = 0; i < inObject; i++) if (k.isRamPhys((pfn + i) * PAGE_SIZE) && !mm.testFlag(pfn + i, PG.reserved) && pfn + i !== this.zeroPfn) unreserved.push(pfn + i);
       if (unreserved.length) {
