@@ -453,6 +453,7 @@ export class FlowAnalysis {
     if (api) return this.apiCall(api, call, st, ctx);
     const callee = localCallee(ctx.frame.unit, call) ?? this.siblingCallee(ctx.frame.unit, call) ?? this.methodCallee(call, ctx) ?? this.callbackCallee(call, ctx);
     if (callee && ctx.frame.depth < MAX_INLINE_DEPTH && !ctx.stack.includes(callee) && callee.node.body) return this.inline(callee, call, st, ctx);
+    if (callee) this.forgetReached(callee, call, st, ctx);
     // A call we do not follow: a handle passed to it counts as used.
     this.noteHandleUses(call, st, ctx);
     void f; void provs;
@@ -474,7 +475,7 @@ export class FlowAnalysis {
       const def = singleDef(ctx.frame, obj.text);
       const made = def && skipOuter(def);
       if (made && ts.isNewExpression(made) && ts.isIdentifier(made.expression)) cls = made.expression.text;
-    }
+    } else if (ts.isIdentifier(obj) && !ctx.frame.locals.has(obj.text)) cls = closureClass(obj);
     return cls ? ctx.frame.unit.functions.get(`${cls}.${e.name.text}`) : undefined;
   }
 
@@ -528,6 +529,41 @@ export class FlowAnalysis {
     for (const x of sub.exits) { out = out ? joinOwned(out === st ? out.clone() : out, x.state === st ? x.state.clone() : x.state) : x.state; prov ??= x.prov; }
     if (out && out !== st) st.assign(out);
     return prov?.kind === "key" ? undefined : prov;
+  }
+
+  /**
+   * Driver code too deep (or too recursive) to follow may unmap, sync, unlock, kunmap or unreserve what it can
+   * reach: whatever it names (through the functions and methods it calls, and the arguments it is given) is no
+   * longer known here, and nothing is reported about it afterwards rather than something wrong.
+   */
+  private forgetReached(callee: FnInfo, call: ts.CallExpression, st: State, ctx: Ctx): void {
+    const unit = callee.unit ?? ctx.frame.unit;
+    const names = new Set<string>();
+    const seen = new Set<ts.Node>();
+    const methods = [...unit.functions.values()].filter((x) => x.name.includes("."));
+    const walk = (n: ts.Node | undefined, depth: number): void => {
+      if (!n || seen.has(n) || depth > 4) return;
+      seen.add(n);
+      const visit = (x: ts.Node): void => {
+        if (ts.isIdentifier(x) || ts.isPrivateIdentifier(x)) {
+          names.add(x.text);
+          const fn = unit.functions.get(x.text);
+          if (fn) walk(fn.node.body, depth + 1);
+          if (ts.isPropertyAccessExpression(x.parent) && x.parent.name === x) for (const m of methods) if (m.name.endsWith(`.${x.text}`)) walk(m.node.body, depth + 1);
+        }
+        ts.forEachChild(x, visit);
+      };
+      visit(n);
+    };
+    walk(callee.node.body, 0);
+    const argKeys = new Set<string>();
+    for (const a of call.arguments) { const k = keyOf(a, ctx.frame); if (k) argKeys.add(k); }
+    const reached = (k: string | undefined): boolean => !!k && (argKeys.has(k) || names.has(baseName(k)));
+    const any = (keys: Iterable<string>) => { for (const k of keys) if (reached(k)) return true; return false; };
+    for (const [id, r] of st.recs) if (any(r.handleKeys) || any(r.bufKeys) || any(r.retKeys)) st.recs.delete(id);
+    st.kmaps = st.kmaps.filter((m) => !reached(m.pageKey) && !any(m.addrKeys));
+    for (const k of [...st.reserved.keys()]) if (reached(k)) st.reserved.delete(k);
+    st.atomic = st.atomic.filter((x) => !reached(x.lock));
   }
 
   /** First use of a mapping's handle before dma_mapping_error() looked at it: DMA002. */
@@ -1257,6 +1293,32 @@ function mentionsParam(e: ts.Node, f: Frame): boolean {
 function argText(r: Rec, what: "size" | "dir"): string | undefined {
   const i = what === "size" ? (r.kind === "page" ? 3 : 2) : r.kind === "page" ? 4 : 3;
   return r.site.arguments[i]?.getText();
+}
+
+/** The class of a variable a closure uses from a function around it (`const rq = new Req(…)` there). */
+function closureClass(id: ts.Identifier): string | undefined {
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (!(ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) || !n.body) continue;
+    let cls: string | undefined;
+    const fn = n;
+    const visit = (x: ts.Node): void => {
+      if (cls || (x !== fn && (ts.isFunctionDeclaration(x) || ts.isFunctionExpression(x) || ts.isArrowFunction(x)))) return;
+      if (ts.isVariableDeclaration(x) && ts.isIdentifier(x.name) && x.name.text === id.text && x.initializer) {
+        const made = skipOuter(x.initializer);
+        if (ts.isNewExpression(made) && ts.isIdentifier(made.expression)) cls = made.expression.text;
+      }
+      ts.forEachChild(x, visit);
+    };
+    visit(n.body);
+    if (cls) return cls;
+  }
+  return undefined;
+}
+
+/** The name a storage key is spelled with in source: `v:fn:buf`, `g:buf`, `.buf`, `.buf[]`, `buf.value` → `buf`. */
+function baseName(k: string): string {
+  const name = k.startsWith("v:") ? k.slice(k.indexOf(":", 2) + 1) : k.replace(/^(\.|g:)/, "");
+  return name.replace(/(\[\]|\.value)+$/, "");
 }
 
 /** An entry of a scatterlist (`sgl[i]`) is part of the list's mapping: the list's key for an element's. */
