@@ -68,7 +68,7 @@ export class State {
   /** Keys of memory whose pages are PG_reserved → where. */
   reserved = new Map<string, ts.Node>();
   kmaps: Kmap[] = [];
-  /** Page keys set dirty; page keys the kernel wrote through a kmap. */
+  /** Page keys set dirty on some path; page keys the kernel wrote through a kmap. */
   dirty = new Set<string>();
   written = new Set<string>();
   /** Open atomic sections: kmap_atomic, claim_dma_lock. */
@@ -158,7 +158,9 @@ export function join(a: State | null, b: State | null): State | null {
   for (const m of a.kmaps) km.set(m.id, { ...m, addrKeys: new Set(m.addrKeys), status: b.kmaps.some((n) => n.id === m.id && n.status === m.status) ? m.status : "maybe" });
   for (const m of b.kmaps) if (!km.has(m.id)) km.set(m.id, { ...m, addrKeys: new Set(m.addrKeys), status: "maybe" });
   s.kmaps = [...km.values()];
-  s.dirty = new Set([...a.dirty].filter((k) => b.dirty.has(k)));
+  // Dirtied on one path only is the driver choosing by outcome (`if (ok) set_page_dirty_lock(p);`), a condition the
+  // flow cannot evaluate: the pages count as dirtied, so a clean release after it is not judged.
+  s.dirty = new Set([...a.dirty, ...b.dirty]);
   s.written = new Set([...a.written, ...b.written]);
   // Context must hold on every path to count (an atomic section on one path only is not reported).
   s.atomic = a.atomic.length <= b.atomic.length ? [...a.atomic] : [...b.atomic];
