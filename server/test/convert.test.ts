@@ -78,6 +78,13 @@ describe("server: convert", () => {
     const noLine = toRunFinding({ rule: "MM004", message: "no ref", location: at, fix: { fn: "dev_fault", why: "take the reference" } }, uriOfFile);
     assert.equal(noLine?.message, "no ref\nfix in dev_fault(): take the reference");
   });
+
+  it("a runtime finding hit several times at its line says how many in the diagnostic", () => {
+    const at = { fn: "nic_poll", file: "/w/nic.ts", line: 42, column: 5 };
+    const rf = toRunFinding({ rule: "DMA001", message: "CPU read of 1 bytes", location: at, count: 7 }, uriOfFile);
+    assert.equal(rf?.message, "CPU read of 1 bytes (7 times at this line)");
+    assert.equal(toRunFinding({ rule: "DMA001", message: "CPU read of 1 bytes", location: at }, uriOfFile)?.message, "CPU read of 1 bytes");
+  });
 });
 
 describe("server: settings", () => {
