@@ -125,6 +125,28 @@ describe("Finding.fix: DMA rules", () => {
     assert.ok(!f.fix!.why.includes("dma_sync_single_for_cpu()"), "the driver's range call, not the whole-buffer one");
   });
 
+  it("DMA001 on an sg entry: the advice names the driver's way of syncing it (the whole list, or the entry alone)", async () => {
+    const { sg_init_table, sg_set_page, sg_dma_address, sg_dma_len } = await import("../src/api/linux/scatterlist");
+    const { dma_map_sg } = await import("../src/api/linux/dma-mapping");
+    const k = boot();
+    const dev = device(k);
+    const pages = [alloc_page(GFP_KERNEL)!, alloc_page(GFP_KERNEL)!];
+    const sgl: import("../src/api/linux/scatterlist").scatterlist[] = [];
+    sg_init_table(sgl, 2);
+    pages.forEach((p, i) => sg_set_page(sgl[i], p, 4096, 0));
+    assert.equal(dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE), 2);
+    function fx_rx0(): number { return load8(k.highmem.pageAddress(pages[0].pfn)); }
+    fx_rx0();
+    // Entry 1 is handed back and forth on its own; read after it went back to the device.
+    dma_sync_single_for_cpu(dev, sg_dma_address(sgl[1]), sg_dma_len(sgl[1]), DMA_FROM_DEVICE);
+    dma_sync_single_for_device(dev, sg_dma_address(sgl[1]), sg_dma_len(sgl[1]), DMA_FROM_DEVICE);
+    function fx_rx1(): number { return load8(k.highmem.pageAddress(pages[1].pfn)); }
+    fx_rx1();
+    const [a, b] = k.findings.filter((f) => f.rule === "DMA001");
+    assert.match(a.fix!.why, /^call dma_sync_sg_for_cpu\(\) \(or, for this entry alone, dma_sync_single_for_cpu\(dev, sg_dma_address\(sg\), sg_dma_len\(sg\), DMA_FROM_DEVICE\)\) for the bytes it reads before this line in fx_rx0\(\)/);
+    assert.match(b.fix!.why, /^call dma_sync_single_for_cpu\(\) for the bytes it reads before this line in fx_rx1\(\) .*or the last dma_sync_single_for_device\(\) until then$/);
+  });
+
   it("DMA001 twin: the range sync of the bytes read", () => {
     const k = boot();
     const dev = device(k);
