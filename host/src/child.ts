@@ -24,12 +24,34 @@ const TEXT_MAX = 8 * 1024;
 /** Exports of API modules that are the host's business, not the driver's. */
 const HOST_ONLY = new Set(["setStdout"]);
 
+/** Lines held while a batch is open (a prebooted kernel's boot log): one write for them all, in their order. */
+let batch: string[] | undefined;
+
 function send(m: HostMessage): void {
   let line = JSON.stringify(m);
   // The parent reads lines up to MAX_MESSAGE_BYTES; nothing the driver controls may make one longer.
   if (line.length >= MAX_MESSAGE_BYTES) line = JSON.stringify({ type: "failure", failure: { kind: "internal", message: `a ${m.type} message of ${line.length} characters was too long to send` } });
-  fs.writeSync(CHANNEL_FD, line + "\n");
+  if (batch) batch.push(line);
+  else fs.writeSync(CHANNEL_FD, line + "\n");
 }
+
+/** Runs `f` with the messages it sends written at once when it returns (or throws): no driver code may run inside. */
+function batched<T>(f: () => T): T {
+  batch = [];
+  try {
+    return f();
+  } finally {
+    const lines = batch;
+    batch = undefined;
+    if (lines.length) fs.writeSync(CHANNEL_FD, lines.join("\n") + "\n");
+  }
+}
+
+/**
+ * Milliseconds on a monotonic clock. Not performance.now(): the global's first read loads perf_hooks, a few
+ * milliseconds on the way to the driver's first line, for the phases' times alone.
+ */
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 function clip(s: string): string {
   return s.length > TEXT_MAX ? `${s.slice(0, TEXT_MAX)}… (${s.length} characters in all)` : s;
@@ -48,17 +70,19 @@ function findingData(f: Finding): FindingData {
   return { rule: f.rule, title: f.title, message: clip(f.message), location: f.location && toLocation(f.location), stack: f.stack.map(toLocation), report: f.report, ...(fix ? { fix } : {}), ...(f.count ? { count: f.count } : {}) };
 }
 
-/** The kernel API as a realm is served it: frozen copies without the host's own exports (nor, for a driver, user space's). */
+/**
+ * The kernel API as a realm is served it: frozen copies without the host's own exports (nor, for a driver, user
+ * space's). Made once for both realms: a copy is frozen through, so neither realm can change what the other sees.
+ */
 function realmModules(driver: boolean): Map<string, object> {
-  const out = new Map<string, object>();
-  for (const [name, mod] of API_MODULES) {
-    if (driver && USER_ONLY_MODULES.includes(name)) continue;
+  servedModules ??= new Map([...API_MODULES].map(([name, mod]) => {
     const copy: Record<string, unknown> = {};
     for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(mod))) if (!HOST_ONLY.has(key)) Object.defineProperty(copy, key, d);
-    out.set(name, frozenModule(copy));
-  }
-  return out;
+    return [name, frozenModule(copy)];
+  }));
+  return driver ? new Map([...servedModules].filter(([name]) => !USER_ONLY_MODULES.includes(name))) : new Map(servedModules);
 }
+let servedModules: Map<string, object> | undefined;
 
 /** The failure a failure string of runScenario() stands for. */
 function classify(failure: string): Failure {
@@ -214,8 +238,8 @@ function run(req: RunRequest): void {
   let oopsSent = false;
   let bootLines = 0;
   let stdoutBytes = 0;
-  const started = performance.now();
-  const phase = (p: "booted" | "driver" | "scenario" | "rmmod") => send({ type: "phase", phase: p, wallMs: performance.now() - started });
+  const started = nowMs();
+  const phase = (p: "booted" | "driver" | "scenario" | "rmmod") => send({ type: "phase", phase: p, wallMs: nowMs() - started });
   const onLog = (record: LogRecord) => { send({ type: "log", record }); };
 
   const boot: PrebootOptions = { ...req.boot, logLimit: { lines: limits.logLines, bytes: limits.logBytes } };
@@ -224,7 +248,7 @@ function run(req: RunRequest): void {
     module: req.module,
     boot: { ...boot, onLog },
     // The default profile's kernel, booted while the host waited, when it is this run's; its boot log is sent now.
-    kernel: (() => { const k = takePreboot(boot, onLog); prebooted = k !== undefined; return k; })(),
+    kernel: (() => { const k = batched(() => takePreboot(boot, onLog)); prebooted = k !== undefined; return k; })(),
     params: req.params,
     setup: (k) => {
       kernel = k;
@@ -301,7 +325,7 @@ function run(req: RunRequest): void {
     summary = { insmod: result.insmod, rmmod: result.rmmod, completed: result.completed, processes: result.processes, bootLines };
     ended = true;
     // What the driver left queued runs now, under what is left of the limit, and is late by definition.
-    within(drainAll, limits.cpuMs - (performance.now() - started));
+    within(drainAll, limits.cpuMs - (nowMs() - started));
   } catch (e) {
     send({ type: "failure", failure: abortFailure(e, limits) });
   }
@@ -425,7 +449,8 @@ function startWatchdog(memoryMb: number, ppid: number): void {
   setMemoryLimit(memoryMb);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const w = new Worker(WATCHDOG, { eval: true, workerData: { watch: watchState.buffer, ppid } });
+  // stdout and stderr its own (it writes to neither): piped to this process's, they would be set up on the way to the run.
+  const w = new Worker(WATCHDOG, { eval: true, workerData: { watch: watchState.buffer, ppid }, stdout: true, stderr: true });
   w.unref();
   w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the host's watchdog failed: ${e.message}` } }));
 }

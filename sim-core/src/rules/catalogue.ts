@@ -1552,6 +1552,10 @@ function categoryOf(id: RuleId): RuleCategory {
 
 function buildRule(id: RuleId): Rule {
   const def = DEFS[id];
+  // The docs are dedented when first read: only the docs page, hovers and explanations read them, and every
+  // process that loads the catalogue (the driver host among them, on the way to a driver's first line) would
+  // otherwise dedent every rule's page at start-up.
+  let docs: string | undefined;
   return Object.freeze({
     id,
     category: categoryOf(id),
@@ -1562,7 +1566,9 @@ function buildRule(id: RuleId): Rule {
     beyond: def.beyond ?? false,
     anchor: def.anchor,
     message: def.message,
-    docs: dedent(def.docs),
+    get docs(): string {
+      return (docs ??= dedent(def.docs));
+    },
   });
 }
 
