@@ -451,8 +451,12 @@ export class FlowAnalysis {
     if (!api) this.expr(call.expression, st, ctx);
     for (const a of args) provs.push(this.expr(a, st, ctx));
     if (api) return this.apiCall(api, call, st, ctx);
-    const callee = localCallee(ctx.frame.unit, call) ?? this.siblingCallee(ctx.frame.unit, call) ?? this.methodCallee(call, ctx) ?? this.callbackCallee(call, ctx);
-    if (callee && ctx.frame.depth < MAX_INLINE_DEPTH && !ctx.stack.includes(callee) && callee.node.body) return this.inline(callee, call, st, ctx);
+    const named = localCallee(ctx.frame.unit, call) ?? this.siblingCallee(ctx.frame.unit, call) ?? this.methodCallee(call, ctx);
+    const callee = named ?? this.callbackCallee(call, ctx);
+    // A function written inline at a helper's call (`each_entry(sgl, n, (sg) => …)`) is the caller's own code, one
+    // level past the helper: it may run one level deeper than named helpers, and what it calls in turn may not.
+    const limit = !named && callee && !this.unit.functions.has(callee.name) ? MAX_INLINE_DEPTH + 1 : MAX_INLINE_DEPTH;
+    if (callee && ctx.frame.depth < limit && !ctx.stack.includes(callee) && callee.node.body) return this.inline(callee, call, st, ctx);
     if (callee) this.forgetReached(callee, call, st, ctx);
     // A call we do not follow: a handle passed to it counts as used.
     this.noteHandleUses(call, st, ctx);
