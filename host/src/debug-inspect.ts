@@ -195,7 +195,7 @@ export function inspectQuery(k: Kernel, name: string, a: unknown[]): unknown {
       const recs = k.log.records();
       return formatDmesg(recs.slice(Math.max(0, recs.length - num(0, 50)))).split("\n").filter((l) => l !== "");
     }
-    case "findings": return k.findings.map((f) => ({ rule: f.rule, title: f.title, message: f.message, location: f.location ?? null, report: [...f.report], fix: f.fix ? { fn: f.fix.fn, at: f.fix.location ? `${f.fix.location.file}:${f.fix.location.line}` : null, why: f.fix.why } : null }));
+    case "findings": return k.findings.map((f) => ({ rule: f.rule, title: f.title, message: f.message, location: f.location ?? null, report: [...f.report], fix: f.fix ? { fn: f.fix.fn, at: f.fix.location ? `${f.fix.location.file}:${f.fix.location.line}` : null, why: f.fix.why } : null, ...(f.count ? { count: f.count } : {}) }));
     case "read": return readMemory(k, String(a[0]), num(1), num(2), num(3));
     case "write": return writeMemory(k, String(a[0]), num(1), num(2), String(a[3] ?? ""));
     case "pagewalk": return pagewalk(k, num(0), num(1));

@@ -72,7 +72,7 @@ export function logScope(): KNode {
 
 export function findingsScope(): KNode {
   return group("Findings", "", async (src) => {
-    const f = await src.kernel<Array<{ rule: string; title: string; message: string; location: { file: string; line: number } | null; report: string[]; fix?: { fn: string; at: string | null; why: string } | null }>>("findings");
-    return f.map((x, i) => record(`[${i}] ${x.rule}`, x.title, { message: x.message, at: x.location ? `${x.location.file}:${x.location.line}` : null, ...(x.fix ? { fix: x.fix } : {}), report: x.report }));
+    const f = await src.kernel<Array<{ rule: string; title: string; message: string; location: { file: string; line: number } | null; report: string[]; fix?: { fn: string; at: string | null; why: string } | null; count?: number }>>("findings");
+    return f.map((x, i) => record(`[${i}] ${x.rule}`, x.title, { message: x.message, at: x.location ? `${x.location.file}:${x.location.line}` : null, ...(x.count ? { times: x.count } : {}), ...(x.fix ? { fix: x.fix } : {}), report: x.report }));
   });
 }
