@@ -208,6 +208,21 @@ const realmHooks: RealmHooks = {
 
 let realms: { readonly sandbox: DriverContext; readonly userland: DriverContext } | undefined;
 
+/** The context run() calls into, so that V8's watchdog can stop the run (made while the host waits for its request). */
+let callContext: vm.Context | undefined;
+const callScript = new vm.Script("f()");
+
+/** Calls `f` from a context of its own, stopped after `timeoutMs` (none: no limit). Not reentrant: run() uses it. */
+function callWithin(f: () => unknown, timeoutMs: number | undefined): unknown {
+  const ctx = (callContext ??= vm.createContext({ f: undefined }));
+  ctx.f = f;
+  try {
+    return callScript.runInContext(ctx, timeoutMs === undefined ? {} : { timeout: timeoutMs });
+  } finally {
+    ctx.f = undefined;
+  }
+}
+
 /**
  * The driver's realm and the scenario's: the host's one run gets them, made while it waited for its request when
  * it did (nothing in them depends on the run; no code of the run's has run in them before it).
@@ -316,7 +331,7 @@ function run(req: RunRequest): void {
 
   // The run is one call from a context of its own, so V8's watchdog can stop it wherever it spins.
   // A debug run has no time limit: it may sit at a breakpoint.
-  const within = (f: () => unknown, ms: number) => vm.runInContext("f()", vm.createContext({ f }), req.debug ? {} : { timeout: Math.max(1, Math.round(ms)) });
+  const within = (f: () => unknown, ms: number) => callWithin(f, req.debug ? undefined : Math.max(1, Math.round(ms)));
   let summary = { insmod: 0, rmmod: 0, completed: false, processes: [] as ReturnType<typeof runScenario>["processes"], bootLines };
   try {
     const result = within(go, limits.cpuMs) as ReturnType<typeof runScenario>;
@@ -510,6 +525,7 @@ function main(): void {
   try {
     preboot(DEFAULT_BOOT);
     makeRealms();
+    callContext ??= vm.createContext({ f: undefined });
   } catch {
     /* the run boots its own (makes its own), and says what failed */
   }
