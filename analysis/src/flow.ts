@@ -11,6 +11,7 @@ import { FIX_HERE, importEdit, statementOf, type Related, type Reporter } from "
 import { State, join, joinOwned, type Alloc, type AllocFamily, type MapKind, type Rec } from "./state";
 import { differs, flagsOf, keyOf, keysIn, makeFrame, offsetOf, singleDef, valOf, type Binding, type Frame, type Val } from "./values";
 import type { Fix } from "./types";
+import { offsetVal, outside } from "./ranges";
 
 const MAX_INLINE_DEPTH = 2;
 
@@ -338,6 +339,23 @@ export class FlowAnalysis {
           this.bind(`.${p.name.text}`, prov, p.name, st, ctx);
         }
       }
+      return undefined;
+    }
+    if (ts.isNewExpression(e) && ts.isIdentifier(e.expression)) {
+      // Parameter properties (`constructor(public pg: page, public dma: number)`) store their arguments in fields: a
+      // mapping's handle and buffer are known by those fields too. Only mappings: an object made in a loop is many
+      // objects, and an allocation's one abstract object would be freed "twice" by the loop that frees them all.
+      const args = e.arguments ?? [];
+      const provs = args.map((a) => this.expr(a, st, ctx));
+      const ctor = classCtor(f.unit, e.expression.text);
+      ctor?.parameters.forEach((p, i) => {
+        if (!ts.isIdentifier(p.name) || !p.modifiers?.some((m) => m.kind !== ts.SyntaxKind.Decorator)) return;
+        const target = `.${p.name.text}`, prov = args[i] ? provs[i] : undefined;
+        for (const r of st.recs.values()) { r.handleKeys.delete(target); r.bufKeys.delete(target); }
+        if (prov?.kind === "handle") st.recs.get(prov.rec)?.handleKeys.add(target);
+        else if (prov?.kind === "cpu") st.recs.get(prov.rec)?.bufKeys.add(target);
+        else if (prov?.kind === "key") for (const r of st.recs.values()) { if (r.handleKeys.has(prov.key)) r.handleKeys.add(target); if (r.bufKeys.has(prov.key)) r.bufKeys.add(target); }
+      });
       return undefined;
     }
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return undefined;
@@ -921,7 +939,7 @@ export class FlowAnalysis {
     // DMA001: the device owns the buffer.
     for (const r of this.recsByBuf(st, key)) {
       if (r.kind === "coherent" || r.status === "released" || r.status === "failed") continue;
-      if (r.owner === "cpu") continue;
+      if (r.owner === "cpu") { if (r.cpuRange && (r.status === "live" || r.status === "maybe")) this.outsideRange(api, call, ptr, access, r, r.cpuRange, st, ctx); continue; }
       // Reading a buffer the device only reads (DMA_TO_DEVICE) sees the right bytes on most machines: a warning, not an error.
       const readOnly = access === "read" && r.dir?.k === "const" && r.dir.n === 1;
       const sure = r.owner === "device" && r.status === "live" && !readOnly;
@@ -964,6 +982,25 @@ export class FlowAnalysis {
     }
     // A page the kernel writes through a kmap must be dirtied before it is released.
     if (access === "write") for (const m of st.kmaps) if (m.addrKeys.has(key) && m.pageKey && m.status !== "released") st.written.add(m.pageKey);
+  }
+
+  /** DMA001 for an access past the part of the buffer a range sync gave the CPU: reported at the sync, whose range is what to fix. */
+  private outsideRange(api: string, call: ts.CallExpression, ptr: ts.Expression, access: "read" | "write", r: Rec, synced: NonNullable<Rec["cpuRange"]>, st: State, ctx: Ctx): void {
+    const f = ctx.frame;
+    const li = LENGTH_ARG[api];
+    const len: Val | undefined = ACCESS_SIZE[api] !== undefined ? { k: "const", n: ACCESS_SIZE[api]!, text: String(ACCESS_SIZE[api]) } : li !== undefined && call.arguments[li] ? valOf(call.arguments[li]!, f, st.fieldVals) : undefined;
+    const off = offsetVal(ptr, f, st.fieldVals);
+    if (!len || !off) return;
+    const out = outside(synced, { off, len }, f.unit);
+    if (!out) return;
+    const sure = out === "sure" && synced.sure && r.status === "live";
+    const sync = synced.site.getText().split("(")[0];
+    const sargs = ts.isCallExpression(synced.site) ? synced.site.arguments : undefined;
+    const lenText = li !== undefined && call.arguments[li] ? call.arguments[li]!.getText() : len.text;
+    this.rep.report("DMA001", synced.site,
+      `${sync}() gives the CPU ${sargs?.[3]?.getText() ?? synced.len.text} bytes at offset ${sargs?.[2]?.getText() ?? synced.off.text} of the mapping, but ${api}() ${access}s ${lenText} byte${lenText === "1" ? "" : "s"} at offset ${off.k === "const" ? off.n : off.text}${out === "sure" ? "" : ` (for some of the values ${off.k === "sym" ? off.text : synced.off.text} takes)`}${sure ? "" : " on some path"}: the device still owns those bytes; sync the range the CPU uses`,
+      sure ? "error" : "warning",
+      [{ node: this.site(call, ctx, ptr), message: `${access} outside the synced range here` }, { node: r.site, message: "mapped here" }]);
   }
 
   private release(api: string, call: ts.CallExpression, st: State, ctx: Ctx): void {
@@ -1025,6 +1062,7 @@ export class FlowAnalysis {
       r.releasedAt = call;
       r.owner = "cpu";
       r.ownerSite = call;
+      r.cpuRange = undefined;
     }
   }
 
@@ -1071,6 +1109,10 @@ export class FlowAnalysis {
         if (toCpu && r.dir.n === 1 && (dir.n === 2 || dir.n === 0)) this.rep.report("DMA012", node, `${api}() asks for device data of a DMA_TO_DEVICE mapping: the device only reads it`, "warning", related);
         if (!toCpu && r.dir.n === 2 && (dir.n === 1 || dir.n === 0)) this.rep.report("DMA012", node, `${api}() hands CPU data to the device in a DMA_FROM_DEVICE mapping: the device only writes it`, "warning", related);
       }
+      // A range given back to the CPU out of a mapping the device holds: the rest stays the device's.
+      // Device-owned on some path only (or mapped on some path only): what follows is "on some path" too.
+      const whole = !range || !toCpu || r.owner === "cpu" || (r.kind !== "single" && r.kind !== "page") || !a[2] || !a[3];
+      r.cpuRange = whole ? undefined : { off: valOf(a[2]!, f, st.fieldVals), len: valOf(a[3]!, f, st.fieldVals), site: node, sure: r.owner === "device" && r.status === "live" };
       r.owner = toCpu ? "cpu" : "device";
       r.ownerSite = call;
     }
@@ -1383,4 +1425,20 @@ function isErrorReturn(s: ts.ReturnStatement, f: Frame, st: State): boolean {
   const body = f.fn.node.body;
   if (body && ts.isBlock(body) && body.statements[body.statements.length - 1] === s) return false;
   return true;
+}
+
+const ctors = new WeakMap<ts.SourceFile, Map<string, ts.ConstructorDeclaration>>();
+/** The constructor of a class declared in the file, by name. */
+function classCtor(unit: import("./program").Unit, name: string): ts.ConstructorDeclaration | undefined {
+  let m = ctors.get(unit.sf);
+  if (!m) {
+    m = new Map();
+    for (const st of unit.sf.statements) {
+      if (!ts.isClassDeclaration(st) || !st.name) continue;
+      const c = st.members.find(ts.isConstructorDeclaration);
+      if (c) m.set(st.name.text, c);
+    }
+    ctors.set(unit.sf, m);
+  }
+  return m.get(name);
 }

@@ -32,6 +32,8 @@ export interface Rec {
   /** Created by the function under analysis (not inherited from probe). */
   local: boolean;
   uncheckedReported: boolean;
+  /** After a dma_sync_single_range_for_cpu() of a device-owned mapping: the only bytes the CPU got back (the rest is still the device's), and where. */
+  cpuRange?: { readonly off: Val; readonly len: Val; readonly site: ts.Node; readonly sure: boolean };
 }
 
 export type AllocFamily = "slab" | "vmalloc" | "pages-addr" | "pages-struct" | "iomem" | "cache" | "pool" | "user-pages" | "devm";
@@ -131,6 +133,8 @@ export function join(a: State | null, b: State | null): State | null {
       checked: (x?.checked ?? false) || (y?.checked ?? false),
       uncheckedReported: (x?.uncheckedReported ?? false) || (y?.uncheckedReported ?? false),
       releasedAt: x?.releasedAt ?? y?.releasedAt,
+      // One range on both paths, or none known.
+      cpuRange: x?.cpuRange === y?.cpuRange ? x?.cpuRange : undefined,
       // Where the device got it, from a path on which it has it.
       ownerSite: x && x.owner !== "cpu" ? x.ownerSite : y && y.owner !== "cpu" ? y.ownerSite : base.ownerSite,
     };
