@@ -25,7 +25,7 @@ const DIST_ADAPTER = path.join(ROOT, "dist/debug-adapter.js");
 const ADAPTER = fs.existsSync(DIST_ADAPTER) ? DIST_ADAPTER : path.join(ROOT, "out/debug-adapter/src/main.js");
 const SIMPLE = path.join(ROOT, "samples/simple/simple.ts");
 export const DEBUG_TARGETS = { launchOverFloor: 2, stepMs: 30, pageMs: 50 };
-export const DEBUG_CONFIG = { quick: { runs: 2, steps: 4 }, full: { runs: 7, steps: 15 } };
+export const DEBUG_CONFIG = { quick: { runs: 1, steps: 3 }, full: { runs: 7, steps: 15 } };
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

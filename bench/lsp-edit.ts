@@ -24,7 +24,7 @@ import * as ts from "typescript";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
 
 export const TARGET_LSP_EDIT_RATIO = 0.25;
-export const LSP_EDIT_CONFIG = { quick: { edits: 5 }, full: { edits: 60 } };
+export const LSP_EDIT_CONFIG = { quick: { edits: 4 }, full: { edits: 60 } };
 const TARGET_LINES = 3000;
 
 /** The package root: this file runs from out/bench/. */
