@@ -36,6 +36,8 @@ export interface SgGroup {
   readonly mapped: number;
   readonly dir: DmaDirection;
   readonly iovaPfn: number;
+  /** The call that mapped it (dma_map_sg or dma_map_sgtable): findings name the driver's own interface. */
+  readonly mapFn?: string;
 }
 
 /** struct dma_debug_entry, plus what the simulator needs to undo the mapping. */

@@ -681,7 +681,7 @@ export class Dma {
   // ------------------------------------------------------------ scatterlists
 
   /** dma_map_sg(): the number of DMA segments, 0 on failure. */
-  mapSg(dev: Device, sgl: Scatterlist | Scatterlist[], nents: number, dir: DmaDirection, fn: string): number {
+  mapSg(dev: Device, sgl: Scatterlist | Scatterlist[], nents: number, dir: DmaDirection, fn: string, skipCpuSync = false): number {
     const st = this.state(dev);
     const list = sgEntries(sgl, nents);
     if (!this.maskOk(st, fn) || !list.length) return 0;
@@ -741,13 +741,13 @@ export class Dma {
       }
       count = list.length;
     }
-    const group: SgGroup = { head, entries: [], nents, mapped: count, dir, iovaPfn };
+    const group: SgGroup = { head, entries: [], nents, mapped: count, dir, iovaPfn, mapFn: fn };
     list.forEach((s, i) => {
       this.unreachable(st, bus[i], s.length, fn);
       const pa = s.page!.pfn * PAGE_SIZE + s.offset;
       const e = this.entry(st, "sg", bus[i], s.length, dir, pa, s.virt ?? 0, bounce[i], -1, group);
       group.entries.push(e);
-      if (e.cached) this.cache.clean(pa, s.length);
+      if (e.cached && !skipCpuSync) this.cache.clean(pa, s.length);
       this.register(st, e);
     });
     st.sg.set(head, group);
@@ -774,7 +774,7 @@ export class Dma {
     });
   }
 
-  unmapSg(dev: Device, sgl: Scatterlist | Scatterlist[], nents: number, dir: DmaDirection): void {
+  unmapSg(dev: Device, sgl: Scatterlist | Scatterlist[], nents: number, dir: DmaDirection, skipCpuSync = false): void {
     const st = this.state(dev);
     const head = sgHead(sgl);
     const g = st.sg.get(head);
@@ -786,7 +786,7 @@ export class Dma {
     }
     if (!g) return;
     // Only the first nents entries get their final sync: with the returned count the tail is never copied back.
-    g.entries.forEach((e, i) => this.release(st, e, dir, e.size, i < nents));
+    g.entries.forEach((e, i) => this.release(st, e, dir, e.size, i < nents && !skipCpuSync));
     if (g.iovaPfn >= 0) st.domain?.free(g.iovaPfn);
     st.sg.delete(head);
     this.emit({ type: "dma_unmap", dev: dev.name, kind: "sg", busAddr: head.dma_address, size: g.entries.reduce((a, e) => a + e.size, 0), dir: dirName(dir) });
@@ -1064,8 +1064,10 @@ export class Dma {
       e.reported |= R_CPU_ACCESS;
       const lo = e.paddr + first, at = vaddr + (lo - pa), k = this.#k;
       const single = e.type !== "sg";
-      const mapFn = e.type === "sg" ? "dma_map_sg" : e.type === "page" ? "dma_map_page" : "dma_map_single";
-      const toCpu = single ? "dma_sync_single_for_cpu" : "dma_sync_sg_for_cpu", toDev = single ? "dma_sync_single_for_device" : "dma_sync_sg_for_device";
+      const mapFn = e.type === "sg" ? e.group?.mapFn ?? "dma_map_sg" : e.type === "page" ? "dma_map_page" : "dma_map_single";
+      // A table mapped with dma_map_sgtable() is synced with the sgtable calls.
+      const sg = mapFn === "dma_map_sgtable" ? "sgtable" : "sg";
+      const toCpu = single ? "dma_sync_single_for_cpu" : `dma_sync_${sg}_for_cpu`, toDev = single ? "dma_sync_single_for_device" : `dma_sync_${sg}_for_device`;
       const access = write ? "write" : "read";
       const cpu = e.owner.cpuRanges();
       this.debug.note("DMA001", e.dev, e, [
@@ -1101,7 +1103,7 @@ export class Dma {
     }
     return fixAt(s, (f) => {
       const mapAt = e.stack?.top;
-      return `call ${call} for the bytes it ${access}s before this line in ${f.fn}() (or unmap first): the device owns the buffer from ${mapFn}()${mapAt ? ` at ${k.stacks.formatFrame(mapAt)}` : ""} or the last ${ls && !ls.forCpu ? `${ls.fn}()` : `${toDev}()`} until then`;
+      return `call ${call} for the bytes it ${access}s before this line in ${f.fn}() (or unmap first): the device owns the buffer from ${mapFn}()${mapAt ? ` at ${k.stacks.formatFrame(mapAt)}` : ""} or the last ${ls && !ls.forCpu ? `${ls.fn}()${ls.stack?.top ? ` at ${k.stacks.formatFrame(ls.stack.top)}` : ""}` : `${toDev}()`} until then`;
     });
   }
 

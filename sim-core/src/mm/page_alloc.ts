@@ -156,6 +156,22 @@ export class PageAllocator {
     this.freed.delete(pfn);
   }
 
+  /**
+   * split_page(): a non-compound order-n block becomes 2^n order-0 pages, each
+   * with a reference of its own, so each is freed with __free_page() alone.
+   * Returns false (the block left whole) where Linux's VM_BUG_ON_PAGE() fires.
+   */
+  split(pfn: number, order: number): boolean {
+    const block = this.blocks.get(pfn), mm = this.#k.memmap;
+    if (!block || block.compound || block.order !== order || mm.refcount(pfn) === 0) return false;
+    for (let i = 1; i < 1 << order; i++) {
+      mm.setRefcount(pfn + i, 1);
+      this.blocks.set(pfn + i, { ...block, pfn: pfn + i, order: 0 });
+    }
+    this.blocks.set(pfn, { ...block, order: 0 });
+    return true;
+  }
+
   /** compound_head(): the head of a compound page, or the page itself. */
   head(pfn: number): number { return this.#k.memmap.testFlag(pfn, PG_TAIL) ? this.compoundHead.get(pfn) ?? pfn : pfn; }
 

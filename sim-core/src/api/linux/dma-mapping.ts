@@ -9,6 +9,9 @@ import { DMA_MAPPING_ERROR, type DmaDirection } from "../../dma/types";
 import type { Page } from "../../mm/memmap";
 import { PAGE_SIZE } from "../../util/addr";
 import type { Ref } from "../../util/ref";
+import { sg_table } from "./sg_table";
+
+const EIO = 5, EINVAL = 22;
 import { currentKernel, here, intArg, mightSleepIf, pageArg } from "../current";
 
 export { DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_NONE, DMA_MAPPING_ERROR, type dma_addr_t } from "../../dma/types";
@@ -349,6 +352,89 @@ export function dma_sync_sg_for_device(dev: Device, sg: Scatterlist | Scatterlis
   const k = currentKernel();
   k.dma.checkDirection(dir, "dma_sync_sg_for_device");
   k.dma.syncSg(devArg("dma_sync_sg_for_device", dev), sg, intArg("dma_sync_sg_for_device", 3, nents), dir, false, "dma_sync_sg_for_device");
+}
+
+// ---------------------------------------------------------------- sg tables
+
+/**
+ * ```c
+ * #define DMA_ATTR_SKIP_CPU_SYNC (1UL << 5)
+ * ```
+ * Map or unmap without the cache maintenance: the driver syncs itself
+ * (videobuf2 maps at allocation and syncs in prepare/finish).
+ */
+export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
+
+function sgtArg(fn: string, sgt: unknown): sg_table {
+  if (sgt instanceof sg_table) return sgt;
+  throw new TypeError(`${fn}(): argument 2 must be a struct sg_table (new sg_table()), got ${sgt === null ? "NULL" : typeof sgt}`);
+}
+
+function skipSync(fn: string, attrs: number | undefined): boolean {
+  return ((attrs === undefined ? 0 : intArg(fn, 4, attrs)) & DMA_ATTR_SKIP_CPU_SYNC) !== 0;
+}
+
+/**
+ * ```c
+ * int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir, unsigned long attrs)
+ * ```
+ * Maps the table's orig_nents entries and stores the DMA segment count in
+ * sgt->nents. 0, or a negative errno (-EIO when a segment cannot be mapped);
+ * unlike dma_map_sg() it never returns a count. Undo with dma_unmap_sgtable().
+ *
+ * Rules: DMA001 (CPU access to a device-owned buffer); DMA016 (sg segment exceeds device limits); DMA018 (DMA mask missing or not honoured).
+ */
+export function dma_map_sgtable(dev: Device, sgt: sg_table, dir: DmaDirection, attrs: number): number {
+  const k = currentKernel(), fn = "dma_map_sgtable", t = sgtArg(fn, sgt);
+  k.dma.checkDirection(dir, fn);
+  if (!t.orig_nents) return -EINVAL;
+  const n = k.dma.mapSg(devArg(fn, dev), t.sgl, t.orig_nents, dir, fn, skipSync(fn, attrs));
+  if (n <= 0) return -EIO;
+  t.nents = n;
+  return 0;
+}
+
+/**
+ * ```c
+ * void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir, unsigned long attrs)
+ * ```
+ * Unmaps a dma_map_sgtable() mapping (all orig_nents entries); with
+ * DMA_ATTR_SKIP_CPU_SYNC nothing is synced for the CPU on the way.
+ *
+ * Rules: DMA003 (unmap of a handle never mapped); DMA011 (unmap with a different direction).
+ */
+export function dma_unmap_sgtable(dev: Device, sgt: sg_table, dir: DmaDirection, attrs: number): void {
+  const k = currentKernel(), fn = "dma_unmap_sgtable", t = sgtArg(fn, sgt);
+  k.dma.checkDirection(dir, fn);
+  k.dma.unmapSg(devArg(fn, dev), t.sgl, t.orig_nents, dir, skipSync(fn, attrs));
+}
+
+/**
+ * ```c
+ * static inline void dma_sync_sgtable_for_cpu(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir)
+ * ```
+ * dma_sync_sg_for_cpu() over the table's orig_nents entries.
+ *
+ * Rules: DMA001 (CPU access to a device-owned buffer); DMA009 (sync of an unmapped handle); DMA011 (sync with a different direction); DMA012 (sync against the mapping's direction).
+ */
+export function dma_sync_sgtable_for_cpu(dev: Device, sgt: sg_table, dir: DmaDirection): void {
+  const k = currentKernel(), fn = "dma_sync_sgtable_for_cpu", t = sgtArg(fn, sgt);
+  k.dma.checkDirection(dir, fn);
+  k.dma.syncSg(devArg(fn, dev), t.sgl, t.orig_nents, dir, true, fn);
+}
+
+/**
+ * ```c
+ * static inline void dma_sync_sgtable_for_device(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir)
+ * ```
+ * dma_sync_sg_for_device() over the table's orig_nents entries.
+ *
+ * Rules: DMA001 (CPU access to a device-owned buffer); DMA009 (sync of an unmapped handle); DMA011 (sync with a different direction); DMA012 (sync against the mapping's direction).
+ */
+export function dma_sync_sgtable_for_device(dev: Device, sgt: sg_table, dir: DmaDirection): void {
+  const k = currentKernel(), fn = "dma_sync_sgtable_for_device", t = sgtArg(fn, sgt);
+  k.dma.checkDirection(dir, fn);
+  k.dma.syncSg(devArg(fn, dev), t.sgl, t.orig_nents, dir, false, fn);
 }
 
 // ---------------------------------------------------------------- the old interface

@@ -186,6 +186,26 @@ export function page_mapcount(page: Page): number {
 
 /**
  * ```c
+ * void split_page(struct page *page, unsigned int order)
+ * ```
+ * Turns a non-compound order-n allocation into 2^n independent pages, each
+ * with its own reference: free each with __free_page() (videobuf2-dma-sg
+ * allocates large blocks and splits them). A compound page, or an order that
+ * is not the allocation's, is VM_BUG_ON_PAGE(): reported, the block left whole.
+ *
+ * Rules: PG001 (page refcount underflow or busy free); MEM004 (allocator mismatch).
+ */
+export function split_page(page: Page, order: number): void {
+  const k = currentKernel(), pfn = pageArg("split_page", 1, page).pfn, o = intArg("split_page", 2, order);
+  if (!k.pages.split(pfn, o)) k.warn(`page:${k.px(page_address_of(k, pfn))} pfn:0x${pfn.toString(16)}: VM_BUG_ON_PAGE(PageCompound(page) || !page_count(page)) in split_page(order ${o})`, k.stacks.record());
+}
+
+function page_address_of(k: ReturnType<typeof currentKernel>, pfn: number): number {
+  return k.pages.pageAddressOrZero(pfn);
+}
+
+/**
+ * ```c
  * static inline void get_page(struct page *page)
  * ```
  * Takes a reference to a page; drop it with put_page(). A fault handler returning a page in vmf->page must take one.

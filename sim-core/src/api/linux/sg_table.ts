@@ -113,3 +113,26 @@ export function sg_free_table(table: sg_table): void {
   t.sgl = [];
   t.nents = t.orig_nents = 0;
 }
+
+/**
+ * ```c
+ * #define for_each_sgtable_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (sgt)->orig_nents, i)
+ * ```
+ * for_each_sgtable_sg(sgt): every CPU entry of the table (orig_nents), to loop over.
+ */
+export function for_each_sgtable_sg(sgt: sg_table): Scatterlist[] {
+  const t = tableArg("for_each_sgtable_sg", sgt);
+  return t.sgl.slice(0, t.orig_nents);
+}
+
+/**
+ * ```c
+ * #define for_each_sgtable_dma_sg(sgt, sg, i) for_each_sg((sgt)->sgl, sg, (sgt)->nents, i)
+ * ```
+ * for_each_sgtable_dma_sg(sgt): the DMA segments dma_map_sgtable() produced
+ * (nents), to program the device with sg_dma_address()/sg_dma_len().
+ */
+export function for_each_sgtable_dma_sg(sgt: sg_table): Scatterlist[] {
+  const t = tableArg("for_each_sgtable_dma_sg", sgt);
+  return t.sgl.slice(0, t.nents);
+}
