@@ -44,6 +44,8 @@ const TOUCH: Readonly<Record<string, readonly (readonly [number, "read" | "write
 const ACCESS_SIZE: Readonly<Record<string, number>> = { load8: 1, load16: 2, load32: 4, load64: 8, store8: 1, store16: 2, store32: 4, store64: 8 };
 const LENGTH_ARG: Readonly<Record<string, number>> = { memset: 2, memcpy: 2, memmove: 2, memcmp: 2, copy_to_user: 2, copy_from_user: 2, strscpy: 2, snprintf: 1, scnprintf: 1, load_bytes: 1 };
 const IO_ACCESSORS = new Set(["readb", "readw", "readl", "readq", "writeb", "writew", "writel", "writeq", "ioread8", "ioread16", "ioread32", "iowrite8", "iowrite16", "iowrite32", "memcpy_toio", "memcpy_fromio", "memset_io"]);
+/** Register writes: argument 0 is the value the device gets. */
+const MMIO_WRITES = new Set(["writeb", "writew", "writel", "writeq", "writel_relaxed", "writeq_relaxed", "iowrite8", "iowrite16", "iowrite32", "iowrite64", "lo_hi_writeq", "hi_lo_writeq"]);
 /** Which argument of an I/O accessor is the __iomem address. */
 function ioAddrArg(fn: string): number {
   return fn.startsWith("write") || fn.startsWith("iowrite") ? 1 : 0;
@@ -550,6 +552,16 @@ export class FlowAnalysis {
     let prov: Prov | undefined;
     for (const x of sub.exits) { out = out ? joinOwned(out === st ? out.clone() : out, x.state === st ? x.state.clone() : x.state) : x.state; prov ??= x.prov; }
     if (out && out !== st) st.assign(out);
+    // A helper's own local it returns (`return buf;` after mapping it) names nothing once the helper is gone: what the
+    // caller stores it in is that mapping's buffer or handle.
+    if (prov?.kind === "key" && prov.key.startsWith(`v:${callee.name}:`)) {
+      const key = prov.key;
+      for (const r of st.recs.values()) {
+        if (r.kind === "coherent" || (r.status !== "live" && r.status !== "maybe")) continue;
+        if (r.bufKeys.has(key)) return { kind: "cpu", rec: r.id };
+        if (r.handleKeys.has(key)) return { kind: "handle", rec: r.id };
+      }
+    }
     return prov?.kind === "key" ? undefined : prov;
   }
 
@@ -859,6 +871,11 @@ export class FlowAnalysis {
       }
     }
 
+    // DMA025: the device is told where the buffer is (its handle written to a register, or into a descriptor in
+    // coherent memory) while CPU stores to it were never synced for the device.
+    const handleArg = MMIO_WRITES.has(api) ? 0 : (api === "store32" || api === "store64") && this.recsByBuf(st, k(0)).some((r) => r.kind === "coherent" && r.status === "live") ? 1 : undefined;
+    if (handleArg !== undefined && a[handleArg]) this.staleForDevice(api, call, a[handleArg]!, st, ctx);
+
     const touches = TOUCH[api];
     if (touches) for (const [i, access] of touches) if (a[i]) this.touch(api, call, a[i]!, access, st, ctx);
 
@@ -939,6 +956,8 @@ export class FlowAnalysis {
     // DMA001: the device owns the buffer.
     for (const r of this.recsByBuf(st, key)) {
       if (r.kind === "coherent" || r.status === "released" || r.status === "failed") continue;
+      // A store the device can be meant to read (DMA_TO_DEVICE, DMA_BIDIRECTIONAL): it needs a sync for the device first.
+      if (r.owner === "cpu" && access === "write" && (r.status === "live" || r.status === "maybe") && (r.kind === "single" || r.kind === "page") && r.dir?.k === "const" && (r.dir.n === 0 || r.dir.n === 1)) r.cpuWrote ??= this.site(call, ctx, ptr);
       if (r.owner === "cpu") { if (r.cpuRange && (r.status === "live" || r.status === "maybe")) this.outsideRange(api, call, ptr, access, r, r.cpuRange, st, ctx); continue; }
       // Reading a buffer the device only reads (DMA_TO_DEVICE) sees the right bytes on most machines: a warning, not an error.
       const readOnly = access === "read" && r.dir?.k === "const" && r.dir.n === 1;
@@ -982,6 +1001,24 @@ export class FlowAnalysis {
     }
     // A page the kernel writes through a kmap must be dirtied before it is released.
     if (access === "write") for (const m of st.kmaps) if (m.addrKeys.has(key) && m.pageKey && m.status !== "released") st.written.add(m.pageKey);
+  }
+
+  private staleForDevice(api: string, call: ts.CallExpression, value: ts.Expression, st: State, ctx: Ctx): void {
+    for (const r of this.recsByHandle(st, keyOf(value, ctx.frame))) {
+      if (!r.cpuWrote || r.owner !== "cpu" || (r.status !== "live" && r.status !== "maybe")) continue;
+      // The address as the driver wrote it: followed out of the helpers it was passed down through, so a helper that
+      // programs the device is reported at the call that gave it the unsynced buffer (once, whichever root got there).
+      let expr = value, fr = ctx.frame;
+      while (fr.depth > 0 && ts.isIdentifier(skipOuter(expr)) && fr.params.get((skipOuter(expr) as ts.Identifier).text)) {
+        const b = fr.params.get((skipOuter(expr) as ts.Identifier).text)!;
+        expr = b.expr; fr = b.frame;
+      }
+      const node = expr === value ? this.site(call, ctx, value) : fr.depth > 0 && mentionsParam(expr, fr) ? fr.callSite ?? call : ts.isCallExpression(expr.parent) ? expr.parent : expr;
+      this.rep.report("DMA025", node,
+        `${api}() hands the device DMA address ${expr.getText()} while the CPU's stores to the buffer were never synced for it: without hardware coherency they are still in the CPU cache, and the device reads stale data; call dma_sync_single${r.cpuRange ? "_range" : ""}_for_device() after the stores`,
+        "warning", [{ node: r.cpuWrote, message: "written by the CPU here" }, { node: r.ownerSite, message: "taken by the CPU here" }, { node: r.site, message: "mapped here" }]);
+      r.cpuWrote = undefined;
+    }
   }
 
   /** DMA001 for an access past the part of the buffer a range sync gave the CPU: reported at the sync, whose range is what to fix. */
@@ -1063,6 +1100,7 @@ export class FlowAnalysis {
       r.owner = "cpu";
       r.ownerSite = call;
       r.cpuRange = undefined;
+      r.cpuWrote = undefined;
     }
   }
 
@@ -1113,6 +1151,7 @@ export class FlowAnalysis {
       // Device-owned on some path only (or mapped on some path only): what follows is "on some path" too.
       const whole = !range || !toCpu || r.owner === "cpu" || (r.kind !== "single" && r.kind !== "page") || !a[2] || !a[3];
       r.cpuRange = whole ? undefined : { off: valOf(a[2]!, f, st.fieldVals), len: valOf(a[3]!, f, st.fieldVals), site: node, sure: r.owner === "device" && r.status === "live" };
+      if (!toCpu) r.cpuWrote = undefined;
       r.owner = toCpu ? "cpu" : "device";
       r.ownerSite = call;
     }

@@ -8,7 +8,7 @@ import { RULES, type Rule, type RuleId } from "../../sim-core/src/rules/catalogu
  */
 export const IMPLEMENTED_RULES: readonly RuleId[] = Object.freeze([
   "DMA001", "DMA002", "DMA003", "DMA004", "DMA005", "DMA006", "DMA007", "DMA008", "DMA010", "DMA011", "DMA012", "DMA013", "DMA014",
-  "DMA017", "DMA018", "DMA020", "DMA023",
+  "DMA017", "DMA018", "DMA020", "DMA023", "DMA025",
   "MEM001", "MEM002", "MEM003", "MEM004", "MEM006", "MEM007", "MEM009",
   "PG002", "PG003", "PG004", "PG005", "PG006", "PG007", "PG008",
   "MM001", "MM002", "MM003", "MM004", "MM005", "MM007", "MM009",

@@ -34,6 +34,8 @@ export interface Rec {
   uncheckedReported: boolean;
   /** After a dma_sync_single_range_for_cpu() of a device-owned mapping: the only bytes the CPU got back (the rest is still the device's), and where. */
   cpuRange?: { readonly off: Val; readonly len: Val; readonly site: ts.Node; readonly sure: boolean };
+  /** A CPU store into the buffer while the CPU owned it, not yet synced for the device (a device-readable direction). */
+  cpuWrote?: ts.Node;
 }
 
 export type AllocFamily = "slab" | "vmalloc" | "pages-addr" | "pages-struct" | "iomem" | "cache" | "pool" | "user-pages" | "devm";
@@ -135,6 +137,8 @@ export function join(a: State | null, b: State | null): State | null {
       releasedAt: x?.releasedAt ?? y?.releasedAt,
       // One range on both paths, or none known.
       cpuRange: x?.cpuRange === y?.cpuRange ? x?.cpuRange : undefined,
+      // Written on every path, or it is not said.
+      cpuWrote: x?.cpuWrote && y?.cpuWrote ? x.cpuWrote : undefined,
       // Where the device got it, from a path on which it has it.
       ownerSite: x && x.owner !== "cpu" ? x.ownerSite : y && y.owner !== "cpu" ? y.ownerSite : base.ownerSite,
     };

@@ -20,6 +20,8 @@ const CATEGORIES: readonly RuleCategory[] = ["DMA", "MEM", "PG", "MM", "CTX", "L
 const NOT_IN_RULES_MD: readonly RuleCategory[] = ["LOCK", "IRQ"];
 /** Rules added to an existing category after RULES.md was written (issue 13: debugobjects' timer report). */
 const NOT_IN_RULES_MD_IDS: readonly string[] = ["MEM009"];
+/** Rules RULES.md plans as dynamic only that the static checker came to find as well (issue 13's unseen twins). */
+const STATIC_SINCE_RULES_MD: readonly string[] = ["DMA025"];
 
 /** Where shared/design/RULES.md may be, most specific first. */
 function rulesMdCandidates(): string[] {
@@ -110,7 +112,7 @@ describe("rule catalogue", () => {
     for (const row of md) {
       assert.ok(isRuleId(row.id), `${row.id} missing from the catalogue`);
       const rule = getRule(row.id);
-      assert.equal(rule.static, /\bS\b/.test(row.sd), `${row.id}: static flag vs "${row.sd}"`);
+      assert.equal(rule.static, /\bS\b/.test(row.sd) || STATIC_SINCE_RULES_MD.includes(row.id), `${row.id}: static flag vs "${row.sd}"`);
       assert.equal(rule.dynamic, /\bD\b/.test(row.sd), `${row.id}: dynamic flag vs "${row.sd}"`);
       assert.equal(rule.category, row.id.replace(/\d+$/, ""), `${row.id}: category`);
       assert.equal(rule.beyond, /\*\*beyond\*\*/.test(row.anchor), `${row.id}: beyond flag vs anchor "${row.anchor}"`);

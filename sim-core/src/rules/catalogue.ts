@@ -706,7 +706,7 @@ const DEFS: { readonly [K in RuleId]: RuleDef } = {
     title: "stale data from a missing sync",
     summary:
       "On a non-coherent device, the device or the CPU reads stale data because a sync was missing.",
-    static: false,
+    static: true,
     dynamic: true,
     beyond: true,
     anchor: "beyond: shown by the cache model, explained by pointing at the missing sync",
