@@ -59,11 +59,14 @@ describe("unseen-style drivers", function () {
         const file = path.join(base, `${drv}.ts`);
         const rule = config.twins?.[drv];
         it(rule ? `${drv}: one ${rule} at its BUG line` : `${drv}: runs clean`, () => {
-          const r = runFiles({ driver: file, scenario: path.join(base, "scenario.ts"), module: dir, boot: config.boot as never });
+          // An oops kills the scenario's process and ends the run early but "completed": it must not pass as clean.
+          const oopses: string[] = [];
+          const r = runFiles({ driver: file, scenario: path.join(base, "scenario.ts"), module: dir, boot: config.boot as never, onEvent: (e) => { if (e.type === "oops") oopses.push(e.message); } });
           assert.equal(r.failure, undefined, r.failure);
           const shown = r.findings.map((f) => `${f.rule} ${f.location?.file}:${f.location?.line} ${f.message}`);
           if (!rule) {
             assert.deepEqual(shown, [], "a correct driver must be silent");
+            assert.deepEqual(oopses, [], "a correct driver must not oops");
             return;
           }
           assert.ok(drivers.includes(dir), "the correct driver sits beside its twin");

@@ -53,6 +53,19 @@ export function intArg(fn: string, index: number, v: unknown): number {
   return Math.trunc(n);
 }
 
+/**
+ * An unsigned long (a pfn, a physical address). A negative number is what
+ * `addr >> PAGE_SHIFT` gives in JavaScript for an address at or above 2 GiB
+ * (>> is a signed 32-bit shift): refused, rather than mapping some other frame.
+ */
+export function ulongArg(fn: string, index: number, v: unknown): number {
+  const n = intArg(fn, index, v);
+  if (n < 0) {
+    throw new TypeError(`${fn}(): argument ${index} is an unsigned long, got ${n} (-0x${(-n).toString(16)}): a >> on an address at or above 2 GiB sign-extends in JavaScript; use PHYS_PFN(addr) or PFN_DOWN(addr) for a pfn`);
+  }
+  return n;
+}
+
 /** might_sleep_if(gfpflags_allow_blocking(gfp)). */
 export function mightSleepIf(k: Kernel, fn: string, gfp: number, stack: CapturedStack | undefined): void {
   if (gfp & 0x400) k.mightSleep(fn, stack);

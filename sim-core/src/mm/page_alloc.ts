@@ -381,6 +381,11 @@ export class PageAllocator {
       // A page that was freed: the get is where it shows, the free that came too early is the bug.
       const freed = k.memmap.owner(h) === Owner.Free ? this.freedRecord(h) : undefined;
       const freedAt = freed?.free.stack?.top;
+      // A tail page of a live non-compound block: only the head holds the block's reference. The
+      // allocation is the line to change (__GFP_COMP, kmalloc(), or split_page()).
+      const block = freed ? undefined : this.blockOf(h);
+      const tail = block && !block.compound && block.pfn !== h ? block : undefined;
+      const tailAt = tail?.alloc.stack?.top;
       if (freed) for (const rule of ["PG001", "MEM003"] as const) { const key = PageAllocator.siteKey(rule, freed.free.stack); if (key) this.bugSites.add(key); }
       if (!this.repeatAt("PG001", stack)) {
         k.violation({
@@ -391,9 +396,12 @@ export class PageAllocator {
             `kernel BUG at include/linux/mm.h: get_page() of a page whose _refcount is ${k.memmap.refcount(h)}`,
             "Call Trace:", ...k.stacks.formatStack(stack),
             ...(freed ? [`page last allocated by task ${freed.alloc.pid}:`, ...k.stacks.formatStack(freed.alloc.stack), `page last freed by task ${freed.free.pid}:`, ...k.stacks.formatStack(freed.free.stack)] : []),
+            ...(tail ? [`The page is page ${h - tail.pfn} of a non-compound order-${tail.order} block (pfn:0x${tail.pfn.toString(16)}), allocated by task ${tail.alloc.pid}:`, ...k.stacks.formatStack(tail.alloc.stack)] : []),
           ],
           stack,
-          ...((f) => (f ? { fix: f } : {}))(freedAt ? fixAt(freedAt, (f) => `${f.fn}() freed pfn:0x${h.toString(16)} while it was still in use (a mapping could still fault it in): free the pages when their last user is gone, not here`) : undefined),
+          ...((f) => (f ? { fix: f } : {}))(freedAt ? fixAt(freedAt, (f) => `${f.fn}() freed pfn:0x${h.toString(16)} while it was still in use (a mapping could still fault it in): free the pages when their last user is gone, not here`)
+            : tailAt ? fixAt(tailAt, (f) => `${f.fn}() allocates an order-${tail!.order} block that is not compound: only its first page holds a reference, so get_page() on page ${h - tail!.pfn} finds none; add __GFP_COMP (or use kmalloc()), or split_page() it into pages that each hold their own`)
+            : undefined),
         });
       }
     }

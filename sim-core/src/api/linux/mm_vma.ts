@@ -3,7 +3,7 @@
 
 import { VmArea, VmFault, type vm_operations_struct as VmOps } from "../../mm/vma";
 import type { Page } from "../../mm/memmap";
-import { currentKernel, currentMm, intArg, pageArg } from "../current";
+import { currentKernel, currentMm, intArg, pageArg, ulongArg } from "../current";
 
 export {
   VM_NONE, VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE, VM_GROWSDOWN,
@@ -36,7 +36,7 @@ function vmaArg(fn: string, v: unknown): VmArea {
  */
 export function remap_pfn_range(vma: VmArea, addr: number, pfn: number, size: number, prot: number): number {
   const k = currentKernel();
-  return k.mm.remapPfnRange(vmaArg("remap_pfn_range", vma), intArg("remap_pfn_range", 2, addr), intArg("remap_pfn_range", 3, pfn), intArg("remap_pfn_range", 4, size), intArg("remap_pfn_range", 5, prot));
+  return k.mm.remapPfnRange(vmaArg("remap_pfn_range", vma), intArg("remap_pfn_range", 2, addr), ulongArg("remap_pfn_range", 3, pfn), intArg("remap_pfn_range", 4, size), intArg("remap_pfn_range", 5, prot));
 }
 
 /**
@@ -49,7 +49,7 @@ export function remap_pfn_range(vma: VmArea, addr: number, pfn: number, size: nu
  */
 export function io_remap_pfn_range(vma: VmArea, addr: number, pfn: number, size: number, prot: number): number {
   const k = currentKernel();
-  return k.mm.remapPfnRange(vmaArg("io_remap_pfn_range", vma), intArg("io_remap_pfn_range", 2, addr), intArg("io_remap_pfn_range", 3, pfn), intArg("io_remap_pfn_range", 4, size), intArg("io_remap_pfn_range", 5, prot), "io_remap_pfn_range");
+  return k.mm.remapPfnRange(vmaArg("io_remap_pfn_range", vma), intArg("io_remap_pfn_range", 2, addr), ulongArg("io_remap_pfn_range", 3, pfn), intArg("io_remap_pfn_range", 4, size), intArg("io_remap_pfn_range", 5, prot), "io_remap_pfn_range");
 }
 
 /**
@@ -73,7 +73,7 @@ export function vm_insert_page(vma: VmArea, addr: number, page: Page): number {
  * Rules: MM006 (page insert into an unsuitable VMA).
  */
 export function vmf_insert_pfn(vma: VmArea, addr: number, pfn: number): number {
-  return currentKernel().mm.vmfInsertPfn(vmaArg("vmf_insert_pfn", vma), intArg("vmf_insert_pfn", 2, addr), intArg("vmf_insert_pfn", 3, pfn));
+  return currentKernel().mm.vmfInsertPfn(vmaArg("vmf_insert_pfn", vma), intArg("vmf_insert_pfn", 2, addr), ulongArg("vmf_insert_pfn", 3, pfn));
 }
 
 /**
@@ -85,7 +85,7 @@ export function vmf_insert_pfn(vma: VmArea, addr: number, pfn: number): number {
  * Rules: MM006 (page insert into an unsuitable VMA); MM007 (device memory mapped cacheable).
  */
 export function vmf_insert_pfn_prot(vma: VmArea, addr: number, pfn: number, prot: number): number {
-  return currentKernel().mm.vmfInsertPfn(vmaArg("vmf_insert_pfn_prot", vma), intArg("vmf_insert_pfn_prot", 2, addr), intArg("vmf_insert_pfn_prot", 3, pfn), intArg("vmf_insert_pfn_prot", 4, prot));
+  return currentKernel().mm.vmfInsertPfn(vmaArg("vmf_insert_pfn_prot", vma), intArg("vmf_insert_pfn_prot", 2, addr), ulongArg("vmf_insert_pfn_prot", 3, pfn), intArg("vmf_insert_pfn_prot", 4, prot));
 }
 
 /**
@@ -97,7 +97,7 @@ export function vmf_insert_pfn_prot(vma: VmArea, addr: number, pfn: number, prot
  * Rules: MM002 (mmap request not bounds-checked); MM007 (device memory mapped cacheable).
  */
 export function vm_iomap_memory(vma: VmArea, start: number, len: number): number {
-  return currentKernel().mm.vmIomapMemory(vmaArg("vm_iomap_memory", vma), intArg("vm_iomap_memory", 2, start), intArg("vm_iomap_memory", 3, len));
+  return currentKernel().mm.vmIomapMemory(vmaArg("vm_iomap_memory", vma), ulongArg("vm_iomap_memory", 2, start), intArg("vm_iomap_memory", 3, len));
 }
 
 /**
