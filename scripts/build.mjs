@@ -2,6 +2,7 @@
 // maps so stacks (and the checker's reports) point at the TypeScript.
 //   dist/faultline.js  the command's entry: spawns the host of `faultline run` first, then runs dist/cli.js
 //   dist/cli.js        the command line (and the parent side of the driver host), from its code cache dist/cli.js.cache
+//   dist/cli-run.js    the same for `faultline run` alone (scripts/run-bundle.mjs), from dist/cli-run.js.cache
 //   dist/host.js       the driver host process, started under Node's permission model
 //   dist/host-entry.js  its entry: runs host.js from V8's code cache, dist/host.js.cache (scripts/code-cache.mjs)
 //   dist/debug-adapter.js  the debug adapter, standalone (DAP over stdio or --server=PORT)
@@ -15,6 +16,7 @@ import { buildTypes } from "./build-types.mjs";
 import { buildExtension } from "./build-extension.mjs";
 import { writeApiExports } from "./api-exports.mjs";
 import { BUILD_ID_PLACEHOLDER, stampBuildId, warmCliCache, warmHostCache } from "./code-cache.mjs";
+import { esbuildCachedPlugin, runOnlyPlugin } from "./run-bundle.mjs";
 
 // Strict mode throughout: a sloppy function would hand its `this` and itself to
 // a driver's Error.prepareStackTrace through a call site.
@@ -24,8 +26,10 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 await writeApiExports();
 // esbuild stays a package: its JavaScript API finds its binary beside itself and cannot be bundled.
 // typescript too: `faultline check` loads it when it runs, so no other command pays for its 9 MB.
-await build({ ...common, entryPoints: { cli: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild", "typescript"], banner: { js: `"use strict";${BUILD_ID_PLACEHOLDER}` } });
+await build({ ...common, entryPoints: { cli: "cli/src/main.ts" }, outdir: "dist", external: ["esbuild", "typescript"], plugins: [esbuildCachedPlugin(path.resolve("."))], banner: { js: `"use strict";${BUILD_ID_PLACEHOLDER}` } });
 stampBuildId("dist/cli.js");
+await build({ ...common, entryPoints: { "cli-run": "cli/src/main.ts" }, outdir: "dist", external: ["esbuild", "typescript"], plugins: [runOnlyPlugin(path.resolve(".")), esbuildCachedPlugin(path.resolve("."))], banner: { js: `"use strict";${BUILD_ID_PLACEHOLDER}` } });
+stampBuildId("dist/cli-run.js");
 await build({ ...common, entryPoints: { faultline: "cli/src/entry.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });
 await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "dist", banner: { js: `"use strict";${BUILD_ID_PLACEHOLDER}` } });
 stampBuildId("dist/host.js");

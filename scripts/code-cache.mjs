@@ -7,7 +7,8 @@
 //                        same V8 flags, or V8 rejects the cache), on samples/simple,
 //                        and keeps what it compiled in dist/host.js.cache
 //   warmCliCache(dist)   runs `faultline run` on samples/simple once and keeps
-//                        what the command line compiled in dist/cli.js.cache
+//                        what the command line compiled in dist/cli-run.js.cache;
+//                        `faultline boot` likewise for dist/cli.js.cache
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -70,19 +71,29 @@ export async function warmHostCache(dist) {
   return readFileSync(cache).length;
 }
 
-/** Writes dist/cli.js.cache from a `faultline run` of samples/simple; on failure removes it and says why. */
+/**
+ * Writes the command line's caches: dist/cli-run.js.cache from a `faultline run` of samples/simple (the run's own
+ * bundle), dist/cli.js.cache from a `faultline boot` (every other command's); on failure removes the cache and says why.
+ */
 export async function warmCliCache(dist) {
-  const cache = path.join(dist, "cli.js.cache");
+  return {
+    run: await warmCliBundle(dist, "cli-run.js", ["run", "samples/simple/simple.ts", "--json"]),
+    other: await warmCliBundle(dist, "cli.js", ["boot"]),
+  };
+}
+
+async function warmCliBundle(dist, bundle, args) {
+  const cache = path.join(dist, bundle + ".cache");
   rmSync(cache, { force: true });
   // Without NODE_OPTIONS: V8 flags in it would make a cache that a plain start rejects.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS"));
-  const child = spawn(process.execPath, [path.join(dist, "faultline.js"), "run", "samples/simple/simple.ts", "--json"], { stdio: ["ignore", "ignore", "pipe"], env: { ...env, FAULTLINE_WRITE_CODE_CACHE: "1" }, cwd: ROOT });
+  const child = spawn(process.execPath, [path.join(dist, "faultline.js"), ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...env, FAULTLINE_WRITE_CODE_CACHE: "1" }, cwd: ROOT });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });
   const code = await new Promise((resolve) => child.on("close", resolve));
   if (code !== 0 || !existsSync(cache)) {
     rmSync(cache, { force: true });
-    console.warn(`warning: no code cache for the command line (its warm-up run exited with ${code}): ${stderr.slice(-1000)}`);
+    console.warn(`warning: no code cache for ${bundle} (its warm-up \`faultline ${args[0]}\` exited with ${code}): ${stderr.slice(-1000)}`);
     return undefined;
   }
   return readFileSync(cache).length;
