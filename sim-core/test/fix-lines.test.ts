@@ -144,7 +144,7 @@ describe("Finding.fix: DMA rules", () => {
     fx_rx1();
     const [a, b] = k.findings.filter((f) => f.rule === "DMA001");
     assert.match(a.fix!.why, /^call dma_sync_sg_for_cpu\(\) \(or, for this entry alone, dma_sync_single_for_cpu\(dev, sg_dma_address\(sg\), sg_dma_len\(sg\), DMA_FROM_DEVICE\)\) for the bytes it reads before this line in fx_rx0\(\)/);
-    assert.match(b.fix!.why, /^call dma_sync_single_for_cpu\(\) for the bytes it reads before this line in fx_rx1\(\) .*or the last dma_sync_single_for_device\(\) until then$/);
+    assert.match(b.fix!.why, /^call dma_sync_single_for_cpu\(\) for the bytes it reads before this line in fx_rx1\(\) .*or the last dma_sync_single_for_device\(\) at .*fix-lines\.test\.ts:\d+\) until then$/);
   });
 
   it("DMA001 twin: the range sync of the bytes read", () => {
