@@ -382,7 +382,7 @@ function hasBookkeeping(fn: FnInfo): boolean {
 }
 
 const MASK_SETTERS = new Set(["dma_set_mask", "dma_set_mask_and_coherent", "dma_set_coherent_mask", "pci_set_dma_mask", "pci_set_consistent_dma_mask"]);
-const DMA_USERS = new Set(["dma_map_single", "dma_map_page", "dma_map_sg", "dma_alloc_coherent", "dma_pool_create"]);
+const DMA_USERS = new Set(["dma_map_single", "dma_map_page", "dma_map_sg", "dma_map_sgtable", "dma_alloc_coherent", "dma_pool_create"]);
 
 function maskRules(unit: Unit, facts: FileFacts, rep: Reporter): void {
   const setters = facts.calls.filter((c) => c.api && MASK_SETTERS.has(c.api));
