@@ -14,7 +14,7 @@
 
 import type { Ownership } from "./ownership";
 import type { Kernel } from "../kernel";
-import type { CapturedStack } from "../kernel/stack";
+import type { CapturedStack, StackToken, StackTracker } from "../kernel/stack";
 import type { FixSite } from "../kernel/fixsite";
 import type { Device } from "../dev/device";
 import type { RuleId } from "../rules/catalogue";
@@ -40,34 +40,78 @@ export interface SgGroup {
   readonly mapFn?: string;
 }
 
-/** struct dma_debug_entry, plus what the simulator needs to undo the mapping. */
-export interface DmaEntry {
-  readonly dev: Device;
-  readonly type: EntryType;
-  readonly devAddr: number;
-  readonly size: number;
-  readonly dir: DmaDirection;
-  /** Physical address of the CPU buffer (the original, when bounced). */
-  readonly paddr: number;
-  /** dma_alloc_coherent()'s CPU address, or the address dma_map_single() was given; 0 otherwise. */
-  readonly cpuAddr: number;
-  readonly stack: CapturedStack | undefined;
-  readonly bounce: boolean;
-  /** The CPU cache model applies: a non-coherent device, not bounced. */
-  readonly cached: boolean;
-  /** Start of the entry's own IOVA range (-1: none, or the sg group's). */
-  readonly iovaPfn: number;
-  readonly group: SgGroup | null;
-  /** Coherent allocations: the page block. */
-  readonly order: number;
-  mapErrChecked: boolean;
-  /** Which bytes the device owns (map/for_device) and which the CPU (for_cpu), per range. */
-  readonly owner: Ownership;
+/**
+ * struct dma_debug_entry, plus what the simulator needs to undo the mapping.
+ * A class, not a literal: one is made per map, and the stacks it keeps (the
+ * map's, the latest sync's) are held as StackTokens, numbers on demand, made
+ * into CapturedStacks only when something reads them; the latest sync is
+ * kept in fields of the entry, not an object per sync.
+ */
+export class DmaEntry {
+  mapErrChecked = false;
+  /** R_* bits: what was already said about this mapping. */
+  reported = 0;
+  #stack: StackToken;
+  readonly #stacks: StackTracker;
+  #syncFn: string | undefined = undefined;
+  #syncOff = 0;
+  #syncN = 0;
+  #syncForCpu = false;
+  #syncStack: StackToken = undefined;
+
+  constructor(
+    readonly dev: Device,
+    readonly type: EntryType,
+    readonly devAddr: number,
+    readonly size: number,
+    readonly dir: DmaDirection,
+    /** Physical address of the CPU buffer (the original, when bounced). */
+    readonly paddr: number,
+    /** dma_alloc_coherent()'s CPU address, or the address dma_map_single() was given; 0 otherwise. */
+    readonly cpuAddr: number,
+    readonly bounce: boolean,
+    /** Start of the entry's own IOVA range (-1: none, or the sg group's). */
+    readonly iovaPfn: number,
+    readonly group: SgGroup | null,
+    /** Coherent allocations: the page block. */
+    readonly order: number,
+    /** The CPU cache model applies: a non-coherent device, not bounced. */
+    readonly cached: boolean,
+    /** Which bytes the device owns (map/for_device) and which the CPU (for_cpu), per range. */
+    readonly owner: Ownership,
+    stack: StackToken,
+    stacks: StackTracker,
+  ) {
+    this.#stack = stack;
+    this.#stacks = stacks;
+  }
+
+  /** "Mapped at". */
+  get stack(): CapturedStack | undefined {
+    const t = this.#stack;
+    if (typeof t !== "number") return t;
+    return (this.#stack = this.#stacks.stackOf(t));
+  }
+
   /** The device owns some byte of it (what a debugger shows as the mapping's owner). */
-  readonly deviceOwned: boolean;
-  reported: number;
+  get deviceOwned(): boolean { return this.owner.anyDevice(0, this.size); }
+
   /** The driver's latest sync of this entry, by the call it made: which call its fix advice names, and where. */
-  lastSync?: LastSync;
+  get lastSync(): LastSync | undefined {
+    const fn = this.#syncFn;
+    if (fn === undefined) return undefined;
+    const t = this.#syncStack;
+    if (typeof t === "number") this.#syncStack = this.#stacks.stackOf(t);
+    return { fn, off: this.#syncOff, n: this.#syncN, forCpu: this.#syncForCpu, stack: this.#syncStack as CapturedStack | undefined };
+  }
+
+  noteSync(fn: string, off: number, n: number, forCpu: boolean, stack: StackToken): void {
+    this.#syncFn = fn;
+    this.#syncOff = off;
+    this.#syncN = n;
+    this.#syncForCpu = forCpu;
+    this.#syncStack = stack;
+  }
 }
 
 export interface LastSync {

@@ -27,7 +27,7 @@ import { Ownership } from "./ownership";
 import type { Kernel } from "../kernel";
 import type { Device } from "../dev/device";
 import { KernelOops } from "../kernel/report";
-import type { CapturedStack } from "../kernel/stack";
+import type { CapturedStack, StackToken, StackTracker } from "../kernel/stack";
 import { allocationOf, fixAt, type FixSite } from "../kernel/fixsite";
 import { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO } from "../mm/gfp";
 import { Owner } from "../mm/memmap";
@@ -35,8 +35,8 @@ import { PAGE_SIZE } from "../util/addr";
 import type { Ref } from "../util/ref";
 import { CpuCache, InitShadow, L1_CACHE_BYTES } from "./cache";
 import {
-  DmaDebug, R_CACHELINE, R_CPU_ACCESS, R_MAP_ERR, R_STALE_CPU, R_STALE_DEV, R_UNINIT, TYPE_NAMES, devPrefix, dirName, hexDma, validDirection,
-  type DmaEntry, type EntryType, type SgGroup,
+  DmaDebug, DmaEntry, R_CACHELINE, R_CPU_ACCESS, R_MAP_ERR, R_STALE_CPU, R_STALE_DEV, R_UNINIT, TYPE_NAMES, devPrefix, dirName, hexDma, validDirection,
+  type EntryType, type SgGroup,
 } from "./debug";
 import { IommuDomain } from "./iommu";
 import { DmaPools } from "./pool";
@@ -111,13 +111,21 @@ export class DevState {
    * where). Parallel arrays, not an object per unmap: the checker's unmap path allocates nothing of its own.
    */
   readonly unmappedSize = new Float64Array(256);
-  readonly unmappedStack: Array<CapturedStack | undefined> = new Array(256).fill(undefined);
+  readonly unmappedStack: StackToken[] = new Array(256).fill(undefined);
+
+  constructor(readonly dev: Device, private readonly stacks: StackTracker) {
+    this.domain = dev.route === "iommu" ? new IommuDomain() : null;
+  }
 
   /** The most recent unmap of a range covering bus address a. */
   lastUnmapOf(a: number): { addr: number; size: number; stack: CapturedStack | undefined } | undefined {
     for (let i = 1; i <= Math.min(256, this.unmappedAt); i++) {
       const j = (this.unmappedAt - i) & 255, addr = this.unmapped[j], size = this.unmappedSize[j];
-      if (a >= addr && a < addr + Math.max(size, 1)) return { addr, size, stack: this.unmappedStack[j] };
+      if (a >= addr && a < addr + Math.max(size, 1)) {
+        const t = this.unmappedStack[j];
+        if (typeof t === "number") this.unmappedStack[j] = this.stacks.stackOf(t);
+        return { addr, size, stack: this.unmappedStack[j] as CapturedStack | undefined };
+      }
     }
     return undefined;
   }
@@ -129,10 +137,6 @@ export class DevState {
   private limitNum = 0;
   readonly once = new Set<string>();
   readonly faulted = new Set<string>();
-
-  constructor(readonly dev: Device) {
-    this.domain = dev.route === "iommu" ? new IommuDomain() : null;
-  }
 
   /** The streaming mask as a number (compared with addresses, never printed). */
   get limit(): number {
@@ -176,7 +180,7 @@ export class Dma {
   attach(dev: Device): DevState {
     let st = this.states.get(dev);
     if (st) return st;
-    st = new DevState(dev);
+    st = new DevState(dev, this.#k.stacks);
     this.states.set(dev, st);
     const s = st;
     const view: DeviceDma = {
@@ -402,7 +406,7 @@ export class Dma {
       const slot = st.unmappedAt++ & 255;
       st.unmapped[slot] = e.devAddr;
       st.unmappedSize[slot] = e.size;
-      st.unmappedStack[slot] = this.debug.recordStacks ? this.#k.stacks.record() : undefined;
+      st.unmappedStack[slot] = this.debug.recordStacks ? this.#k.stacks.recordToken() : undefined;
     }
     if (e.type !== "coherent") {
       for (let p = Math.floor(e.paddr / PAGE_SIZE), last = Math.floor((e.paddr + Math.max(e.size, 1) - 1) / PAGE_SIZE); p <= last; p++) {
@@ -455,15 +459,10 @@ export class Dma {
   }
 
   private entry(st: DevState, type: EntryType, devAddr: number, size: number, dir: DmaDirection, paddr: number, cpuAddr: number, bounce: boolean, iovaPfn: number, group: SgGroup | null, order = 0): DmaEntry {
-    return {
-      dev: st.dev, type, devAddr, size, dir, paddr, cpuAddr, bounce, iovaPfn, group, order,
-      stack: this.debug.enabled && this.debug.recordStacks ? this.#k.stacks.record() : undefined,
-      cached: !st.dev.coherent && !bounce && type !== "coherent",
-      mapErrChecked: false,
-      owner: new Ownership(size, type !== "coherent"),
-      get deviceOwned(): boolean { return this.owner.anyDevice(0, this.size); },
-      reported: 0,
-    };
+    const stacks = this.#k.stacks;
+    return new DmaEntry(st.dev, type, devAddr, size, dir, paddr, cpuAddr, bounce, iovaPfn, group, order,
+      !st.dev.coherent && !bounce && type !== "coherent", new Ownership(size, type !== "coherent"),
+      this.debug.enabled && this.debug.recordStacks ? stacks.recordToken() : undefined, stacks);
   }
 
   // ------------------------------------------------------------ streaming: single and page
@@ -633,7 +632,7 @@ export class Dma {
 
   private noteSync(e: DmaEntry, fn: string, off: number, n: number, forCpu: boolean): void {
     if (!this.debug.enabled) return;
-    e.lastSync = { fn, off, n, forCpu, stack: this.debug.recordStacks ? this.#k.stacks.record() : undefined };
+    e.noteSync(fn, off, n, forCpu, this.debug.recordStacks ? this.#k.stacks.recordToken() : undefined);
   }
 
   private syncEntry(e: DmaEntry, off: number, n: number, dir: DmaDirection, forCpu: boolean): void {

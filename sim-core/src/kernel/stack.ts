@@ -83,6 +83,9 @@ export class CapturedStack {
  */
 export type StackMode = "capture" | "on-demand";
 
+/** What recordToken() keeps: a stack, or on demand its sequence number alone (see stackOf()). */
+export type StackToken = CapturedStack | number | undefined;
+
 export class StackTracker {
   enabled = true;
   filter: FrameFilter = isDriverFile;
@@ -161,6 +164,23 @@ export class StackTracker {
     if (!this.enabled) return undefined;
     if (this.#lazy && this.seq + 1 < this.#nextWanted) return new CapturedStack(undefined, this, ++this.seq);
     return this.capture();
+  }
+
+  /**
+   * record() for a record kept per operation at a high rate (the DMA checker's
+   * map, sync and unmap): on demand, the token itself, a plain number, so that
+   * nothing is allocated; else (or when a replay wants it) the captured stack.
+   * stackOf() turns either into a CapturedStack when a report reads it.
+   */
+  recordToken(): StackToken {
+    if (!this.enabled) return undefined;
+    if (this.#lazy && this.seq + 1 < this.#nextWanted) return ++this.seq;
+    return this.capture();
+  }
+
+  /** The stack a recordToken() stands for. */
+  stackOf(t: StackToken): CapturedStack | undefined {
+    return typeof t === "number" ? new CapturedStack(undefined, this, t) : t;
   }
 
   missed(seq: number): void {
