@@ -38,6 +38,7 @@ import {
   DmaDebug, DmaEntry, R_CACHELINE, R_CPU_ACCESS, R_MAP_ERR, R_STALE_CPU, R_STALE_DEV, R_UNINIT, TYPE_NAMES, devPrefix, dirName, hexDma, validDirection,
   type EntryType, type SgGroup,
 } from "./debug";
+import { FrameBags } from "./frame-bags";
 import { IommuDomain } from "./iommu";
 import { DmaPools } from "./pool";
 import { Scatterlist, sgEntries, sgHead } from "./scatterlist";
@@ -50,7 +51,8 @@ const ZONE_DMA32_MASK = (1n << 32n) - 1n;
 
 /**
  * A multimap of entries that allocates nothing in the common case of one
- * entry per key (the map/unmap path runs through three of these).
+ * entry per key (live mappings by device address; the page and cache-line
+ * indexes are FrameBags).
  */
 export class Bags<K> {
   private readonly m = new Map<K, DmaEntry | DmaEntry[]>();
@@ -157,9 +159,9 @@ export class Dma {
   readonly shadow = new InitShadow();
   private readonly states = new Map<Device, DevState>();
   /** Live streaming entries by page frame: the CPU-side checks (DMA001) and the cache model look here. */
-  readonly pageMaps = new Bags<number>();
+  readonly pageMaps = new FrameBags();
   /** DMA015: tracked cache lines of live non-TO_DEVICE mappings. */
-  private readonly cachelines = new Bags<number>();
+  private readonly cachelines = new FrameBags();
   /** mm/access.ts calls the cpu* hooks only while this is set: something to check or a cache to model. */
   cpuHooked = false;
   private unsubscribe: (() => void) | null = null;
