@@ -51,6 +51,8 @@ export interface HostSamples {
   spareMs: number[];
   /** The same with the driver edited just before: bundled afresh. */
   spareEditedMs: number[];
+  /** The design's floor: a Node that spawns a second Node with the host's flags, spawn of the first to the second's first statement. */
+  floorMs: number[];
 }
 
 export interface HostResult {
@@ -60,6 +62,10 @@ export interface HostResult {
   /** Time to rebuild dist/ before measuring (null when not rebuilt). */
   buildMs: number | null;
   refMs: number; cliLoadMs: number; firstLineMs: number; totalMs: number; wallMs: number;
+  /** Median of samples.floorMs. */
+  floorMs: number;
+  /** The host's flags the floor's second Node started with. */
+  floorFlags: string[];
   /** Median of samples.spareMs: a run's request to its driver's first line, in a spare host already up. */
   spareMs: number;
   /** Median of samples.spareEditedMs: the target is judged on this one, the common case of an edit and a run. */
@@ -71,7 +77,7 @@ export interface HostResult {
    * the CLI's exit, a ms or two), the first line to the exit (total - first line).
    */
   breakdown: { outsideWallMs: number; wallStartToFirstLineMs: number; firstLineToExitMs: number };
-  firstLineOverRef: number; totalOverRef: number; cliLoadOverRef: number;
+  firstLineOverRef: number; totalOverRef: number; cliLoadOverRef: number; floorOverRef: number;
   ratioTarget: number;
   samples: HostSamples;
 }
@@ -116,6 +122,34 @@ function runOnce(env: NodeJS.ProcessEnv): RunSample {
   return { firstLineMs: Number(m[1]) - s.startWall, totalMs: s.ms, wallMs: run.wallMs ?? NaN };
 }
 
+interface NodeVersion { major: number; minor: number }
+interface HostNodeApi { parseVersion(v: string): NodeVersion; hostFlags(o: { version: NodeVersion; read: string[]; heapMb: number }): string[] }
+
+/**
+ * The node flags a normal run's host starts with (host/src/node.ts, loaded from out/ at run time: the bench's
+ * build depends on sim-core only), reading dist/ as dist/host-entry.js's host does.
+ */
+function hostFlagsOfRun(): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const node = require(path.join(__dirname, "..", "host", "src", "node.js")) as HostNodeApi;
+  const heapMb = 512; // DEFAULT_LIMITS.heapMb (host/src/protocol.ts)
+  return node.hostFlags({ version: node.parseVersion(process.version), read: [path.join(ROOT, "dist")], heapMb });
+}
+
+/**
+ * The floor of the design: the command line and the host are two Node processes started one after the other.
+ * A Node whose only work is to spawn a second one with the host's flags and an empty environment (as the
+ * command line spawns the host), which writes Date.now() as its only statement; spawn of the first to that.
+ */
+function floorOnce(env: NodeJS.ProcessEnv, flags: string[]): number {
+  const child = JSON.stringify([...flags, "-e", "process.stdout.write(String(Date.now()))"]);
+  const parent = `require("node:child_process").spawn(process.execPath, ${child}, { env: {}, stdio: ["ignore", "inherit", "inherit"] });`;
+  const s = timedSpawn(["-e", parent], env);
+  const at = Number(s.stdout.trim());
+  if (!Number.isFinite(at) || at <= 0) throw new Error(`the floor's second Node printed no time: ${JSON.stringify(s.stdout.slice(0, 200))}`);
+  return at - s.startWall;
+}
+
 /** Rounds of bench/host-spare.ts, in a process of its own (it is asynchronous; this section is not). */
 function spareRounds(runs: number, env: NodeJS.ProcessEnv): { spareMs: number[]; editedMs: number[] } {
   const s = timedSpawn([path.join(__dirname, "host-spare.js"), String(runs)], env);
@@ -133,9 +167,10 @@ export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: bo
 
   const ref = () => timedSpawn(["-e", "0"], env).ms;
   const cliLoad = () => timedSpawn([CLI, "--help"], env).ms;
+  const floorFlags = hostFlagsOfRun();
   // Warm-up: the first spawn of each pays for disk caches and the esbuild binary's first exec.
-  ref(); cliLoad(); runOnce(env);
-  const samples: HostSamples = { refMs: [], cliLoadMs: [], firstLineMs: [], totalMs: [], wallMs: [], spareMs: [], spareEditedMs: [] };
+  ref(); cliLoad(); runOnce(env); floorOnce(env, floorFlags);
+  const samples: HostSamples = { refMs: [], cliLoadMs: [], firstLineMs: [], totalMs: [], wallMs: [], spareMs: [], spareEditedMs: [], floorMs: [] };
   // Interleaved, so a slow patch of the machine hits the reference and the run alike.
   for (let i = 0; i < runs; i++) {
     samples.refMs.push(ref());
@@ -144,20 +179,21 @@ export function benchHost(runs: number, opts: { build?: boolean; inheritEnv?: bo
     samples.firstLineMs.push(r.firstLineMs);
     samples.totalMs.push(r.totalMs);
     samples.wallMs.push(r.wallMs);
+    samples.floorMs.push(floorOnce(env, floorFlags));
   }
   ({ spareMs: samples.spareMs, editedMs: samples.spareEditedMs } = spareRounds(runs, env));
   const refMs = median(samples.refMs), cliLoadMs = median(samples.cliLoadMs), firstLineMs = median(samples.firstLineMs);
-  const totalMs = median(samples.totalMs), wallMs = median(samples.wallMs);
+  const totalMs = median(samples.totalMs), wallMs = median(samples.wallMs), floorMs = median(samples.floorMs);
   const per = (f: (i: number) => number) => median(samples.totalMs.map((_, i) => f(i)));
   return {
-    runs, envStripped, buildMs, refMs, cliLoadMs, firstLineMs, totalMs, wallMs,
+    runs, envStripped, buildMs, refMs, cliLoadMs, firstLineMs, totalMs, wallMs, floorMs, floorFlags,
     spareMs: median(samples.spareMs), spareEditedMs: median(samples.spareEditedMs), spareTargetMs: TARGET_SPARE_FIRST_LINE_MS,
     breakdown: {
       outsideWallMs: per((i) => samples.totalMs[i] - samples.wallMs[i]),
       wallStartToFirstLineMs: per((i) => samples.firstLineMs[i] - (samples.totalMs[i] - samples.wallMs[i])),
       firstLineToExitMs: per((i) => samples.totalMs[i] - samples.firstLineMs[i]),
     },
-    firstLineOverRef: firstLineMs / refMs, totalOverRef: totalMs / refMs, cliLoadOverRef: cliLoadMs / refMs,
+    firstLineOverRef: firstLineMs / refMs, totalOverRef: totalMs / refMs, cliLoadOverRef: cliLoadMs / refMs, floorOverRef: floorMs / refMs,
     ratioTarget: TARGET_HOST_RATIO, samples,
   };
 }
@@ -175,6 +211,7 @@ export function printHost(r: HostResult): void {
     ["  spawn to exit outside the run's wallMs (the CLI's start, its exit)", fmt(r.breakdown.outsideWallMs), ""],
     ["  wallMs start to first line (bundling, the host's start, boot)", `~${fmt(r.breakdown.wallStartToFirstLineMs)}`, ""],
     ["  first line to exit (init, scenario, rmmod, both exits)", fmt(r.breakdown.firstLineToExitMs), ""],
+    ["floor: a Node spawning a Node with the host's flags, to its first statement", fmt(r.floorMs), `${fmt(r.floorOverRef, 2)}x`],
     ["spare host ready: request (startHost) to the driver's first line, driver just edited", fmt(r.spareEditedMs), `${fmt(r.spareEditedMs / r.refMs, 2)}x`],
     ["  the same, driver and scenario unchanged (bundles from the cache)", fmt(r.spareMs), `${fmt(r.spareMs / r.refMs, 2)}x`],
   ];
@@ -183,6 +220,8 @@ export function printHost(r: HostResult): void {
   const line = (x: string[]) => x.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   console.log([line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n"));
   console.log(`\n  first line / node -e 0 = ${fmt(r.firstLineOverRef, 2)}x      target <= ${r.ratioTarget}x   ${verdict(r.firstLineOverRef <= r.ratioTarget)}`);
+  // Not a target: how far the run is above what two Node starts in a row cost before any of the host's code.
+  console.log(`  (the floor, two Node starts in a row with the host's flags: ${fmt(r.floorOverRef, 2)}x node -e 0; the first line is ${fmt(r.firstLineMs - r.floorMs)} ms above it)`);
   // Issue 14: a host started ahead of need (the editor's and faultline test's): the target is absolute, as the issue sets it.
   console.log(`  spare host ready: request to first line (driver just edited) = ${fmt(r.spareEditedMs)} ms   target <= ${r.spareTargetMs} ms   ${verdict(r.spareEditedMs <= r.spareTargetMs)}\n`);
 }
