@@ -2,6 +2,7 @@
 // and the words a report uses when it returns something else.
 
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
 import { badReturn } from "../src/kernel/contract";
 
 describe("driver callbacks' return contracts", () => {
@@ -33,5 +34,21 @@ describe("driver callbacks' return contracts", () => {
     assert.equal(badReturn("init", 2 ** 31), "init returned 2147483648, which does not fit in an int: a module_init function returns an int (0, or a negative errno)");
     assert.equal(badReturn("open", true), "open returned a boolean (true): the file operation open returns an int (0, or a negative errno)");
     assert.equal(badReturn("ioctl", 10n), "ioctl returned a bigint (10n): the file operation ioctl returns a long (a result, or a negative errno)");
+  });
+
+  it("accepts exactly the numbers each C type holds (the check before any report is built agrees with the reference)", () => {
+    // The reference: the C types' ranges, written out once more.
+    const fits: Record<string, (v: number) => boolean> = {
+      init: (v) => v >= -(2 ** 31) && v <= 2 ** 31 - 1,
+      fault: (v) => v >= 0 && v <= 0xffffffff,
+      irq: (v) => v >= 0 && v <= 3,
+      read: (v) => Number.isSafeInteger(v),
+    };
+    const edges = [0, 1, 3, 4, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 0xffffffff, 2 ** 32, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 0.5, -0, NaN, Infinity, -Infinity];
+    const value = fc.oneof(fc.constantFrom(...edges), fc.integer(), fc.double(), fc.maxSafeInteger());
+    fc.assert(fc.property(fc.constantFrom(...Object.keys(fits)), value, (cb, v) => {
+      const ok = Number.isInteger(v) && fits[cb](v);
+      assert.equal(badReturn(cb, v) === undefined, ok, `${cb} returning ${v}`);
+    }), { numRuns: 2000 });
   });
 });

@@ -78,6 +78,8 @@ export function badReturn(callback: string, v: unknown): string | undefined {
   }
   if (!c) return undefined;
   if (c.type === "void") return undefined; // C discards it; nothing the kernel reads
+  // Checked first and without building the report: this runs on every callback's return (every fault).
+  if (typeof v === "number" && Number.isInteger(v) && keepsRange(c.type, v)) return undefined;
   const one = c.what.replace(/s$/, "");
   const expect = `${c.what === "file operations" ? `the file operation ${callback}` : `${/^[aeiou]/.test(one) ? "an" : "a"} ${one}`} returns ${EXPECT[c.type]}`;
   if (typeof v !== "number") {
@@ -97,5 +99,15 @@ export function badReturn(callback: string, v: unknown): string | undefined {
     default:
       if (!Number.isSafeInteger(v)) return `${callback} returned ${v}, which does not fit in 64 bits: ${expect}`;
       return undefined;
+  }
+}
+
+/** An integer return value within what its C type holds (and, for irqreturn_t and vm_fault_t, means). */
+function keepsRange(type: Contract["type"], v: number): boolean {
+  switch (type) {
+    case "int": return v >= INT_MIN && v <= INT_MAX;
+    case "vm_fault_t": return v >= 0 && v <= 0xffffffff;
+    case "irqreturn_t": return v >= 0 && v <= 3;
+    default: return Number.isSafeInteger(v);
   }
 }
