@@ -4,7 +4,8 @@
 //   dist/cli.js        the command line (and the parent side of the driver host), from its code cache dist/cli.js.cache
 //   dist/cli-run.js    the same for `faultline run` alone (scripts/run-bundle.mjs), from dist/cli-run.js.cache
 //   dist/host.js       the driver host process, started under Node's permission model
-//   dist/host-entry.js  its entry: runs host.js from V8's code cache, dist/host.js.cache (scripts/code-cache.mjs)
+//   dist/host-entry.js  its entry: runs host.js from V8's code cache, dist/host.js.cache (scripts/code-cache.mjs),
+//                      or dist/host.js.debug.cache in a debug host on the debug Node
 //   dist/debug-adapter.js  the debug adapter, standalone (DAP over stdio or --server=PORT)
 //   dist/client/*, dist/server.js  the VS Code extension, minified (scripts/build-extension.mjs)
 //   dist/types/faultline.d.ts  the driver API's typings (scripts/build-types.mjs)
@@ -15,7 +16,7 @@ import * as path from "node:path";
 import { buildTypes } from "./build-types.mjs";
 import { buildExtension } from "./build-extension.mjs";
 import { writeApiExports } from "./api-exports.mjs";
-import { BUILD_ID_PLACEHOLDER, stampBuildId, warmCliCache, warmHostCache } from "./code-cache.mjs";
+import { BUILD_ID_PLACEHOLDER, stampBuildId, warmCliCache, warmDebugHostCache, warmHostCache } from "./code-cache.mjs";
 import { esbuildCachedPlugin, runOnlyPlugin } from "./run-bundle.mjs";
 
 // Strict mode throughout: a sloppy function would hand its `this` and itself to
@@ -35,6 +36,7 @@ await build({ ...common, entryPoints: { host: "host/src/child.ts" }, outdir: "di
 stampBuildId("dist/host.js");
 await build({ ...common, entryPoints: { "host-entry": "host/src/host-entry.ts" }, outdir: "dist", banner: { js: "\"use strict\";" } });
 await warmHostCache(path.resolve("dist"));
+await warmDebugHostCache(path.resolve("dist"));
 await warmCliCache(path.resolve("dist"));
 // The standalone debug adapter (stdio, or --server=PORT): nvim-dap, dap-mode and the DAP tests run it.
 await build({ ...common, entryPoints: { "debug-adapter": "debug-adapter/src/main.ts" }, outdir: "dist", external: ["esbuild"], banner: { js: "#!/usr/bin/env node\n\"use strict\";" } });

@@ -6,12 +6,14 @@
 //   warmHostCache(dist)  runs the driver host once, as a run starts it (the
 //                        same V8 flags, or V8 rejects the cache), on samples/simple,
 //                        and keeps what it compiled in dist/host.js.cache
+//   warmDebugHostCache(dist)  the same for a debug host, on the debug Node (.debug-node/),
+//                        in dist/host.js.debug.cache
 //   warmCliCache(dist)   runs `faultline run` on samples/simple once and keeps
 //                        what the command line compiled in dist/cli-run.js.cache;
 //                        `faultline --help` likewise for dist/cli.js.cache
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -66,6 +68,54 @@ export async function warmHostCache(dist) {
   if (code !== 0 || !existsSync(cache) || !/"type":"end"/.test(messages)) {
     rmSync(cache, { force: true });
     console.warn(`warning: no code cache for the driver host (its warm-up run exited with ${code}): ${stderr.slice(-1000)}${messages.slice(-1000)}`);
+    return undefined;
+  }
+  return readFileSync(cache).length;
+}
+
+/** The Node debug runs use (host/src/node.ts debugNode(), restated: this script loads no TypeScript). */
+function debugNodePath() {
+  if (process.env.FAULTLINE_DEBUG_NODE) return process.env.FAULTLINE_DEBUG_NODE;
+  const base = path.join(ROOT, ".debug-node", "node_modules");
+  if (!existsSync(base)) return undefined;
+  for (const pkg of readdirSync(base).filter((p) => p.startsWith("node-"))) {
+    const bin = path.join(base, pkg, "bin", "node");
+    if (existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
+/**
+ * Writes dist/host.js.debug.cache: the debug host's, made by the debug Node (another V8 than the build's) with a
+ * debug host's flags, from a debug run of samples/simple let run to its end. Without that Node, none (the debug
+ * host then compiles host.js afresh, as it did before there was one); on failure removes it and says why.
+ */
+export async function warmDebugHostCache(dist) {
+  const cache = path.join(dist, "host.js.debug.cache");
+  rmSync(cache, { force: true });
+  const node = debugNodePath();
+  if (!node) return undefined;
+  const entry = path.join(dist, "host-entry.js");
+  const request = JSON.stringify({
+    type: "run",
+    run: { driver: await bundleData("samples/simple/simple.ts"), scenario: await bundleData("samples/simple/scenario.ts"), module: "simple", debug: true },
+  });
+  // host/src/node.ts hostFlags() for a debug host on a Node 24.10+, and the argument spare.ts gives one.
+  const args = ["--permission", `--allow-fs-read=${dist}`, "--allow-inspector", "--allow-worker", `--max-old-space-size=${HOST_HEAP_MB}`, "--no-warnings", `--allow-fs-write=${cache}`, entry, "--faultline-debug-host"];
+  const child = spawn(node, args, { stdio: ["pipe", "ignore", "pipe", "pipe", "pipe", "pipe"], env: { FAULTLINE_WRITE_CODE_CACHE: "1" }, cwd: ROOT });
+  let stderr = "", messages = "";
+  child.stderr.on("data", (d) => { stderr += d; });
+  child.stdio[5].resume();
+  child.stdio[3].on("data", (d) => {
+    const before = messages;
+    messages += d;
+    if (!before.includes("\"ready\"") && messages.includes("\"ready\"")) child.stdin.write(request + "\n");
+    if (!before.includes("\"debug-ready\"") && messages.includes("\"debug-ready\"")) child.stdin.end(JSON.stringify({ type: "start" }) + "\n");
+  });
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  if (code !== 0 || !existsSync(cache) || !/"type":"end"/.test(messages)) {
+    rmSync(cache, { force: true });
+    console.warn(`warning: no code cache for the debug host (its warm-up run on ${node} exited with ${code}): ${stderr.slice(-1000)}${messages.slice(-1000)}`);
     return undefined;
   }
   return readFileSync(cache).length;

@@ -11,7 +11,8 @@ import { EventEmitter } from "node:events";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromData } from "../../host/src/sourcemap";
-import { HostPool, startHost, type HostRunResult, type HostSession } from "../../host/src/host";
+import { HostPool, spawnHost, startHost, type HostProcess, type HostRunResult, type HostSession } from "../../host/src/host";
+import { resolveHostOptions } from "../../host/src/spare";
 import type { BundleData, Failure, FindingData, HostMessage } from "../../host/src/protocol";
 import type { BootOptions, LogRecord } from "../../sim-core/src";
 import { Cdp, type CallFrame, type EvaluateResult, type PausedEvent, type PropertyDescriptor, type RemoteObject } from "./cdp";
@@ -63,9 +64,28 @@ const DEBUG_GLOBAL = "__faultlineDebug";
 
 /**
  * A debug host started ahead of the next launch once a session has run (debug flags, the debug Node): a launch
- * then waits for its request, not for a Node start. Each serves one session (isolation unchanged).
+ * then waits for its request, not for a Node start. Each serves one session (isolation unchanged). The next one
+ * starts once a run has stopped (or ended), not beside the run's own start: on two cores it would halve it.
  */
 let spares: HostPool | undefined;
+
+/** What a session can know of its launch's host before the launch: what the adapter was started with. */
+export interface SpareHostOptions { readonly node?: string; readonly containment?: "process" | "realm"; readonly cwd: string }
+
+/**
+ * The host for a session's launch, started when the session is initialized (a client sends initialize before
+ * launch): the pool's idle spare for these options if one is up, else a process started now. It is the
+ * session's alone; its launch runs in it when the launch needs exactly these options (DebugRun kills it
+ * otherwise). Undefined when no such host can be started (the launch says why).
+ */
+export function startSessionHost(o: SpareHostOptions): HostProcess | undefined {
+  try {
+    const r = resolveHostOptions({ node: o.node, debug: true, containment: o.containment, cwd: o.cwd });
+    return spares?.take(r, false) ?? spawnHost(r);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Kills the spare debug host (the extension's deactivation). */
 export function disposeDebugSpareHosts(): void {
@@ -108,7 +128,8 @@ export class DebugRun extends EventEmitter {
   private conditionErrors = new Set<string>();
   readonly config: RunConfig;
 
-  constructor(config: RunConfig) {
+  /** `spare`: the session's host started at initialize (startSessionHost); used if it fits, else killed. */
+  constructor(config: RunConfig, private spare?: HostProcess) {
     super();
     this.config = config;
   }
@@ -123,11 +144,25 @@ export class DebugRun extends EventEmitter {
   /** Bundles the driver and scenario, starts the host and its inspector; the run waits for start(). */
   async prepare(): Promise<void> {
     const c = this.config;
+    const pool = (spares ??= new HostPool());
     const host = startHost({
       driver: c.driver, scenario: c.scenario, module: c.module, boot: c.boot, params: c.params, debug: true, node: c.node, cwd: c.cwd,
       ...(c.containment ? { containment: c.containment } : {}),
       onMessage: (m) => this.onHostMessage(m),
-    }, { pool: (spares ??= new HostPool()) });
+    }, { pool, refill: "later", ...(this.spare ? { spare: this.spare } : {}) });
+    // Started for other options (a nodePath, cwd or containment in the launch): nobody else may have it.
+    if (this.spare && !this.spare.claimed) this.spare.kill();
+    this.spare = undefined;
+    let refilled = false;
+    const refill = () => {
+      if (refilled) return;
+      refilled = true;
+      try {
+        pool.warm({ node: c.node, debug: true, containment: c.containment, cwd: c.cwd });
+      } catch { /* a later run starts its own host and says why it cannot */ }
+    };
+    this.once("stopped", refill);
+    this.once("ended", refill);
     this.host = host;
     void host.done.then((r) => this.onEnded(r));
     if (!host.debugReady) throw new Error((await host.done).failures.map((f) => f.message).join("; ") || "the driver host did not start a debug run");
@@ -175,6 +210,8 @@ export class DebugRun extends EventEmitter {
 
   terminate(): void {
     this.host?.kill();
+    if (this.spare && !this.spare.claimed) this.spare.kill();
+    this.spare = undefined;
   }
 
   /** The run's files (driver, scenario and what they import), for "is this file part of the run". */

@@ -13,9 +13,10 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import * as path from "node:path";
 import { debugNode } from "../../host/src/node";
 import { LaunchError, resolveLaunch } from "./launch";
-import { DebugRun, describe, type EventWatch, type KernelStopEvent, type LineBreakpoint, type RunConfig, type Stop } from "./runtime";
+import { DebugRun, describe, startSessionHost, type EventWatch, type KernelStopEvent, type LineBreakpoint, type RunConfig, type Stop } from "./runtime";
 import { Timeline, type ResumeAction } from "./timeline";
 import { VariableStore, type Container } from "./store";
+import type { HostProcess } from "../../host/src/spare";
 import { hex, record, type KernelSource, type KNode } from "./kernel/node";
 import { processScope, type ProcessData } from "./kernel/process";
 import { memoryScope } from "./kernel/memory";
@@ -63,6 +64,8 @@ export class FaultlineDebugSession extends LoggingDebugSession {
   private configurationDone: (() => void) | undefined;
   private readonly configured = new Promise<void>((r) => { this.configurationDone = r; });
   private launched = false;
+  /** The launch's host, started at initialize; the launch's DebugRun takes it (and kills it if it does not fit). */
+  private spare: HostProcess | undefined;
   private lastStop: Stop | undefined;
   private readonly pendingBreakpoints = new Map<string, DebugProtocol.SetBreakpointsArguments>();
   // What a re-run needs to reach the same place (step back, reverse continue, restart): the run's
@@ -172,6 +175,12 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       supportsDelayedStackTraceLoading: false,
     };
     this.sendResponse(response);
+    // The launch comes next: its host's Node starts now, while the client sends it and the adapter bundles the
+    // driver. Only what the adapter was started with is known yet; a launch that needs other options has it killed.
+    if (!this.launched && !this.spare) {
+      const node = this.options.nodePath ?? debugNode() ?? (this.options.containment === "realm" && !process.versions.electron ? process.execPath : undefined);
+      if (node) this.spare = startSessionHost({ node, containment: this.options.containment, cwd: process.cwd() });
+    }
   }
 
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
@@ -190,7 +199,9 @@ export class FaultlineDebugSession extends LoggingDebugSession {
       if (!config.node && config.containment === "realm" && !process.versions.electron) config = { ...config, node: process.execPath };
       if (!config.node) throw new RequestError(ErrorCodes.LaunchFailed, "no Node with --allow-inspector (24.10 or later) for the debug run: set faultline.nodePath, put one on PATH, or run `node scripts/debug-node.mjs`", true);
       this.config = config;
-      const run = (this.run = new DebugRun(config));
+      const run = (this.run = new DebugRun(config, this.spare));
+      this.spare = undefined;
+
       this.wire(run);
       try {
         await run.prepare();
@@ -264,6 +275,9 @@ export class FaultlineDebugSession extends LoggingDebugSession {
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.run?.terminate();
+    // A session that ends without launching leaves no host behind.
+    this.spare?.kill();
+    this.spare = undefined;
     this.sendResponse(response);
   }
 

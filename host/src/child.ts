@@ -13,6 +13,7 @@ import { debugKernel, installDebugApi } from "./debug-hooks";
 import { USER_ONLY_MODULES } from "./driver-imports";
 import { KERNEL_CLASSES } from "./kernel-classes";
 import { preboot, takePreboot, type PrebootOptions } from "./preboot";
+import { isDebugHost, startRelay, takeEarlyRelay, type Relay } from "./relay";
 import { fromData, mapFrame, sourcesOf, type Bundle } from "./sourcemap";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES, type Failure, type FindingData, type HostLimits, type HostMessage, type HostRequest, type RunRequest, type SourceLocation } from "./protocol";
 import { createDriverContext, explainDriverError, freezeClassPrototypes, frozenModule, genuineStack, lockdownHostRealm, type DriverContext, type RealmHooks } from "./sandbox";
@@ -380,51 +381,19 @@ function abortFailure(e: unknown, limits: HostLimits): Failure {
   return { kind: "internal", message: clip(`Faultline's host failed: ${raw ?? text}`) };
 }
 
-// The relay runs in a worker because the main thread stops at breakpoints.
-// It connects to the main thread's inspector and passes CDP both ways as
-// lines of JSON: commands from fd 4, answers and events to fd 5. No port is
-// opened; only the process that started the host can talk to its inspector.
-const RELAY = `
-const fs = require("node:fs");
-const { Session } = require("node:inspector");
-const { parentPort, workerData } = require("node:worker_threads");
-// While a debugger is attached (it enabled the Debugger domain) the watchdog's wall-clock limit is off.
-const watch = new Float64Array(workerData.watch);
-const session = new Session();
-session.connectToMainThread();
-const out = (m) => fs.writeSync(5, JSON.stringify(m) + "\\n");
-session.on("inspectorNotification", (m) => out(m));
-let buf = "";
-// A socket, not fs.createReadStream: a blocking read of a pipe would pin a thread-pool thread and hold the exit.
-const input = new (require("node:net").Socket)({ fd: 4, readable: true, writable: false });
-input.setEncoding("utf8");
-input.on("data", (chunk) => {
-  buf += chunk;
-  let nl;
-  while ((nl = buf.indexOf("\\n")) >= 0) {
-    const line = buf.slice(0, nl);
-    buf = buf.slice(nl + 1);
-    let c;
-    try { c = JSON.parse(line); } catch (e) { out({ error: { message: "not JSON: " + line.slice(0, 80) } }); continue; }
-    if (c.method === "Debugger.enable") watch[1] = 1;
-    // Detached: the wall-clock limit holds again, counted from now.
-    else if (c.method === "Debugger.disable") { watch[1] = 0; if (watch[0] > 0) watch[0] = Date.now() + watch[2]; }
-    session.post(c.method, c.params, (err, result) => out(err ? { id: c.id, error: { message: err.message } } : { id: c.id, result }));
-  }
-});
-parentPort.postMessage("ready");
-`;
+let relay: Relay | undefined;
+/** A debug host's relay is up; its run's request has come (the two happen in either order). */
+let relayUp = false, debugRequested = false;
 
-let relay: import("node:worker_threads").Worker | undefined;
+function debugReadyIfBoth(): void {
+  if (relayUp && debugRequested) send({ type: "debug-ready" });
+}
 
-function startInspectorRelay(ready: () => void): void {
-  // Loaded only for debug runs: the permission model refuses workers otherwise.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const w = (relay = new Worker(RELAY, { eval: true, workerData: { watch: watchState.buffer } }));
-  w.once("message", ready);
-  w.on("error", (e) => send({ type: "failure", failure: { kind: "internal", message: `the inspector relay failed: ${e.message}` } }));
-  w.unref();
+function startInspectorRelay(): void {
+  const r = (relay = early ?? startRelay(watchState));
+  early = undefined;
+  void r.up.then(() => { relayUp = true; debugReadyIfBoth(); });
+  r.onError((e) => send({ type: "failure", failure: { kind: "internal", message: `the inspector relay failed: ${e.message}` } }));
 }
 
 // The watchdog: a worker, so no driver code can starve it. It ends the host
@@ -451,7 +420,9 @@ setInterval(() => {
 }, 20);
 `;
 
-const watchState = new Float64Array(new SharedArrayBuffer(32));
+/** A debug host's relay, started by host-entry.ts before this bundle was loaded (it shares the watchdog's state). */
+let early = takeEarlyRelay();
+const watchState = early?.watch ?? new Float64Array(new SharedArrayBuffer(32));
 
 /** The resident memory the watchdog allows: the default until a run's own limit replaces it. */
 function setMemoryLimit(memoryMb: number): void {
@@ -474,6 +445,8 @@ function startWatchdog(memoryMb: number, ppid: number): void {
 const DEFAULT_BOOT: PrebootOptions = { logLimit: { lines: DEFAULT_LIMITS.logLines, bytes: DEFAULT_LIMITS.logBytes } };
 
 function main(): void {
+  // Its worker's start (a Node environment, the session, the Debugger's enable) overlaps the host's own.
+  if (early || isDebugHost()) startInspectorRelay();
   lockdownHostRealm();
   // Kernel objects a driver is handed keep their methods: replaced, they would forge what the kernel reports.
   freezeClassPrototypes([...API_MODULES.values(), ...KERNEL_CLASSES]);
@@ -502,7 +475,7 @@ function main(): void {
     // A connected inspector session would hold the exit ("Waiting for the debugger to disconnect"): end the relay first.
     setImmediate(() => setImmediate(() => {
       if (!relay) process.exit(0);
-      void relay.terminate().then(() => process.exit(0));
+      void relay.worker.terminate().then(() => process.exit(0));
       setTimeout(() => process.exit(0), 500).unref();
     }));
   };
@@ -514,7 +487,9 @@ function main(): void {
       const memoryMb = { ...DEFAULT_LIMITS, ...req.run.limits }.memoryMb;
       if (!watching) { watching = true; startWatchdog(memoryMb, ppid); } else setMemoryLimit(memoryMb);
       installDebugApi(req.run);
-      startInspectorRelay(() => send({ type: "debug-ready" }));
+      debugRequested = true;
+      if (relay) debugReadyIfBoth();
+      else startInspectorRelay();
       listen(rest, handle); // a debug run waits for its start request
     } else if (req.type === "run") go(req.run);
     else if (req.type === "start" && pending) { const r = pending; pending = undefined; go(r); }

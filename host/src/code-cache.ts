@@ -43,8 +43,9 @@ function sourceMapsEnabled(): boolean {
   return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true || process.execArgv.includes("--enable-source-maps");
 }
 
-export function cacheFileOf(bundle: string): string {
-  return bundle + ".cache";
+/** `variant`: a cache made by another Node or with other flags (the debug host's: host.js.debug.cache). */
+export function cacheFileOf(bundle: string, variant?: string): string {
+  return variant ? `${bundle}.${variant}.cache` : bundle + ".cache";
 }
 
 export function buildIdOf(source: string): string | undefined {
@@ -71,7 +72,7 @@ function readCache(file: string, id: string | undefined): { data?: Buffer; use: 
  * WRITE_ENV set), the cache is written when the process exits, holding what
  * the process compiled.
  */
-export function runCached(bundle: string, mod: NodeJS.Module, req: NodeJS.Require, write = process.env[WRITE_ENV] !== undefined): CachedRun {
+export function runCached(bundle: string, mod: NodeJS.Module, req: NodeJS.Require, write = process.env[WRITE_ENV] !== undefined, variant?: string): CachedRun {
   const source = fs.readFileSync(bundle, "utf8");
   // Stacks mapped to the TypeScript (npm start) matter more than the start's speed: the bundle is then compiled
   // by Node's loader as the loader's own module (so that `require.main === module` holds as it does below).
@@ -82,7 +83,7 @@ export function runCached(bundle: string, mod: NodeJS.Module, req: NodeJS.Requir
     return { cache: "source-maps" };
   }
   const id = buildIdOf(source);
-  const cacheFile = cacheFileOf(bundle);
+  const cacheFile = cacheFileOf(bundle, variant);
   const { data, use } = readCache(cacheFile, id);
   // One line: the bundle's lines keep their numbers (stacks, source maps). A #! line is not JavaScript inside a function.
   const body = source.startsWith("#!") ? `//${source}` : source;

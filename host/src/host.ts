@@ -228,6 +228,8 @@ export interface StartOptions {
   readonly spare?: HostProcess;
   /** A spare of the pool's when one is up (the pool then starts the next). */
   readonly pool?: HostPool;
+  /** "later": the pool's next spare is the caller's to start (pool.warm), once this run's host is up. Default "now". */
+  readonly refill?: "now" | "later";
 }
 
 export function startHost(spec: HostRunSpec, opts: StartOptions = {}): HostSession {
@@ -271,9 +273,10 @@ export function startHost(spec: HostRunSpec, opts: StartOptions = {}): HostSessi
   });
 
   const given = opts.spare?.options.key === options.key && opts.spare.usable ? opts.spare : undefined;
-  const proc = given ?? opts.pool?.take(options) ?? spawnHost(options);
-  // A given spare stands in for the pool's: the pool still starts the next run's host now.
-  if (given) opts.pool?.warm(options);
+  const refillNow = opts.refill !== "later";
+  const proc = given ?? opts.pool?.take(options, refillNow) ?? spawnHost(options);
+  // A given spare stands in for the pool's: the pool still starts the next run's host (now, unless the caller will).
+  if (given && refillNow) opts.pool?.warm(options);
   let readyForDebug: (() => void) | undefined;
   const debugReady = debug ? new Promise<void>((r) => { readyForDebug = r; }) : undefined;
   const emit = (m: HostMessage) => {

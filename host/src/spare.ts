@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { chooseContainment, debugNode, hostEntry, hostFlags, parseVersion, type Containment } from "./node";
 import { DEFAULT_LIMITS, MAX_MESSAGE_BYTES } from "./protocol";
 import { readLines } from "./read-lines";
+import { DEBUG_HOST_ARG } from "./relay";
 
 /** What a host process is started with; everything else about a run is in its request. */
 export interface HostProcessOptions {
@@ -84,7 +85,9 @@ export class HostProcess {
     this.options = options;
     const { entry, read } = hostEntry();
     // The host reads only its own code: the driver and the scenario arrive as bundles in the request.
-    const args = [...hostFlags({ version: parseVersion(options.node === process.execPath ? process.version : nodeVersionOf(options.node)), read, heapMb: options.heapMb, debug: options.debug, containment: options.containment }), entry];
+    const args = [...hostFlags({ version: parseVersion(options.node === process.execPath ? process.version : nodeVersionOf(options.node)), read, heapMb: options.heapMb, debug: options.debug, containment: options.containment }), entry,
+      // A debug host starts its inspector relay with itself (relay.ts): an argument, as realm containment has no flags.
+      ...(options.debug ? [DEBUG_HOST_ARG] : [])];
     // fd 3: messages; debug hosts add fd 4 (CDP in) and fd 5 (CDP out) for the inspector relay.
     const stdio: Array<"pipe" | "ignore"> = ["pipe", "ignore", "pipe", "pipe", ...(options.debug ? ["pipe", "pipe"] as const : [])];
     const child = (this.child = spawn(options.node, args, { stdio, cwd: options.cwd, env: {} }));
@@ -194,9 +197,11 @@ export class HostPool {
 
   /**
    * A started, unclaimed host for these options, or undefined when none is up
-   * (the caller spawns one). Either way the pool starts one for the next run.
+   * (the caller spawns one). Either way the pool starts one for the next run, now, or (`refill` false) when
+   * the caller calls warm(): a debug launch does once it has stopped, so that the next host's start does not
+   * take CPU from this one's.
    */
-  take(o: HostProcessOptions | ResolvedHostOptions): HostProcess | undefined {
+  take(o: HostProcessOptions | ResolvedHostOptions, refill = true): HostProcess | undefined {
     if (this.disposed) return undefined;
     const r = "key" in o ? o : resolveHostOptions(o);
     const list = this.spares.get(r.key) ?? [];
@@ -204,7 +209,7 @@ export class HostPool {
     const i = list.findIndex((p) => p.usable);
     const got = i >= 0 ? list.splice(i, 1)[0] : undefined;
     if (got) got.onIdleExit = undefined;
-    this.fill(r);
+    if (refill) this.fill(r);
     return got;
   }
 
