@@ -65,9 +65,12 @@ const DEBUG_GLOBAL = "__faultlineDebug";
 /**
  * A debug host started ahead of the next launch once a session has run (debug flags, the debug Node): a launch
  * then waits for its request, not for a Node start. Each serves one session (isolation unchanged). The next one
- * starts once a run has stopped (or ended), not beside the run's own start: on two cores it would halve it.
+ * starts a second after a run's first stop, not beside the run's own start (on two cores it would halve it).
  */
 let spares: HostPool | undefined;
+
+/** How long a run has been stopped (at its first stop) before the pool's next host starts. */
+const NEXT_HOST_DELAY_MS = 1_000;
 
 /** What a session can know of its launch's host before the launch: what the adapter was started with. */
 export interface SpareHostOptions { readonly node?: string; readonly containment?: "process" | "realm"; readonly cwd: string }
@@ -153,16 +156,18 @@ export class DebugRun extends EventEmitter {
     // Started for other options (a nodePath, cwd or containment in the launch): nobody else may have it.
     if (this.spare && !this.spare.claimed) this.spare.kill();
     this.spare = undefined;
-    let refilled = false;
-    const refill = () => {
-      if (refilled) return;
-      refilled = true;
-      try {
-        pool.warm({ node: c.node, debug: true, containment: c.containment, cwd: c.cwd });
-      } catch { /* a later run starts its own host and says why it cannot */ }
-    };
-    this.once("stopped", refill);
-    this.once("ended", refill);
+    // The pool's next host (a re-run's: step back, restart; the next session's in an inline adapter) starts while
+    // the user looks at the first stop, not while this run starts nor while it answers the first steps.
+    let refill: NodeJS.Timeout | undefined;
+    this.once("stopped", () => {
+      refill = setTimeout(() => {
+        try {
+          pool.warm({ node: c.node, debug: true, containment: c.containment, cwd: c.cwd });
+        } catch { /* a later run starts its own host and says why it cannot */ }
+      }, NEXT_HOST_DELAY_MS);
+      refill.unref();
+    });
+    this.once("ended", () => clearTimeout(refill));
     this.host = host;
     void host.done.then((r) => this.onEnded(r));
     if (!host.debugReady) throw new Error((await host.done).failures.map((f) => f.message).join("; ") || "the driver host did not start a debug run");

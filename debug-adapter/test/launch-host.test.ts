@@ -63,7 +63,8 @@ describe("debug adapter: the launch's host, started at initialize", function () 
     const stopped = new Promise<void>((r) => run.once("stopped", () => r()));
     run.start();
     await stopped;
-    // Now, and only now, the pool starts a host for a later run (a re-run, or the next session).
+    assert.equal(debugHostsOf(process.pid).length, 1, "not while the run answers its first steps");
+    // Now, and only now (a moment after the stop), the pool starts a host for a later run (a re-run, or the next session).
     await until("the pool's next host is up", () => debugHostsOf(process.pid).length === 2);
     run.terminate();
     await until("the run's host is gone", () => !alive(spare.child.pid!));
