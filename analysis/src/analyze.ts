@@ -11,9 +11,11 @@ import ts from "typescript";
 import { isRuleId, type RuleId } from "../../sim-core/src/rules/catalogue";
 import { fileRules, FileFacts } from "./filewide";
 import { CancelSignal, FlowAnalysis } from "./flow";
-import { parseUnit, SETUP_ROLES, type FnInfo, type Unit } from "./program";
+import { runFlowCached } from "./flowcache";
+import { parseUnit, type Unit } from "./program";
 import { Reporter } from "./report";
-import { State, join } from "./state";
+import { isSetup, namesReached, relevant, setupExit, setupOnly, union, inherited } from "./setup";
+import { State } from "./state";
 import { AnalysisCancelled, type AnalysisOptions, type StaticFinding } from "./types";
 
 /** Resolves a relative import of the analysed file ("./helpers") to its text, or undefined. */
@@ -22,12 +24,14 @@ export type SiblingResolver = (relativeImport: string) => { fileName: string; te
 /** Analyses one driver file. Never throws on malformed input; throws AnalysisCancelled when options.isCancelled() says so. */
 export function analyzeSource(fileName: string, text: string, options: AnalysisOptions = {}, siblings?: SiblingResolver): StaticFinding[] {
   const isCancelled = options.isCancelled ?? (() => false);
-  const unit = parseUnit(fileName, text);
+  const reuse = options.reuse !== false;
+  const unit = parseUnit(fileName, text, reuse);
   const rep = new Reporter(unit.sf, fileName);
   const flow = new FlowAnalysis(unit, rep, isCancelled);
-  if (siblings) loadSiblings(unit, siblings, flow);
+  const sibs = siblings ? loadSiblings(unit, siblings, flow, reuse) : [];
   try {
-    runFlow(unit, flow);
+    if (reuse) runFlowCached(unit, flow, sibs);
+    else runFlow(unit, flow);
     fileRules(unit, new FileFacts(unit), rep);
   } catch (e) {
     if (e instanceof CancelSignal) throw new AnalysisCancelled();
@@ -37,110 +41,33 @@ export function analyzeSource(fileName: string, text: string, options: AnalysisO
   return applySettings(suppress(rep.findings(), unit.sf), options);
 }
 
-function loadSiblings(unit: Unit, resolve: SiblingResolver, flow: FlowAnalysis): void {
+/** Parses the sibling files the unit imports from; returns what was loaded (module, file, text), for the flow cache's keys. */
+function loadSiblings(unit: Unit, resolve: SiblingResolver, flow: FlowAnalysis, reuse: boolean): string[] {
   const modules = new Set([...unit.relativeImports.values()].map((i) => i.module));
+  const loaded: string[] = [];
   for (const m of modules) {
     let sib: { fileName: string; text: string } | undefined;
     try { sib = resolve(m); } catch { sib = undefined; }
-    if (sib) flow.siblings.set(m, parseUnit(sib.fileName, sib.text));
+    if (sib) {
+      flow.siblings.set(m, parseUnit(sib.fileName, sib.text, reuse));
+      loaded.push(m, sib.fileName, sib.text);
+    }
   }
+  return loaded;
 }
 
 function runFlow(unit: Unit, flow: FlowAnalysis): void {
   const fns = [...unit.functions.values()];
-  const isSetup = (f: FnInfo) => [...f.roles].some((r) => SETUP_ROLES.has(r));
-  // Helpers only ever called from setup start from nothing; everything else starts from what setup leaves.
-  const setupOnly = (f: FnInfo, seen = new Set<string>()): boolean => {
-    if (isSetup(f)) return true;
-    if (!f.callers.size || f.roles.size) return false;
-    if (seen.has(f.name)) return true;
-    seen.add(f.name);
-    return [...f.callers].every((c) => { const cf = unit.functions.get(c); return !!cf && setupOnly(cf, seen); });
-  };
   let setupEnd: State | null = null;
   for (const f of fns.filter(isSetup)) {
-    const r = flow.run(f, new State());
-    const ok = r.exits.filter((e) => !e.error);
-    let s: State | null = null;
-    for (const e of ok.length ? ok : r.exits) s = join(s, e.state);
+    const s = setupExit(flow.run(f, new State()));
     if (s) setupEnd = union(setupEnd, inherited(s));
   }
   const entry = setupEnd ?? new State();
   for (const f of fns) {
     if (isSetup(f)) continue;
-    flow.run(f, setupOnly(f) ? new State() : relevant(entry, namesReached(unit, f)));
+    flow.run(f, setupOnly(unit, f) ? new State() : relevant(entry, namesReached(unit, f)));
   }
-}
-
-/** The field and variable names a function (and the helpers it calls, two deep) can touch. */
-function namesReached(unit: Unit, fn: FnInfo): Set<string> {
-  const names = new Set<string>();
-  const seen = new Set<FnInfo>();
-  const walk = (f: FnInfo, depth: number): void => {
-    if (seen.has(f) || depth > 2) return;
-    seen.add(f);
-    const visit = (n: ts.Node): void => {
-      if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
-        names.add(n.text);
-        const callee = unit.functions.get(n.text);
-        if (callee && callee !== f) walk(callee, depth + 1);
-      }
-      ts.forEachChild(n, visit);
-    };
-    if (f.node.body) visit(f.node.body);
-  };
-  walk(fn, 0);
-  return names;
-}
-
-/** Only what a function can reach of the setup state: a big file's many buffers need not be copied at every branch of every handler. */
-function relevant(s: State, names: Set<string>): State {
-  const base = (k: string) => k.replace(/^(\.|g:)/, "").replace(/(\[\]|\.value)+$/, "");
-  const hit = (keys: Iterable<string>) => { for (const k of keys) if (names.has(base(k))) return true; return false; };
-  const out = new State();
-  for (const [id, r] of s.recs) if (hit(r.handleKeys) || hit(r.bufKeys) || hit(r.retKeys)) out.recs.set(id, r);
-  for (const [id, a] of s.allocs) if (hit(a.keys)) out.allocs.set(id, a);
-  for (const [k, v] of s.reserved) if (hit([k])) out.reserved.set(k, v);
-  for (const [k, v] of s.fieldVals) if (hit([k])) out.fieldVals.set(k, v);
-  return out;
-}
-
-/** Two setup functions' results side by side: what one leaves does not become "maybe" because the other never touched it. */
-function union(a: State | null, b: State): State {
-  if (!a) return b;
-  const out = a.clone();
-  for (const [id, r] of b.recs) out.recs.set(id, r);
-  for (const [id, x] of b.allocs) out.allocs.set(id, x);
-  for (const [k, v] of b.reserved) out.reserved.set(k, v);
-  for (const [k, v] of b.fieldVals) out.fieldVals.set(k, v);
-  return out;
-}
-
-/** What a handler inherits from setup: state held in struct fields and globals, no longer "created here". */
-function inherited(s: State): State {
-  const out = s.clone();
-  const keep = (k: string) => k.startsWith(".") || k.startsWith("g:");
-  for (const [id, r] of out.recs) {
-    r.handleKeys = new Set([...r.handleKeys].filter(keep));
-    r.bufKeys = new Set([...r.bufKeys].filter(keep));
-    r.retKeys = new Set([...r.retKeys].filter(keep));
-    r.local = false;
-    r.checked = true;
-    if (!r.handleKeys.size && !r.bufKeys.size) out.recs.delete(id);
-  }
-  for (const [id, a] of out.allocs) {
-    a.keys = new Set([...a.keys].filter(keep));
-    a.local = false;
-    a.checked = true;
-    if (!a.keys.size) out.allocs.delete(id);
-  }
-  out.reserved = new Map([...out.reserved].filter(([k]) => keep(k)));
-  out.kmaps = [];
-  out.atomic = [];
-  out.mmapLocked = false;
-  out.dirty = new Set();
-  out.written = new Set();
-  return out;
 }
 
 const SUPPRESS = /\/\/\s*faultline-disable-(next-line|line)\b([^\n]*)/g;

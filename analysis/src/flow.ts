@@ -437,7 +437,7 @@ export class FlowAnalysis {
 
   private maskSetter: boolean | undefined;
   /** The file calls dma_set_mask*() somewhere. */
-  private setsMask(): boolean {
+  setsMask(): boolean {
     if (this.maskSetter === undefined) {
       let found = false;
       const visit = (n: ts.Node): void => {

@@ -52,7 +52,8 @@ const KERNEL_MODULE = /^(linux|asm|faultline)\//;
 const trees = new Map<string, ts.SourceFile>();
 const MAX_TREES = 32;
 
-function parseTree(fileName: string, text: string): ts.SourceFile {
+function parseTree(fileName: string, text: string, reuse: boolean): ts.SourceFile {
+  if (!reuse) return ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const old = trees.get(fileName);
   let sf: ts.SourceFile;
   if (old && old.text === text) sf = old;
@@ -72,8 +73,9 @@ function parseTree(fileName: string, text: string): ts.SourceFile {
   return sf;
 }
 
-export function parseUnit(fileName: string, text: string): Unit {
-  const sf = parseTree(fileName, text);
+/** reuse false: a fresh parse, the tree cache left as it was. */
+export function parseUnit(fileName: string, text: string, reuse = true): Unit {
+  const sf = parseTree(fileName, text, reuse);
   const api = new Map<string, string>();
   const namespaces = new Set<string>();
   const globals = new Map<string, ts.Expression | undefined>();

@@ -31,16 +31,28 @@ export class Reporter {
   report(rule: RuleId, node: ts.Node, message: string, severity: Severity, related: readonly Related[] = [], fixes: readonly Fix[] = [], tags?: StaticFinding["tags"]): void {
     // Something found inside a sibling file's helper is reported where this file calls it; never here.
     if (node.getSourceFile() !== this.sf) return;
-    const range = this.range(node);
-    const key = `${rule}@${range.start.line}:${range.start.character}`;
-    const prev = this.seen.get(key);
-    // The surer of two reports of one place wins (a helper seen from two callers).
-    if (prev && rank(prev.severity) <= rank(severity)) return;
-    this.seen.set(key, {
-      rule, file: this.fileName, range, message, severity,
+    this.add({
+      rule, file: this.fileName, range: this.range(node), message, severity,
       related: related.map((r): RelatedLocation => ({ file: r.node.getSourceFile()?.fileName ?? this.fileName, range: this.range(r.node), message: r.message })),
       fixes, ...(tags ? { tags } : {}),
     });
+  }
+
+  /**
+   * While set, findings go here instead of into the report: the flow cache
+   * (flowcache.ts) collects each function's findings, in order, and adds them
+   * all afterwards, its cached ones included, as one uncached pass would.
+   */
+  divert: ((f: StaticFinding) => void) | undefined;
+
+  /** One finding, deduplicated by rule and place. */
+  add(f: StaticFinding): void {
+    if (this.divert) { this.divert(f); return; }
+    const key = `${f.rule}@${f.range.start.line}:${f.range.start.character}`;
+    const prev = this.seen.get(key);
+    // The surer of two reports of one place wins (a helper seen from two callers).
+    if (prev && rank(prev.severity) <= rank(f.severity)) return;
+    this.seen.set(key, f);
   }
 
   findings(): StaticFinding[] {

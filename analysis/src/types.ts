@@ -37,6 +37,12 @@ export interface AnalysisOptions {
   readonly rules?: Readonly<Partial<Record<RuleId, Severity | "off">>>;
   /** Polled between functions: when it returns true the analysis stops and throws `AnalysisCancelled`. */
   readonly isCancelled?: () => boolean;
+  /**
+   * false: parse from scratch and analyse every function, leaving the caches of
+   * earlier analyses of the file alone (the tests compare this pass with the
+   * incremental one). Default true.
+   */
+  readonly reuse?: boolean;
 }
 
 export class AnalysisCancelled extends Error {
