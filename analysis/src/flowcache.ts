@@ -153,21 +153,32 @@ export function runFlowCached(unit: Unit, flow: FlowAnalysis, siblings: readonly
   const byStmt = new Map<number, FnInfo[]>();
   for (const [f, i] of stmtOf) byStmt.set(i, [...(byStmt.get(i) ?? []), f]);
   const closures = new Map<FnInfo, { stmts: number[]; ck: string }>();
+  /** The statements one statement names (declarations, class members), once per statement. */
+  const edges = new Map<number, number[]>();
+  const edgesOf = (k: number): number[] => {
+    let out = edges.get(k);
+    if (out) return out;
+    const from = stmts[k]!.facts;
+    // A global's initializer is read for its value (values.ts), never followed into a function.
+    const intoFunctions = from.kind === "fn" || from.kind === "class";
+    const set = new Set<number>();
+    for (const t of from.idents) {
+      for (const m of [declared.get(t), members.get(t)]) for (const i of m ?? []) if (intoFunctions || stmts[i]!.facts.kind !== "fn") set.add(i);
+    }
+    out = [...set];
+    edges.set(k, out);
+    return out;
+  };
   const closureOf = (f: FnInfo) => {
     let c = closures.get(f);
     if (c) return c;
     const seen = new Set<number>([stmtOf.get(f)!]);
     const todo = [stmtOf.get(f)!];
     while (todo.length) {
-      const from = stmts[todo.pop()!]!.facts;
-      // A global's initializer is read for its value (values.ts), never followed into a function.
-      const intoFunctions = from.kind === "fn" || from.kind === "class";
-      for (const t of from.idents) {
-        for (const m of [declared.get(t), members.get(t)]) for (const i of m ?? []) {
-          if (seen.has(i) || (!intoFunctions && stmts[i]!.facts.kind === "fn")) continue;
-          seen.add(i);
-          todo.push(i);
-        }
+      for (const i of edgesOf(todo.pop()!)) {
+        if (seen.has(i)) continue;
+        seen.add(i);
+        todo.push(i);
       }
     }
     const list = [...seen].sort((a, b) => a - b);
