@@ -180,8 +180,11 @@ async function locateStall(spec: HostRunSpec, trigger: Trigger, limits: HostLimi
     const nextPause = () => new Promise<CallFrame[]>((resolve) => { onPaused = resolve; });
     let paused = nextPause();
     s.inspector!.send({ id: 1, method: "Debugger.enable" });
-    // A `debugger;` statement the driver passes first must not be taken for where it spins.
+    // A `debugger;` statement the driver passes first must not be taken for where it spins. The relay has the
+    // Debugger enabled before this asks (relay.ts): the run starts only once breakpoints are off, or it stops there.
+    const inactive = new Promise<void>((resolve) => s.inspector!.onMessage((m) => { if (m.id === 3) resolve(); }));
     s.inspector!.send({ id: 3, method: "Debugger.setBreakpointsActive", params: { active: false } });
+    if (!(await Promise.race([inactive.then(() => true), s.done.then(() => false)]))) return { frames: [], inDriver: false };
     s.start();
     const pause = () => s.inspector!.send({ id: 2, method: "Debugger.pause" });
     let timer: NodeJS.Timeout;
