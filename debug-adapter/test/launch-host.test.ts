@@ -5,44 +5,14 @@
 // session ends without a launch, and nothing the adapter started outlives it.
 
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import { debugNode } from "../../host/src/node";
 import { resolveLaunch } from "../src/launch";
 import { DebugRun, disposeDebugSpareHosts, startSessionHost } from "../src/runtime";
 import { Client, ROOT, hasDebugNode, sample } from "./client";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+import { alive, childrenOf, until } from "../../host/test/procs";
 
 /** Debug hosts (their argument says so) whose parent is `ppid`. */
-function debugHostsOf(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === ppid && fs.readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes("--faultline-debug-host") && alive(Number(d))) out.push(Number(d));
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
+const debugHostsOf = (ppid: number) => childrenOf(ppid, (cmd) => cmd.split("\0").includes("--faultline-debug-host"));
 
 const adapterPid = (c: Client) => (c as unknown as { _adapterProcess: { pid: number } })._adapterProcess.pid;
 

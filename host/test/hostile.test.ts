@@ -17,6 +17,7 @@ import type { BootOptions } from "../../sim-core/src";
 import { runInHost, spawnHost, type HostRunResult, type StartOptions } from "../src/host";
 import { debugNode } from "../src/node";
 import { DEFAULT_LIMITS, type Failure, type FailureKind, type HostLimits } from "../src/protocol";
+import { alive, childrenOf } from "./procs";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const DIR = path.join(ROOT, "host", "test", "hostile");
@@ -81,28 +82,7 @@ function runIn(mode: Mode, name: string, boot?: Omit<BootOptions, "onLog">, limi
 }
 
 /** Host processes (child.js / host.js) whose parent is this process. */
-function hostChildren(parent = process.pid): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, "utf8");
-      if (ppid === parent && /(child|host)\.js/.test(cmd)) out.push(Number(d));
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+const hostChildren = (parent = process.pid) => childrenOf(parent, (cmd) => /(child|host)\.js/.test(cmd));
 
 async function waitGone(pids: number[], ms: number): Promise<number[]> {
   const until = performance.now() + ms;

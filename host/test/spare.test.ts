@@ -8,45 +8,16 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostPool, runInHost, spawnHost, startHost, type HostProcess } from "../src/host";
+import { alive, childrenOf, sleep, until } from "./procs";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const HOSTILE = path.join(ROOT, "host", "test", "hostile");
 const SPEC = { driver: path.join(HOSTILE, "benign.ts"), scenario: path.join(HOSTILE, "scenario.ts"), cwd: ROOT };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
-}
-
 const pidOf = (p: HostProcess) => p.child.pid!;
 
 /** Host processes (child.js / host.js) whose parent is this process. */
-function hostChildren(): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && /(child|host)\.js/.test(fs.readFileSync(`/proc/${d}/cmdline`, "utf8")) && alive(Number(d))) out.push(Number(d));
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
+const hostChildren = () => childrenOf(process.pid, (cmd) => /(child|host)\.js/.test(cmd));
 
 describe("spare hosts", function () {
   this.timeout(60_000);
