@@ -30,7 +30,26 @@ export interface Frame {
   readonly chain: string;
 }
 
+/**
+ * A function's locals and their definitions depend on its node alone (its parameters are read from the node
+ * too), and an incremental re-parse keeps every node outside the edit, so they are computed once per node:
+ * the file-wide facts and every inlined call of a helper would otherwise walk its body again on each edit.
+ */
+const frameShapes = new WeakMap<ts.Node, { params: string; defs: ReadonlyMap<string, readonly ts.Expression[]>; locals: ReadonlySet<string> }>();
+
 export function makeFrame(unit: Unit, fn: FnInfo, params: ReadonlyMap<string, Binding | undefined>, parent: Frame | undefined, callSite: ts.CallExpression | undefined, irq: boolean, via?: ts.CallExpression): Frame {
+  const chain = parent && via ? `${parent.chain}>${via.pos}` : "";
+  const paramKey = fn.params.join(",");
+  let shape = frameShapes.get(fn.node);
+  if (!shape || shape.params !== paramKey) {
+    shape = { params: paramKey, ...frameShape(fn) };
+    frameShapes.set(fn.node, shape);
+  }
+  return { unit, fn, depth: parent ? parent.depth + 1 : 0, params, defs: shape.defs, locals: shape.locals, callSite, parent, irq, chain };
+}
+
+/** The locals and definitions of a function, computed afresh (makeFrame() keeps them per node). */
+export function frameShape(fn: FnInfo): { defs: ReadonlyMap<string, readonly ts.Expression[]>; locals: ReadonlySet<string> } {
   const defs = new Map<string, ts.Expression[]>();
   const locals = new Set<string>(fn.params.filter(Boolean));
   const add = (name: string, e: ts.Expression) => { if (!locals.has(name)) return; const l = defs.get(name) ?? []; l.push(e); defs.set(name, l); };
@@ -57,8 +76,7 @@ export function makeFrame(unit: Unit, fn: FnInfo, params: ReadonlyMap<string, Bi
   };
   const body = fn.node.body;
   if (body) { declare(body); visit(body); }
-  const chain = parent && via ? `${parent.chain}>${via.pos}` : "";
-  return { unit, fn, depth: parent ? parent.depth + 1 : 0, params, defs, locals, callSite, parent, irq, chain };
+  return { defs, locals };
 }
 
 export function isAssignmentOp(k: ts.SyntaxKind): boolean {
