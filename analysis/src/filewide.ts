@@ -300,6 +300,9 @@ function userTaint(unit: Unit, facts: FileFacts): Set<string> {
   for (const [key, srcs] of facts.sources) {
     if (!key.startsWith(".") && !key.startsWith("g:")) continue;
     for (const s of srcs) {
+      // Only a name tainted in the source's own function can match: without one, its mentions need not be walked.
+      const prefix = `${s.frame.fn.name}:`;
+      if (![...t].some((x) => x.startsWith(prefix))) continue;
       const m = mentions(s.expr, s.frame);
       if ([...m].some((x) => t.has(`${s.frame.fn.name}:${x}`))) t.add(key);
     }

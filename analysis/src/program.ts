@@ -136,9 +136,16 @@ function paramName(p: ts.ParameterDeclaration): string {
 
 /** Strips parentheses, `!`, `as` and type assertions. */
 export function skipOuter(e: ts.Expression): ts.Expression {
+  // One switch on the kind rather than five type guards: this runs on nearly every node the analyses visit.
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-    else return e;
+    switch (e.kind) {
+      case ts.SyntaxKind.ParenthesizedExpression: case ts.SyntaxKind.NonNullExpression: case ts.SyntaxKind.AsExpression:
+      case ts.SyntaxKind.TypeAssertionExpression: case ts.SyntaxKind.SatisfiesExpression:
+        e = (e as ts.ParenthesizedExpression | ts.NonNullExpression | ts.AsExpression | ts.TypeAssertion | ts.SatisfiesExpression).expression;
+        break;
+      default:
+        return e;
+    }
   }
 }
 
@@ -176,7 +183,9 @@ const TABLE_ROLES: Readonly<Record<string, Role>> = {
 
 function assignRoles(unit: Unit): void {
   const byNode = new Map<ts.Node, FnInfo>([...unit.functions.values()].map((f) => [f.node, f]));
-  const visit = (node: ts.Node, inFn: FnInfo | undefined): void => {
+  // The function the walk is inside, saved and restored around each node's children (no closure per node).
+  let inFn: FnInfo | undefined;
+  const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const name = apiCallee(unit, node);
       const a = node.arguments;
@@ -202,10 +211,12 @@ function assignRoles(unit: Unit): void {
         if (role) fn.roles.add(role);
       }
     }
-    const next = byNode.get(node) ?? inFn;
-    ts.forEachChild(node, (c) => visit(c, next));
+    const outer = inFn;
+    inFn = byNode.get(node) ?? inFn;
+    ts.forEachChild(node, visit);
+    inFn = outer;
   };
-  visit(unit.sf, undefined);
+  visit(unit.sf);
 }
 
 
