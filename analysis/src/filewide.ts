@@ -14,6 +14,13 @@ import { gupLeakRule } from "./gup";
 
 interface Src { readonly expr: ts.Expression; readonly frame: Frame }
 
+const K = {
+  FunctionDeclaration: ts.SyntaxKind.FunctionDeclaration, VariableDeclaration: ts.SyntaxKind.VariableDeclaration, BinaryExpression: ts.SyntaxKind.BinaryExpression,
+  EqualsToken: ts.SyntaxKind.EqualsToken, PropertyAssignment: ts.SyntaxKind.PropertyAssignment, ShorthandPropertyAssignment: ts.SyntaxKind.ShorthandPropertyAssignment,
+  CallExpression: ts.SyntaxKind.CallExpression,
+};
+const forEachChild = ts.forEachChild;
+
 const RAM_ALLOCATORS = new Set(["kmalloc", "kzalloc", "kcalloc", "kmalloc_array", "__get_free_pages", "__get_free_page", "get_zeroed_page", "alloc_pages", "alloc_page", "dma_alloc_coherent"]);
 
 export class FileFacts {
@@ -46,26 +53,35 @@ export class FileFacts {
 
   private walk(node: ts.Node, frame: Frame): void {
     const callbacks = new Set<ts.Node>();
+    // Kinds compared directly: typescript's exported type guards are getters, and this visits every node of the file.
     const visit = (n: ts.Node): void => {
-      if (n !== frame.fn.node.body && (ts.isFunctionDeclaration(n))) return;
+      const k = n.kind;
+      if (k === K.FunctionDeclaration && n !== frame.fn.node.body) return;
       if (callbacks.has(n)) return;
-      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) this.add(keyOf(n.name, frame) ?? `g:${n.name.text}`, n.initializer, frame);
-      else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) this.add(keyOf(n.left, frame), n.right, frame);
-      else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && ts.isObjectLiteralExpression(n.parent)) this.add(`.${n.name.text}`, n.initializer, frame);
-      else if (ts.isShorthandPropertyAssignment(n)) this.add(`.${n.name.text}`, n.name, frame);
-      else if (ts.isCallExpression(n)) {
-        const api = apiCallee(this.unit, n);
-        this.calls.push({ call: n, api, frame });
-        const callee = api ? undefined : localCallee(this.unit, n);
+      if (k === K.VariableDeclaration) {
+        const v = n as ts.VariableDeclaration;
+        if (ts.isIdentifier(v.name) && v.initializer) this.add(keyOf(v.name, frame) ?? `g:${v.name.text}`, v.initializer, frame);
+      } else if (k === K.BinaryExpression) {
+        const b = n as ts.BinaryExpression;
+        if (b.operatorToken.kind === K.EqualsToken) this.add(keyOf(b.left, frame), b.right, frame);
+      } else if (k === K.PropertyAssignment) {
+        const p = n as ts.PropertyAssignment;
+        if (ts.isIdentifier(p.name) && ts.isObjectLiteralExpression(p.parent)) this.add(`.${p.name.text}`, p.initializer, frame);
+      } else if (k === K.ShorthandPropertyAssignment) this.add(`.${(n as ts.ShorthandPropertyAssignment).name.text}`, (n as ts.ShorthandPropertyAssignment).name, frame);
+      else if (k === K.CallExpression) {
+        const call = n as ts.CallExpression;
+        const api = apiCallee(this.unit, call);
+        this.calls.push({ call, api, frame });
+        const callee = api ? undefined : localCallee(this.unit, call);
         if (callee) callee.params.forEach((p, i) => {
-          const a = n.arguments[i];
+          const a = call.arguments[i];
           if (!a) return;
           this.add(`v:${callee.name}:${p}`, a, frame);
           const cb = skipOuter(a);
           if (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) { callbacks.add(cb); this.callback(cb, callee, p); }
         });
       }
-      ts.forEachChild(n, visit);
+      forEachChild(n, visit);
     };
     visit(node);
   }

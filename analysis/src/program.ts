@@ -134,13 +134,18 @@ function paramName(p: ts.ParameterDeclaration): string {
   return ts.isIdentifier(p.name) ? p.name.text : "";
 }
 
+// typescript's exports are getters: read the kinds once, not on every call.
+const K_PAREN = ts.SyntaxKind.ParenthesizedExpression, K_NON_NULL = ts.SyntaxKind.NonNullExpression, K_AS = ts.SyntaxKind.AsExpression;
+const K_TYPE_ASSERTION = ts.SyntaxKind.TypeAssertionExpression, K_SATISFIES = ts.SyntaxKind.SatisfiesExpression;
+const K_CALL = ts.SyntaxKind.CallExpression, K_OBJECT_LITERAL = ts.SyntaxKind.ObjectLiteralExpression;
+const forEachChild = ts.forEachChild;
+
 /** Strips parentheses, `!`, `as` and type assertions. */
 export function skipOuter(e: ts.Expression): ts.Expression {
   // One switch on the kind rather than five type guards: this runs on nearly every node the analyses visit.
   for (;;) {
     switch (e.kind) {
-      case ts.SyntaxKind.ParenthesizedExpression: case ts.SyntaxKind.NonNullExpression: case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.TypeAssertionExpression: case ts.SyntaxKind.SatisfiesExpression:
+      case K_PAREN: case K_NON_NULL: case K_AS: case K_TYPE_ASSERTION: case K_SATISFIES:
         e = (e as ts.ParenthesizedExpression | ts.NonNullExpression | ts.AsExpression | ts.TypeAssertion | ts.SatisfiesExpression).expression;
         break;
       default:
@@ -186,7 +191,8 @@ function assignRoles(unit: Unit): void {
   // The function the walk is inside, saved and restored around each node's children (no closure per node).
   let inFn: FnInfo | undefined;
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node)) {
+    const kind = node.kind;
+    if (kind === K_CALL && ts.isCallExpression(node)) {
       const name = apiCallee(unit, node);
       const a = node.arguments;
       if (name === "module_init") fnRef(unit, a[0])?.roles.add("init");
@@ -196,7 +202,7 @@ function assignRoles(unit: Unit): void {
       else if (name === "INIT_WORK" || name === "INIT_DELAYED_WORK") fnRef(unit, a[1])?.roles.add("work");
       const callee = localCallee(unit, node);
       if (callee && inFn && callee !== inFn) callee.callers.add(inFn.name);
-    } else if (ts.isObjectLiteralExpression(node)) {
+    } else if (kind === K_OBJECT_LITERAL && ts.isObjectLiteralExpression(node)) {
       // An operation table: which member a function fills says how the kernel calls it.
       const members = new Set(node.properties.map((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : "")));
       const vmOps = members.has("fault") || (!members.has("read") && !members.has("write") && !members.has("mmap") && !members.has("probe") && (members.has("open") || members.has("close")) && !members.has("owner"));
@@ -213,7 +219,7 @@ function assignRoles(unit: Unit): void {
     }
     const outer = inFn;
     inFn = byNode.get(node) ?? inFn;
-    ts.forEachChild(node, visit);
+    forEachChild(node, visit);
     inFn = outer;
   };
   visit(unit.sf);
