@@ -5,22 +5,9 @@
 // the other's handlers) edited step by step, every step compared in full:
 // ranges, messages, related locations, fixes.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import fc from "fast-check";
 import { analyzeSource } from "../src";
-import { ROOT } from "./markers";
-
-function sampleDrivers(): { file: string; text: string }[] {
-  const out: { file: string; text: string }[] = [];
-  const dir = path.join(ROOT, "samples");
-  for (const d of fs.readdirSync(dir).sort()) {
-    const p = path.join(dir, d);
-    if (!fs.statSync(p).isDirectory()) continue;
-    for (const f of fs.readdirSync(p).sort()) if (f.endsWith(".ts")) out.push({ file: path.join(p, f), text: fs.readFileSync(path.join(p, f), "utf8") });
-  }
-  return out;
-}
+import { sampleFiles } from "./markers";
 
 const SNIPPETS = [
   " ", "  ", "\n", "}", "{", ";", "(", ")", "return 0;", "return -ENOMEM;", "if (!buf) ", "kfree(buf);", "dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);",
@@ -56,7 +43,7 @@ function apply(text: string, e: Edit): string {
 
 describe("flow cache: incremental analysis equals a fresh one", function () {
   this.timeout(600_000);
-  const drivers = sampleDrivers().filter((d) => !d.file.endsWith(".d.ts"));
+  const drivers = sampleFiles().filter((d) => !d.file.endsWith(".d.ts"));
   const runs = Number(process.env.FLOWCACHE_RUNS ?? 120);
   let n = 0;
 

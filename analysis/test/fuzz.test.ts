@@ -3,22 +3,9 @@
 // sees every half-typed state of a driver. And the incremental re-parse of an
 // edited file finds exactly what a fresh parse of the same text finds.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import fc from "fast-check";
 import { analyzeSource, type StaticFinding } from "../src";
-import { ROOT } from "./markers";
-
-function sampleTexts(): { file: string; text: string }[] {
-  const out: { file: string; text: string }[] = [];
-  const dir = path.join(ROOT, "samples");
-  for (const d of fs.readdirSync(dir).sort()) {
-    const p = path.join(dir, d);
-    if (!fs.statSync(p).isDirectory()) continue;
-    for (const f of fs.readdirSync(p).sort()) if (f.endsWith(".ts")) out.push({ file: path.join(p, f), text: fs.readFileSync(path.join(p, f), "utf8") });
-  }
-  return out;
-}
+import { sampleFiles } from "./markers";
 
 const SNIPPETS = [
   "dma_map_single(dev, buf, 64, DMA_TO_DEVICE)", "dma_unmap_single(", "kfree(", "kmap(", "kunmap_atomic(", "spin_lock(", "if (", "} else {", "for (;;) {",
@@ -62,7 +49,7 @@ function wellFormed(findings: StaticFinding[], text: string): void {
 
 describe("fuzz: the analysis never throws on edited samples", function () {
   this.timeout(300_000);
-  const samples = sampleTexts();
+  const samples = sampleFiles();
   const runs = Number(process.env.FUZZ_RUNS ?? 1000);
   let n = 0;
 

@@ -49,3 +49,15 @@ export function applyEdits(text: string, edits: readonly { range: StaticFinding[
   for (const e of sorted) out = out.slice(0, off(e.range.start)) + e.newText + out.slice(off(e.range.end));
   return out;
 }
+
+/** Every .ts file of every sample folder (drivers, twins, scenarios), in a fixed order, with its text. */
+export function sampleFiles(): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  const dir = path.join(ROOT, "samples");
+  for (const d of fs.readdirSync(dir).sort()) {
+    const p = path.join(dir, d);
+    if (!fs.statSync(p).isDirectory()) continue;
+    for (const f of fs.readdirSync(p).sort()) if (f.endsWith(".ts")) out.push({ file: path.join(p, f), text: fs.readFileSync(path.join(p, f), "utf8") });
+  }
+  return out;
+}
