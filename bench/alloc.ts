@@ -210,7 +210,7 @@ export async function benchAlloc(ops: number, rounds: number, sets: number, warm
   }));
 }
 
-export const ALLOC_CONFIG = { quick: { ops: 5_000, rounds: 7, sets: 1, warmOps: 10_000 }, full: { ops: 20_000, rounds: 15, sets: 5, warmOps: 20_000 } };
+export const ALLOC_CONFIG = { quick: { ops: 5_000, rounds: 7, sets: 3, warmOps: 10_000 }, full: { ops: 20_000, rounds: 15, sets: 5, warmOps: 20_000 } };
 
 export function printAlloc(alloc: AllocResult[]): void {
   const { ops, rounds, sets } = alloc[0];

@@ -16,7 +16,7 @@ import { kzalloc } from "../sim-core/src/api/linux/slab";
 import { allPasses, interleave, isPassChild, median, passChildArgs, roundRatio, servePasses, type PassSample } from "./passes";
 
 export const TARGET_DMA_CHECKER_RATIO = 1.5;
-export const DMA_CONFIG = { quick: { iters: 1_000, rounds: 7, sets: 1, warmIters: 3_000 }, full: { iters: 5_000, rounds: 15, sets: 5, warmIters: 10_000 } };
+export const DMA_CONFIG = { quick: { iters: 1_000, rounds: 7, sets: 3, warmIters: 3_000 }, full: { iters: 5_000, rounds: 15, sets: 5, warmIters: 10_000 } };
 
 const BUFS = 256, IN_FLIGHT = 64, LEN = 1536;
 
